@@ -13,6 +13,11 @@
 //!   tests and (later) the simulator.
 //! - [`rocks::RocksEngine`] (feature `rocksdb`): the default for a real server.
 //!   It is never compiled into simulator (`--cfg madsim`) builds.
+//!
+//! Both engines scan lazily in chunks (the private `scan` module): a scan
+//! iterator owns its snapshot and holds no lock or engine iterator between
+//! calls to `next()`. Every engine must pass the conformance suite in
+//! `conformance.rs`, which checks it against a `BTreeMap` model.
 
 use std::ops::Bound;
 use std::sync::Arc;
@@ -20,6 +25,7 @@ use std::sync::Arc;
 pub mod memory;
 #[cfg(all(feature = "rocksdb", not(madsim)))]
 pub mod rocks;
+mod scan;
 
 #[cfg(test)]
 mod conformance;
@@ -129,7 +135,10 @@ pub struct KeyRange {
 impl KeyRange {
     /// Every key.
     pub fn all() -> Self {
-        Self { start: Bound::Unbounded, end: Bound::Unbounded }
+        Self {
+            start: Bound::Unbounded,
+            end: Bound::Unbounded,
+        }
     }
 
     /// Every key that starts with `prefix`.
@@ -138,12 +147,48 @@ impl KeyRange {
             Some(e) => Bound::Excluded(e),
             None => Bound::Unbounded,
         };
-        Self { start: Bound::Included(prefix.to_vec()), end }
+        Self {
+            start: Bound::Included(prefix.to_vec()),
+            end,
+        }
     }
 
     /// `[start, end)`.
     pub fn half_open(start: Vec<u8>, end: Vec<u8>) -> Self {
-        Self { start: Bound::Included(start), end: Bound::Excluded(end) }
+        Self {
+            start: Bound::Included(start),
+            end: Bound::Excluded(end),
+        }
+    }
+
+    /// The range's smallest possible key, inclusive. Keys are byte strings,
+    /// so the successor of `k` is `k ++ [0x00]`: `Excluded(k)` becomes
+    /// `k ++ [0x00]`, and `Unbounded` becomes the empty key (the minimum).
+    pub fn lower_inclusive(&self) -> Vec<u8> {
+        match &self.start {
+            Bound::Included(s) => s.clone(),
+            Bound::Excluded(s) => key_successor(s),
+            Bound::Unbounded => Vec::new(),
+        }
+    }
+
+    /// The range's end as an exclusive bound: `Included(k)` becomes
+    /// `k ++ [0x00]`; `None` means unbounded above.
+    pub fn upper_exclusive(&self) -> Option<Vec<u8>> {
+        match &self.end {
+            Bound::Included(e) => Some(key_successor(e)),
+            Bound::Excluded(e) => Some(e.clone()),
+            Bound::Unbounded => None,
+        }
+    }
+
+    /// True when no key can lie inside the range (for example `start > end`,
+    /// `[a, a)` or `(a, a ++ [0x00])`).
+    pub fn is_empty(&self) -> bool {
+        match self.upper_exclusive() {
+            Some(upper) => upper <= self.lower_inclusive(),
+            None => false,
+        }
     }
 
     /// True when `key` lies inside the range.
@@ -173,6 +218,14 @@ pub fn prefix_successor(prefix: &[u8]) -> Option<Vec<u8>> {
         }
     }
     None
+}
+
+/// The smallest key greater than `key`: `key ++ [0x00]`.
+pub fn key_successor(key: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(key.len() + 1);
+    out.extend_from_slice(key);
+    out.push(0);
+    out
 }
 
 /// Scan direction.
