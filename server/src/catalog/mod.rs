@@ -1,0 +1,266 @@
+//! Databases, tables, columns and indexes — stored in the engine like any
+//! data (under the `0x01` key prefix), cached in memory for binding.
+//!
+//! The in-memory [`Catalog`] is a copy-on-write snapshot: readers clone an
+//! `Arc<Catalog>` and bind against it without locks; DDL builds a new catalog,
+//! writes the changed definitions in the same synced write batch as the data
+//! it touches, and only then publishes the new snapshot. The catalog never
+//! holds row data and never decides visibility of rows.
+
+pub mod keys;
+pub mod row;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{DbError, Result};
+use crate::sql::types::SqlType;
+use crate::sql::value::Value;
+use guocedb_engines::{Direction, KeyRange, KvSnapshot, WriteBatch};
+
+/// Index id of every table's primary (clustered) index.
+pub const PRIMARY_INDEX_ID: u32 = 1;
+
+/// Limits on what DDL may create.
+pub const MAX_COLUMNS: usize = 4096;
+pub const MAX_INDEXES: usize = 64;
+pub const MAX_KEY_PARTS: usize = 16;
+pub const MAX_NAME_LEN: usize = 64;
+
+/// A column's default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ColumnDefault {
+    /// No DEFAULT clause: NULL for nullable columns, an error for NOT NULL.
+    None,
+    /// A constant, stored as its text form plus a null flag.
+    Const(Option<String>),
+    /// `CURRENT_TIMESTAMP` / `NOW()`.
+    CurrentTimestamp,
+}
+
+/// One column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnDef {
+    pub name: String,
+    pub ty: SqlType,
+    pub nullable: bool,
+    pub default: ColumnDefault,
+    pub auto_increment: bool,
+    pub on_update_now: bool,
+    pub comment: String,
+}
+
+/// One index. The primary index (id 1) holds the rows; secondary indexes map
+/// their key columns to the primary key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexDef {
+    pub id: u32,
+    pub name: String,
+    /// Positions of the key columns in the table's column list.
+    pub columns: Vec<usize>,
+    pub unique: bool,
+    pub primary: bool,
+}
+
+/// One table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableDef {
+    pub id: u64,
+    pub db: String,
+    pub name: String,
+    pub columns: Vec<ColumnDef>,
+    /// Secondary indexes and, when declared, the primary key (`primary`).
+    pub indexes: Vec<IndexDef>,
+    /// Engine name as given in `ENGINE=` (display only; rows live in the
+    /// server's engine).
+    pub engine: String,
+    pub next_index_id: u32,
+    pub comment: String,
+}
+
+impl TableDef {
+    /// The declared primary key, if any. Without one the table is keyed by a
+    /// hidden row id.
+    pub fn primary_key(&self) -> Option<&IndexDef> {
+        self.indexes.iter().find(|i| i.primary)
+    }
+
+    pub fn secondary_indexes(&self) -> impl Iterator<Item = &IndexDef> {
+        self.indexes.iter().filter(|i| !i.primary)
+    }
+
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn auto_increment_column(&self) -> Option<usize> {
+        self.columns.iter().position(|c| c.auto_increment)
+    }
+
+    pub fn index_by_name(&self, name: &str) -> Option<&IndexDef> {
+        self.indexes
+            .iter()
+            .find(|i| i.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// One database (schema).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatabaseDef {
+    pub name: String,
+    pub charset: String,
+    pub collation: String,
+}
+
+/// The whole catalog at one moment.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    pub databases: BTreeMap<String, DatabaseDef>,
+    pub tables: BTreeMap<(String, String), Arc<TableDef>>,
+    pub next_table_id: u64,
+}
+
+impl Catalog {
+    /// Load every definition from a snapshot of the engine.
+    pub fn load(snap: &dyn KvSnapshot) -> Result<Self> {
+        let mut cat = Catalog {
+            next_table_id: 1,
+            ..Default::default()
+        };
+        for item in snap.scan(KeyRange::prefix(&keys::db_def_prefix()), Direction::Forward)? {
+            let (_, v) = item?;
+            let db: DatabaseDef = decode_def(&v)?;
+            cat.databases.insert(db.name.clone(), db);
+        }
+        for item in snap.scan(
+            KeyRange::prefix(&keys::table_def_prefix()),
+            Direction::Forward,
+        )? {
+            let (_, v) = item?;
+            let t: TableDef = decode_def(&v)?;
+            cat.next_table_id = cat.next_table_id.max(t.id + 1);
+            cat.tables
+                .insert((t.db.clone(), t.name.clone()), Arc::new(t));
+        }
+        if let Some(v) = snap.get(&keys::next_table_id_key())? {
+            let arr: [u8; 8] = v
+                .as_slice()
+                .try_into()
+                .map_err(|_| DbError::internal("corrupt table id counter"))?;
+            cat.next_table_id = cat.next_table_id.max(u64::from_be_bytes(arr));
+        }
+        Ok(cat)
+    }
+
+    pub fn database(&self, name: &str) -> Option<&DatabaseDef> {
+        self.databases.get(name)
+    }
+
+    pub fn table(&self, db: &str, name: &str) -> Option<&Arc<TableDef>> {
+        self.tables.get(&(db.to_string(), name.to_string()))
+    }
+
+    /// Look a table up or fail with 1146.
+    pub fn require_table(&self, db: &str, name: &str) -> Result<&Arc<TableDef>> {
+        if self.databases.get(db).is_none() {
+            return Err(DbError::unknown_db(db));
+        }
+        self.table(db, name)
+            .ok_or_else(|| DbError::no_table(db, name))
+    }
+
+    pub fn tables_in(&self, db: &str) -> impl Iterator<Item = &Arc<TableDef>> {
+        let db = db.to_string();
+        self.tables.values().filter(move |t| t.db == db)
+    }
+
+    /// Allocate a table id and record the counter in `batch`.
+    pub fn allocate_table_id(&mut self, batch: &mut WriteBatch) -> u64 {
+        let id = self.next_table_id;
+        self.next_table_id += 1;
+        batch.put(
+            keys::next_table_id_key(),
+            self.next_table_id.to_be_bytes().to_vec(),
+        );
+        id
+    }
+
+    /// Record a table definition (insert or replace) in memory and in `batch`.
+    pub fn put_table(&mut self, t: TableDef, batch: &mut WriteBatch) -> Result<()> {
+        batch.put(keys::table_def_key(t.id), encode_def(&t)?);
+        self.tables
+            .insert((t.db.clone(), t.name.clone()), Arc::new(t));
+        Ok(())
+    }
+
+    /// Remove a table definition and all its rows (in `batch`).
+    pub fn drop_table(
+        &mut self,
+        db: &str,
+        name: &str,
+        batch: &mut WriteBatch,
+        snap: &dyn KvSnapshot,
+    ) -> Result<Option<Arc<TableDef>>> {
+        let Some(t) = self.tables.remove(&(db.to_string(), name.to_string())) else {
+            return Ok(None);
+        };
+        batch.delete(keys::table_def_key(t.id));
+        delete_prefix(snap, &keys::table_prefix(t.id), batch)?;
+        Ok(Some(t))
+    }
+
+    pub fn put_database(&mut self, db: DatabaseDef, batch: &mut WriteBatch) -> Result<()> {
+        batch.put(keys::db_def_key(&db.name), encode_def(&db)?);
+        self.databases.insert(db.name.clone(), db);
+        Ok(())
+    }
+
+    pub fn drop_database(
+        &mut self,
+        name: &str,
+        batch: &mut WriteBatch,
+        snap: &dyn KvSnapshot,
+    ) -> Result<usize> {
+        self.databases.remove(name);
+        batch.delete(keys::db_def_key(name));
+        let names: Vec<String> = self.tables_in(name).map(|t| t.name.clone()).collect();
+        for t in &names {
+            self.drop_table(name, t, batch, snap)?;
+        }
+        Ok(names.len())
+    }
+}
+
+/// Delete every key under `prefix` (adds deletes to `batch`).
+pub fn delete_prefix(snap: &dyn KvSnapshot, prefix: &[u8], batch: &mut WriteBatch) -> Result<()> {
+    for item in snap.scan(KeyRange::prefix(prefix), Direction::Forward)? {
+        let (k, _) = item?;
+        batch.delete(k);
+    }
+    Ok(())
+}
+
+fn encode_def<T: Serialize>(t: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(t).map_err(|e| DbError::internal(format!("catalog encode: {e}")))
+}
+
+fn decode_def<T: for<'de> Deserialize<'de>>(b: &[u8]) -> Result<T> {
+    serde_json::from_slice(b).map_err(|e| DbError::internal(format!("corrupt catalog entry: {e}")))
+}
+
+impl ColumnDef {
+    /// The default value for an omitted column, or the 1364 error.
+    pub fn default_value(&self, now: &Value) -> Result<Value> {
+        match &self.default {
+            ColumnDefault::None if self.nullable || self.auto_increment => Ok(Value::Null),
+            ColumnDefault::None => Err(DbError::no_default(&self.name)),
+            ColumnDefault::Const(None) => Ok(Value::Null),
+            ColumnDefault::Const(Some(s)) => Ok(Value::Str(s.clone())),
+            ColumnDefault::CurrentTimestamp => Ok(now.clone()),
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! The server-wide state every session shares: the store, the catalog
+//! snapshot, DDL serialisation, per-table counters and global variables.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use guocedb_engines::{KvEngine, WriteBatch};
+use parking_lot::RwLock;
+
+use crate::catalog::Catalog;
+use crate::config::Config;
+use crate::error::Result;
+use crate::sql::table::CounterMap;
+use crate::sql::value::Value;
+use crate::txn::Store;
+
+pub struct Database {
+    pub store: Arc<Store>,
+    catalog: RwLock<Arc<Catalog>>,
+    /// Serialises DDL so catalog changes apply one at a time.
+    pub ddl_lock: RwLock<()>,
+    pub counters: CounterMap,
+    pub config: Config,
+    next_connection_id: AtomicU32,
+    pub globals: RwLock<BTreeMap<String, Value>>,
+    /// Server-wide status counters.
+    pub questions: AtomicU64,
+    pub connections: AtomicU64,
+    pub started_at: tokio::time::Instant,
+}
+
+impl Database {
+    pub fn open(engine: Arc<dyn KvEngine>, config: Config) -> Result<Arc<Self>> {
+        let store = Store::new(engine, config.sync_commits);
+        let snap = store.engine().snapshot()?;
+        let catalog = Catalog::load(snap.as_ref())?;
+        Ok(Arc::new(Self {
+            store,
+            catalog: RwLock::new(Arc::new(catalog)),
+            ddl_lock: RwLock::new(()),
+            counters: CounterMap::default(),
+            config,
+            next_connection_id: AtomicU32::new(1),
+            globals: RwLock::new(BTreeMap::new()),
+            questions: AtomicU64::new(0),
+            connections: AtomicU64::new(0),
+            started_at: crate::env::instant(),
+        }))
+    }
+
+    /// The current catalog snapshot.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalog.read().clone()
+    }
+
+    /// Apply a catalog change: write `batch` (synced), then publish `next`.
+    /// Callers hold `ddl_lock`.
+    pub fn commit_ddl(&self, next: Catalog, batch: WriteBatch) -> Result<()> {
+        if !batch.is_empty() {
+            self.store.write_batch(batch)?;
+        }
+        *self.catalog.write() = Arc::new(next);
+        Ok(())
+    }
+
+    pub fn next_connection_id(&self) -> u32 {
+        self.next_connection_id.fetch_add(1, Ordering::Relaxed)
+    }
+}

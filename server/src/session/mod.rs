@@ -1,0 +1,812 @@
+//! One connection's state — current database, variables, prepared
+//! statements, the values `LAST_INSERT_ID()` and friends report — and the
+//! dispatch of each statement to the SQL layer.
+//!
+//! A session never holds engine state between statements: each statement
+//! runs in its own transaction (retried on a write conflict), under a
+//! shared schema lock that DDL takes exclusively.
+
+mod vars;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use chrono::NaiveDateTime;
+use sqlparser::ast;
+
+use crate::db::Database;
+use crate::error::{DbError, Result};
+use crate::sql::dml::StmtCtx;
+use crate::sql::exec::{self, SessionInfo};
+use crate::sql::expr::Ctx;
+use crate::sql::plan::{self, Access, Plan, VarSource};
+use crate::sql::value::Value;
+use crate::sql::{ddl, dml, show, QueryResult};
+use crate::txn::Transaction;
+
+pub use vars::system_variable_defaults;
+
+/// How often an autocommit statement is retried after a write conflict.
+const MAX_CONFLICT_RETRIES: usize = 64;
+/// Prepared statements one session may hold (MySQL's
+/// max_prepared_stmt_count is global; this is per connection).
+pub const MAX_PREPARED_PER_SESSION: usize = 16_382;
+
+/// A statement prepared with COM_STMT_PREPARE.
+pub struct Prepared {
+    pub statement: ast::Statement,
+    pub params: usize,
+    pub columns: Vec<plan::ColumnInfo>,
+}
+
+pub struct Session {
+    pub db: Arc<Database>,
+    pub info: SessionInfo,
+    vars: BTreeMap<String, Value>,
+    user_vars: HashMap<String, Value>,
+    pub prepared: HashMap<u32, Prepared>,
+    next_stmt_id: u32,
+    warnings: Vec<(String, u16, String)>,
+    /// Rows read by this session's statements (`Innodb_rows_read`).
+    pub rows_read: u64,
+}
+
+impl VarSource for Session {
+    fn user_var(&self, name: &str) -> Value {
+        self.user_vars
+            .get(&name.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+
+    fn system_var(&self, name: &str, global: bool) -> Result<Value> {
+        let n = name.to_ascii_lowercase();
+        let n = n
+            .strip_prefix("session.")
+            .or_else(|| n.strip_prefix("local."))
+            .unwrap_or(&n)
+            .to_string();
+        if n == "last_insert_id" || n == "identity" {
+            return Ok(Value::UInt(self.info.last_insert_id));
+        }
+        if !global {
+            if let Some(v) = self.vars.get(&n) {
+                return Ok(v.clone());
+            }
+        }
+        if let Some(v) = self.db.globals.read().get(&n) {
+            return Ok(v.clone());
+        }
+        vars::default_value(&self.db, &n).ok_or_else(|| DbError::unknown_variable(name))
+    }
+
+    fn current_db(&self) -> Option<&str> {
+        self.info.database.as_deref()
+    }
+}
+
+fn now_datetime() -> NaiveDateTime {
+    chrono::DateTime::from_timestamp_micros(crate::env::now_micros())
+        .map(|d| d.naive_utc())
+        .unwrap_or_default()
+}
+
+/// Strip leading comments (but keep `/*!` executable comments, whose body
+/// we run as MySQL does).
+fn strip_leading_comments(sql: &str) -> &str {
+    let mut s = sql.trim_start();
+    loop {
+        if s.starts_with("/*") && !s.starts_with("/*!") {
+            match s.find("*/") {
+                Some(e) => s = s[e + 2..].trim_start(),
+                None => return "",
+            }
+        } else if s.starts_with("-- ") || s.starts_with("#") {
+            match s.find('\n') {
+                Some(e) => s = s[e + 1..].trim_start(),
+                None => return "",
+            }
+        } else {
+            return s;
+        }
+    }
+}
+
+/// Unwrap `/*!NNNNN body */` executable comments into `body`.
+fn unwrap_executable_comments(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(start) = rest.find("/*!") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 3..];
+        let digits = after.bytes().take_while(|b| b.is_ascii_digit()).count();
+        let body = &after[digits..];
+        match body.find("*/") {
+            Some(end) => {
+                out.push_str(&body[..end]);
+                rest = &body[end + 2..];
+            }
+            None => {
+                out.push_str(body);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn words(sql: &str, n: usize) -> Vec<String> {
+    sql.split(|c: char| c.is_whitespace() || c == ';' || c == '(' || c == '=')
+        .filter(|w| !w.is_empty())
+        .take(n)
+        .map(|w| w.to_ascii_lowercase())
+        .collect()
+}
+
+fn unquote(s: &str) -> String {
+    s.trim()
+        .trim_matches('`')
+        .trim_matches('\'')
+        .trim_matches('"')
+        .to_string()
+}
+
+/// The LIKE pattern of a `SHOW … LIKE 'x'` tail, if any.
+fn like_tail(sql: &str) -> Option<String> {
+    let lower = sql.to_ascii_lowercase();
+    let i = lower.find(" like ")?;
+    Some(unquote(sql[i + 6..].trim().trim_end_matches(';')))
+}
+
+fn show_filter(f: Option<&ast::ShowStatementFilter>) -> Result<Option<String>> {
+    match f {
+        None => Ok(None),
+        Some(ast::ShowStatementFilter::Like(p))
+        | Some(ast::ShowStatementFilter::ILike(p))
+        | Some(ast::ShowStatementFilter::NoKeyword(p)) => Ok(Some(p.clone())),
+        Some(ast::ShowStatementFilter::Where(_)) => Err(DbError::unsupported("SHOW ... WHERE")),
+    }
+}
+
+fn show_options_filter(o: &ast::ShowStatementOptions) -> Result<Option<String>> {
+    match &o.filter_position {
+        Some(ast::ShowStatementFilterPosition::Infix(f))
+        | Some(ast::ShowStatementFilterPosition::Suffix(f)) => show_filter(Some(f)),
+        None => Ok(None),
+    }
+}
+
+impl Session {
+    pub fn new(db: Arc<Database>, user: &str, host: &str) -> Self {
+        let connection_id = db.next_connection_id();
+        Self {
+            db,
+            info: SessionInfo {
+                user: user.to_string(),
+                host: host.to_string(),
+                connection_id,
+                ..Default::default()
+            },
+            vars: BTreeMap::new(),
+            user_vars: HashMap::new(),
+            prepared: HashMap::new(),
+            next_stmt_id: 1,
+            warnings: Vec::new(),
+            rows_read: 0,
+        }
+    }
+
+    /// Run SQL text (one or more `;`-separated statements).
+    pub fn execute(&mut self, sql: &str) -> Vec<Result<QueryResult>> {
+        self.db
+            .questions
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let text = strip_leading_comments(sql);
+        let text = if text.contains("/*!") {
+            unwrap_executable_comments(text)
+        } else {
+            text.to_string()
+        };
+        let text = strip_leading_comments(&text)
+            .trim()
+            .trim_end_matches(';')
+            .trim()
+            .to_string();
+        if text.is_empty() {
+            return vec![Err(DbError::new(1065, "42000", "Query was empty"))];
+        }
+        if let Some(r) = self.special_statement(&text) {
+            return vec![r];
+        }
+        let stmts = match crate::sql::parse(&text) {
+            Ok(s) => s,
+            Err(e) => return vec![Err(e)],
+        };
+        let mut out = Vec::new();
+        for s in &stmts {
+            let r = self.execute_statement(s, &[]);
+            let failed = r.is_err();
+            out.push(r);
+            if failed {
+                break;
+            }
+        }
+        if out.is_empty() {
+            out.push(Err(DbError::new(1065, "42000", "Query was empty")));
+        }
+        out
+    }
+
+    /// Statements handled before sqlparser (it does not parse them, or
+    /// parses them differently from MySQL).
+    fn special_statement(&mut self, sql: &str) -> Option<Result<QueryResult>> {
+        let w = words(sql, 6);
+        let w: Vec<&str> = w.iter().map(String::as_str).collect();
+        Some(match w.as_slice() {
+            ["begin", ..] | ["start", "transaction", ..] | ["xa", ..] => {
+                Err(DbError::unsupported("multi-statement transactions (BEGIN / START TRANSACTION); every statement is its own transaction"))
+            }
+            ["commit", ..] | ["rollback"] | ["rollback", "work"] => Ok(QueryResult::ok(0)),
+            ["savepoint", ..] | ["release", "savepoint", ..] | ["rollback", "to", ..] => Err(DbError::unsupported("SAVEPOINT")),
+            ["lock", "tables", ..] | ["lock", "table", ..] | ["unlock", "tables", ..] | ["flush", ..] => Ok(QueryResult::ok(0)),
+            ["show", "warnings", ..] | ["show", "errors", ..] => {
+                let errors_only = w[1] == "errors";
+                let rows = self
+                    .warnings
+                    .iter()
+                    .filter(|(l, _, _)| !errors_only || l == "Error")
+                    .map(|(l, c, m)| vec![Value::Str(l.clone()), Value::Int(*c as i64), Value::Str(m.clone())])
+                    .collect();
+                Ok(show::rows_result(&["Level", "Code", "Message"], rows))
+            }
+            ["show", "count(*)", ..] => Ok(show::rows_result(&["@@session.warning_count"], vec![vec![Value::Int(self.warnings.len() as i64)]])),
+            ["show", "index" | "indexes" | "keys", "from" | "in", ..] => {
+                let toks: Vec<&str> = sql.split_whitespace().collect();
+                let table = toks.get(3).map(|t| unquote(t)).unwrap_or_default();
+                let db = match (toks.get(4).map(|s| s.to_ascii_lowercase()), toks.get(5)) {
+                    (Some(k), Some(d)) if k == "from" || k == "in" => Some(unquote(d)),
+                    _ => None,
+                };
+                let (d, t) = match (db, table.split_once('.')) {
+                    (Some(d), _) => (d, table),
+                    (None, Some((d, t))) => (unquote(d), unquote(t)),
+                    (None, None) => match &self.info.database {
+                        Some(d) => (d.clone(), table),
+                        None => return Some(Err(DbError::no_db())),
+                    },
+                };
+                let cat = self.db.catalog();
+                cat.require_table(&d, &t).map(|t| show::show_index(t))
+            }
+            ["show", "engines"] | ["show", "storage", "engines"] => Ok(show::show_engines()),
+            ["show", "status", ..] | ["show", "global" | "session", "status", ..] => Ok(self.show_status(like_tail(sql).as_deref())),
+            ["show", "character", "set", ..] | ["show", "charset", ..] => Ok(show::rows_result(
+                &["Charset", "Description", "Default collation", "Maxlen"],
+                show::filter_like(
+                    vec![
+                        vec![Value::Str("utf8mb4".into()), Value::Str("UTF-8 Unicode".into()), Value::Str("utf8mb4_0900_ai_ci".into()), Value::Int(4)],
+                        vec![Value::Str("binary".into()), Value::Str("Binary pseudo charset".into()), Value::Str("binary".into()), Value::Int(1)],
+                    ],
+                    like_tail(sql).as_deref(),
+                ),
+            )),
+            ["show", "collation", ..] => Ok(show::rows_result(
+                &["Collation", "Charset", "Id", "Default", "Compiled", "Sortlen", "Pad_attribute"],
+                show::filter_like(
+                    vec![
+                        vec![Value::Str("utf8mb4_0900_ai_ci".into()), Value::Str("utf8mb4".into()), Value::Int(255), Value::Str("Yes".into()), Value::Str("Yes".into()), Value::Int(0), Value::Str("NO PAD".into())],
+                        vec![Value::Str("utf8mb4_bin".into()), Value::Str("utf8mb4".into()), Value::Int(46), Value::Str("".into()), Value::Str("Yes".into()), Value::Int(1), Value::Str("PAD SPACE".into())],
+                        vec![Value::Str("binary".into()), Value::Str("binary".into()), Value::Int(63), Value::Str("Yes".into()), Value::Str("Yes".into()), Value::Int(1), Value::Str("NO PAD".into())],
+                    ],
+                    like_tail(sql).as_deref(),
+                ),
+            )),
+            ["show", "create", "database" | "schema", ..] => {
+                let toks: Vec<&str> = sql.split_whitespace().collect();
+                let name = unquote(toks.last().copied().unwrap_or(""));
+                if self.db.catalog().database(&name).is_none() {
+                    return Some(Err(DbError::unknown_db(&name)));
+                }
+                Ok(show::rows_result(
+                    &["Database", "Create Database"],
+                    vec![vec![
+                        Value::Str(name.clone()),
+                        Value::Str(format!("CREATE DATABASE {} /*!40100 DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_ai_ci */ /*!80016 DEFAULT ENCRYPTION='N' */", show::quote_ident(&name))),
+                    ]],
+                ))
+            }
+            ["show", "grants", ..] => Ok(show::rows_result(
+                &[&format!("Grants for {}@{}", self.info.user, self.info.host)],
+                vec![vec![Value::Str(format!("GRANT ALL PRIVILEGES ON *.* TO `{}`@`{}` WITH GRANT OPTION", self.info.user, self.info.host))]],
+            )),
+            ["show", "plugins"] => Ok(show::rows_result(&["Name", "Status", "Type", "Library", "License"], vec![])),
+            _ => return None,
+        })
+    }
+
+    fn show_status(&self, like: Option<&str>) -> QueryResult {
+        use std::sync::atomic::Ordering::Relaxed;
+        let db = &self.db;
+        let uptime = crate::env::instant()
+            .duration_since(db.started_at)
+            .as_secs();
+        let rows = vec![
+            ("Com_commit", db.store.commits.load(Relaxed)),
+            ("Connections", db.connections.load(Relaxed)),
+            ("Innodb_rows_read", self.rows_read),
+            ("Guocedb_global_rows_read", db.store.rows_read.load(Relaxed)),
+            ("Guocedb_write_conflicts", db.store.conflicts.load(Relaxed)),
+            ("Questions", db.questions.load(Relaxed)),
+            ("Threads_connected", 0),
+            ("Uptime", uptime),
+        ];
+        let rows = rows
+            .into_iter()
+            .map(|(k, v)| vec![Value::Str(k.into()), Value::Str(v.to_string())])
+            .collect();
+        show::rows_result(&["Variable_name", "Value"], show::filter_like(rows, like))
+    }
+
+    /// Run one parsed statement with `params` bound to its `?`s.
+    pub fn execute_statement(
+        &mut self,
+        stmt: &ast::Statement,
+        params: &[Value],
+    ) -> Result<QueryResult> {
+        let r = self.dispatch(stmt, params);
+        match &r {
+            Ok(QueryResult::Ok {
+                affected,
+                last_insert_id,
+                ..
+            }) => {
+                self.warnings.clear();
+                self.info.row_count = *affected as i64;
+                if *last_insert_id != 0 {
+                    self.info.last_insert_id = *last_insert_id;
+                }
+            }
+            Ok(QueryResult::Rows { rows, .. }) => {
+                if !matches!(stmt, ast::Statement::ShowVariables { .. }) {
+                    self.warnings.clear();
+                }
+                self.info.row_count = -1;
+                self.info.found_rows = rows.len() as u64;
+            }
+            Err(e) => self.warnings = vec![("Error".into(), e.code, e.message.clone())],
+        }
+        r
+    }
+
+    fn dispatch(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<QueryResult> {
+        use ast::Statement as S;
+        let current = self.info.database.clone();
+        let cur = current.as_deref();
+        match stmt {
+            S::Query(q) => self.run_query(q, params),
+            S::Insert(ins) => self.run_write(params, |ctx, txn| dml::insert(ctx, txn, ins)),
+            S::Update(up) => self.run_write(params, |ctx, txn| dml::update(ctx, txn, up)),
+            S::Delete(del) => self.run_write(params, |ctx, txn| dml::delete(ctx, txn, del)),
+            S::CreateDatabase { db_name, if_not_exists, .. } => ddl::create_database(&self.db, db_name, *if_not_exists),
+            S::CreateSchema { schema_name, if_not_exists, .. } => match schema_name {
+                ast::SchemaName::Simple(n) => ddl::create_database(&self.db, n, *if_not_exists),
+                _ => Err(DbError::unsupported("CREATE SCHEMA AUTHORIZATION")),
+            },
+            S::Drop { object_type, if_exists, names, table, .. } => match object_type {
+                ast::ObjectType::Database | ast::ObjectType::Schema => {
+                    let name = names.first().map(|n| plan::object_name_parts(n).join(".")).unwrap_or_default();
+                    let r = ddl::drop_database(&self.db, &name, *if_exists);
+                    if r.is_ok() && self.info.database.as_deref() == Some(name.as_str()) {
+                        self.info.database = None;
+                    }
+                    r
+                }
+                ast::ObjectType::Table => ddl::drop_tables(&self.db, cur, names, *if_exists),
+                ast::ObjectType::Index => {
+                    let (Some(name), Some(table)) = (names.first(), table) else {
+                        return Err(DbError::parse("DROP INDEX requires ON table"));
+                    };
+                    let index = plan::object_name_parts(name).last().cloned().unwrap_or_default();
+                    ddl::drop_index(&self.db, cur, &index, table)
+                }
+                other => Err(DbError::unsupported(format!("DROP {other}"))),
+            },
+            S::CreateTable(ct) => ddl::create_table(&self.db, cur, ct),
+            S::CreateIndex(ci) => ddl::create_index(&self.db, cur, ci),
+            S::AlterTable(at) => ddl::alter_table(&self.db, cur, at),
+            S::Truncate(t) => ddl::truncate(&self.db, cur, &t.table_names.iter().map(|n| n.name.clone()).collect::<Vec<_>>()),
+            S::RenameTable(pairs) => ddl::rename_tables(&self.db, cur, pairs),
+            S::Use(u) => {
+                let name = match u {
+                    ast::Use::Object(n) | ast::Use::Database(n) | ast::Use::Schema(n) => plan::object_name_parts(n).join("."),
+                    _ => return Err(DbError::unsupported("USE form")),
+                };
+                self.use_database(&name)?;
+                Ok(QueryResult::ok(0))
+            }
+            S::Set(set) => self.run_set(set, params),
+            S::ShowDatabases { show_options, .. } | S::ShowSchemas { show_options, .. } => {
+                Ok(show::show_databases(&self.db.catalog(), show_options_filter(show_options)?.as_deref()))
+            }
+            S::ShowTables { full, show_options, .. } => {
+                let db = match show_options.show_in.as_ref().and_then(|i| i.parent_name.as_ref()) {
+                    Some(n) => plan::object_name_parts(n).join("."),
+                    None => cur.ok_or_else(DbError::no_db)?.to_string(),
+                };
+                show::show_tables(&self.db.catalog(), &db, *full, show_options_filter(show_options)?.as_deref())
+            }
+            S::ShowColumns { full, show_options, .. } => {
+                let name = show_options.show_in.as_ref().and_then(|i| i.parent_name.as_ref()).ok_or_else(|| DbError::parse("SHOW COLUMNS"))?;
+                let (d, t) = plan::split_table_name(name, cur)?;
+                let cat = self.db.catalog();
+                Ok(show::show_columns(cat.require_table(&d, &t)?, *full, show_options_filter(show_options)?.as_deref()))
+            }
+            S::ExplainTable { table_name, .. } => {
+                let (d, t) = plan::split_table_name(table_name, cur)?;
+                let cat = self.db.catalog();
+                Ok(show::show_columns(cat.require_table(&d, &t)?, false, None))
+            }
+            S::ShowCreate { obj_type: ast::ShowCreateObject::Table, obj_name } => {
+                let (d, t) = plan::split_table_name(obj_name, cur)?;
+                let cat = self.db.catalog();
+                Ok(show::show_create_table(cat.require_table(&d, &t)?))
+            }
+            S::ShowVariables { filter, global, .. } => {
+                let like = show_filter(filter.as_ref())?;
+                Ok(vars::show_variables(self, *global, like.as_deref()))
+            }
+            S::ShowStatus { filter, .. } => Ok(self.show_status(show_filter(filter.as_ref())?.as_deref())),
+            S::ShowCollation { .. } => self.special_statement("show collation").unwrap_or_else(|| Ok(QueryResult::ok(0))),
+            S::Explain { statement, .. } => self.explain(statement, params),
+            S::StartTransaction { .. } => Err(DbError::unsupported("multi-statement transactions (BEGIN / START TRANSACTION); every statement is its own transaction")),
+            S::Commit { .. } | S::Rollback { savepoint: None, .. } => Ok(QueryResult::ok(0)),
+            S::LockTables { .. } | S::UnlockTables => Ok(QueryResult::ok(0)),
+            other => Err(DbError::unsupported(other.to_string().split_whitespace().take(3).collect::<Vec<_>>().join(" "))),
+        }
+    }
+
+    pub fn use_database(&mut self, name: &str) -> Result<()> {
+        let known = self.db.catalog().database(name).is_some()
+            || ddl::SYSTEM_DATABASES
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(name));
+        if !known {
+            return Err(DbError::unknown_db(name));
+        }
+        self.info.database = Some(name.to_string());
+        Ok(())
+    }
+
+    fn stmt_ctx<'a>(
+        &'a self,
+        cat: &'a crate::catalog::Catalog,
+        params: &'a [Value],
+        now: NaiveDateTime,
+    ) -> StmtCtx<'a> {
+        StmtCtx {
+            db: &self.db,
+            catalog: cat,
+            info: &self.info,
+            vars: self,
+            params,
+            now,
+        }
+    }
+
+    /// Run a read-only query.
+    fn run_query(&mut self, q: &ast::Query, params: &[Value]) -> Result<QueryResult> {
+        let _schema = self.db.ddl_lock.read();
+        let cat = self.db.catalog();
+        let now = now_datetime();
+        let (columns, rows, read) = {
+            let ctx = self.stmt_ctx(&cat, params, now);
+            let mut binder = ctx.binder();
+            let bq = binder.bind_query(q)?;
+            if binder.param_count > params.len() {
+                return Err(DbError::wrong_arguments("mysqld_stmt_execute"));
+            }
+            let txn = self.db.store.begin()?;
+            let env = ctx.env(&txn);
+            let ectx = Ctx {
+                env: &env,
+                outer: vec![],
+            };
+            let rows = exec::run_plan(&bq.plan, &ectx, None)?;
+            let read = env.rows_read.get();
+            txn.commit()?;
+            (bq.columns, rows, read)
+        };
+        self.rows_read += read;
+        Ok(QueryResult::Rows { columns, rows })
+    }
+
+    /// Run a writing statement in its own transaction, retrying on a write
+    /// conflict.
+    fn run_write(
+        &mut self,
+        params: &[Value],
+        f: impl Fn(&StmtCtx, &mut Transaction) -> Result<QueryResult>,
+    ) -> Result<QueryResult> {
+        let _schema = self.db.ddl_lock.read();
+        let mut last_err = DbError::deadlock();
+        for _ in 0..MAX_CONFLICT_RETRIES {
+            let cat = self.db.catalog();
+            let now = now_datetime();
+            let ctx = self.stmt_ctx(&cat, params, now);
+            let mut txn = self.db.store.begin()?;
+            let res = f(&ctx, &mut txn)?;
+            let read = txn.rows_read();
+            match txn.commit() {
+                Ok(()) => {
+                    self.rows_read += read;
+                    return Ok(res);
+                }
+                Err(e) if e.code == 1213 => {
+                    last_err = e;
+                    std::thread::yield_now();
+                    continue;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last_err)
+    }
+
+    fn run_set(&mut self, set: &ast::Set, params: &[Value]) -> Result<QueryResult> {
+        match set {
+            ast::Set::SingleAssignment {
+                scope,
+                variable,
+                values,
+                ..
+            } => {
+                let name = plan::object_name_parts(variable).join(".");
+                let value = values.first().ok_or_else(|| DbError::parse("SET"))?;
+                self.assign(scope.as_ref(), &name, value, params)?;
+            }
+            ast::Set::MultipleAssignments { assignments } => {
+                for a in assignments {
+                    let name = plan::object_name_parts(&a.name).join(".");
+                    self.assign(a.scope.as_ref(), &name, &a.value, params)?;
+                }
+            }
+            ast::Set::SetNames { .. } | ast::Set::SetNamesDefault {} => {}
+            ast::Set::SetTransaction { .. } => {}
+            ast::Set::SetTimeZone { value, .. } => {
+                let v = self.eval_const(value, params)?;
+                self.vars.insert("time_zone".into(), v);
+            }
+            other => return Err(DbError::unsupported(other.to_string())),
+        }
+        Ok(QueryResult::ok(0))
+    }
+
+    fn eval_const(&self, e: &ast::Expr, params: &[Value]) -> Result<Value> {
+        // `SET x = ON/OFF/identifier` assigns the word itself.
+        if let ast::Expr::Identifier(id) = e {
+            if !id.value.starts_with('@') {
+                return Ok(Value::Str(id.value.clone()));
+            }
+        }
+        let _schema = self.db.ddl_lock.read();
+        let cat = self.db.catalog();
+        let ctx = self.stmt_ctx(&cat, params, now_datetime());
+        let mut binder = ctx.binder();
+        let b = binder.bind_expr(e, &plan::Scope::default(), &mut None, "field list")?;
+        let txn = self.db.store.begin()?;
+        let env = ctx.env(&txn);
+        b.eval(
+            &[],
+            &Ctx {
+                env: &env,
+                outer: vec![],
+            },
+        )
+    }
+
+    fn assign(
+        &mut self,
+        scope: Option<&ast::ContextModifier>,
+        name: &str,
+        value: &ast::Expr,
+        params: &[Value],
+    ) -> Result<()> {
+        let v = self.eval_const(value, params)?;
+        if let Some(u) = name.strip_prefix('@').filter(|n| !n.starts_with('@')) {
+            self.user_vars
+                .insert(u.trim_matches('`').to_ascii_lowercase(), v);
+            return Ok(());
+        }
+        let mut global = matches!(scope, Some(ast::ContextModifier::Global));
+        let mut n = name.trim_start_matches('@').to_ascii_lowercase();
+        for (p, g) in [("global.", true), ("session.", false), ("local.", false)] {
+            if let Some(rest) = n.strip_prefix(p) {
+                global = g;
+                n = rest.to_string();
+            }
+        }
+        let v = vars::validate_assignment(&self.db, &n, v)?;
+        if global {
+            self.db.globals.write().insert(n, v);
+        } else {
+            self.vars.insert(n, v);
+        }
+        Ok(())
+    }
+
+    /// EXPLAIN: one row per table access, in MySQL's tabular shape.
+    fn explain(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<QueryResult> {
+        let ast::Statement::Query(q) = stmt else {
+            return Err(DbError::unsupported("EXPLAIN of a non-SELECT statement"));
+        };
+        let cat = self.db.catalog();
+        let ctx = self.stmt_ctx(&cat, params, now_datetime());
+        let mut binder = ctx.binder();
+        let bq = binder.bind_query(q)?;
+        let mut rows = Vec::new();
+        explain_plan(&bq.plan, 1, &mut rows);
+        if rows.is_empty() {
+            rows.push(explain_row(1, None, "", None, "No tables used"));
+        }
+        Ok(show::rows_result(
+            &[
+                "id",
+                "select_type",
+                "table",
+                "partitions",
+                "type",
+                "possible_keys",
+                "key",
+                "key_len",
+                "ref",
+                "rows",
+                "filtered",
+                "Extra",
+            ],
+            rows,
+        ))
+    }
+
+    /// Prepare a statement: parse it once, count its parameters and work
+    /// out its result columns.
+    pub fn prepare(&mut self, sql: &str) -> Result<(u32, &Prepared)> {
+        if self.prepared.len() >= MAX_PREPARED_PER_SESSION {
+            return Err(DbError::new(
+                1461,
+                "42000",
+                "Can't create more than max_prepared_stmt_count statements",
+            ));
+        }
+        let text = strip_leading_comments(sql).trim().trim_end_matches(';');
+        let mut stmts = crate::sql::parse(text)?;
+        if stmts.len() != 1 {
+            return Err(DbError::new(
+                1295,
+                "HY000",
+                "This command is not supported in the prepared statement protocol yet",
+            ));
+        }
+        let statement = stmts.remove(0);
+        let mut params = 0usize;
+        let _ = ast::visit_expressions(&statement, |e| {
+            if let ast::Expr::Value(v) = e {
+                if matches!(&v.value, ast::Value::Placeholder(p) if p == "?") {
+                    params += 1;
+                }
+            }
+            std::ops::ControlFlow::<()>::Continue(())
+        });
+        let columns = match &statement {
+            ast::Statement::Query(q) => {
+                let cat = self.db.catalog();
+                let ctx = self.stmt_ctx(&cat, &[], now_datetime());
+                let mut binder = ctx.binder();
+                binder.bind_query(q)?.columns
+            }
+            _ => vec![],
+        };
+        let id = self.next_stmt_id;
+        self.next_stmt_id = self.next_stmt_id.wrapping_add(1).max(1);
+        self.prepared.insert(
+            id,
+            Prepared {
+                statement,
+                params,
+                columns,
+            },
+        );
+        let p = self
+            .prepared
+            .get(&id)
+            .ok_or_else(|| DbError::internal("prepared statement vanished"))?;
+        Ok((id, p))
+    }
+
+    /// Execute a prepared statement.
+    pub fn execute_prepared(&mut self, id: u32, params: &[Value]) -> Result<QueryResult> {
+        let stmt = match self.prepared.get(&id) {
+            Some(p) => {
+                if params.len() != p.params {
+                    return Err(DbError::wrong_arguments("mysqld_stmt_execute"));
+                }
+                p.statement.clone()
+            }
+            None => return Err(DbError::unknown_stmt(id, "mysqld_stmt_execute")),
+        };
+        self.db
+            .questions
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.execute_statement(&stmt, params)
+    }
+
+    pub fn close_prepared(&mut self, id: u32) {
+        self.prepared.remove(&id);
+    }
+}
+
+fn explain_row(
+    id: i64,
+    table: Option<&str>,
+    ty: &str,
+    key: Option<&str>,
+    extra: &str,
+) -> Vec<Value> {
+    let s = |x: &str| Value::Str(x.to_string());
+    vec![
+        Value::Int(id),
+        s("SIMPLE"),
+        table.map(s).unwrap_or(Value::Null),
+        Value::Null,
+        if ty.is_empty() { Value::Null } else { s(ty) },
+        key.map(s).unwrap_or(Value::Null),
+        key.map(s).unwrap_or(Value::Null),
+        Value::Null,
+        Value::Null,
+        Value::Null,
+        Value::Str("100.00".into()),
+        s(extra),
+    ]
+}
+
+fn explain_plan(p: &Plan, id: i64, out: &mut Vec<Vec<Value>>) {
+    match p {
+        Plan::Scan(s) => {
+            let (ty, key) = match &s.access {
+                Access::Full => ("ALL", None),
+                Access::Index { index, ranges } => {
+                    let full_eq = ranges.iter().all(|r| {
+                        r.eq.len() == index.columns.len() && r.lo.is_none() && r.hi.is_none()
+                    });
+                    let ty = if full_eq && index.unique && ranges.len() == 1 {
+                        "const"
+                    } else if ranges.iter().all(|r| r.lo.is_none() && r.hi.is_none())
+                        && ranges.len() == 1
+                    {
+                        "ref"
+                    } else {
+                        "range"
+                    };
+                    (ty, Some(index.name.as_str()))
+                }
+            };
+            let extra = if s.filter.is_some() {
+                "Using where"
+            } else {
+                ""
+            };
+            out.push(explain_row(id, Some(&s.table.name), ty, key, extra));
+        }
+        Plan::Dual | Plan::Values(_) => {}
+        Plan::Filter(i, _) | Plan::Project(i, _) | Plan::Distinct(i, _) | Plan::Truncate(i, _) => {
+            explain_plan(i, id, out)
+        }
+        Plan::Sort { input, .. } | Plan::Limit { input, .. } | Plan::Aggregate { input, .. } => {
+            explain_plan(input, id, out)
+        }
+        Plan::Join { left, right, .. } | Plan::SetOp { left, right, .. } => {
+            explain_plan(left, id, out);
+            explain_plan(right, id, out);
+        }
+    }
+}

@@ -1,0 +1,1067 @@
+//! Data definition: databases, tables, indexes, ALTER TABLE, TRUNCATE and
+//! RENAME. A DDL statement holds the schema lock exclusively, builds the
+//! new catalog and any rewritten data, and writes both in one synced batch,
+//! so a crash leaves either the old schema and data or the new ones.
+
+use std::collections::HashSet;
+
+use guocedb_engines::{Direction, KeyRange, WriteBatch};
+use sqlparser::ast;
+
+use crate::catalog::keys::{index_prefix, table_prefix};
+use crate::catalog::row::{decode_row, encode_row};
+use crate::catalog::{
+    self, ColumnDef, ColumnDefault, DatabaseDef, IndexDef, TableDef, MAX_COLUMNS, MAX_INDEXES,
+    MAX_KEY_PARTS, MAX_NAME_LEN, PRIMARY_INDEX_ID,
+};
+use crate::db::Database;
+use crate::error::{DbError, Result};
+use crate::sql::plan::{self, object_name_parts};
+use crate::sql::table;
+use crate::sql::types::{SqlType, TypeKind};
+use crate::sql::value::Value;
+use crate::sql::QueryResult;
+
+/// Names of the databases that always exist and cannot be created/dropped.
+pub const SYSTEM_DATABASES: [&str; 4] =
+    ["information_schema", "mysql", "performance_schema", "sys"];
+
+fn check_name(kind: &str, name: &str) -> Result<()> {
+    if name.is_empty() || name.len() > MAX_NAME_LEN || name.ends_with(' ') {
+        return Err(DbError::new(
+            if kind == "table" { 1103 } else { 1102 },
+            "42000",
+            format!("Incorrect {kind} name '{name}'"),
+        ));
+    }
+    Ok(())
+}
+
+pub fn create_database(
+    db: &Database,
+    name: &ast::ObjectName,
+    if_not_exists: bool,
+) -> Result<QueryResult> {
+    let name = object_name_parts(name).join(".");
+    check_name("database", &name)?;
+    let _g = db.ddl_lock.write();
+    let mut cat = (*db.catalog()).clone();
+    if cat.database(&name).is_some()
+        || SYSTEM_DATABASES
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(&name))
+    {
+        if if_not_exists {
+            return Ok(QueryResult::ok(0));
+        }
+        return Err(DbError::db_exists(&name));
+    }
+    let mut batch = WriteBatch::new();
+    cat.put_database(
+        DatabaseDef {
+            name,
+            charset: "utf8mb4".into(),
+            collation: "utf8mb4_0900_ai_ci".into(),
+        },
+        &mut batch,
+    )?;
+    db.commit_ddl(cat, batch)?;
+    Ok(QueryResult::ok(1))
+}
+
+pub fn drop_database(db: &Database, name: &str, if_exists: bool) -> Result<QueryResult> {
+    let _g = db.ddl_lock.write();
+    let mut cat = (*db.catalog()).clone();
+    if cat.database(name).is_none() {
+        if if_exists {
+            return Ok(QueryResult::ok(0));
+        }
+        if SYSTEM_DATABASES
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(name))
+        {
+            return Err(DbError::new(
+                1044,
+                "42000",
+                format!("Access denied for user 'root'@'%' to database '{name}'"),
+            ));
+        }
+        return Err(DbError::db_drop_missing(name));
+    }
+    let ids: Vec<u64> = cat.tables_in(name).map(|t| t.id).collect();
+    let mut batch = WriteBatch::new();
+    let snap = db.store.engine().snapshot()?;
+    let n = cat.drop_database(name, &mut batch, snap.as_ref())?;
+    db.commit_ddl(cat, batch)?;
+    ids.iter().for_each(|id| db.counters.forget(*id));
+    Ok(QueryResult::ok(n as u64))
+}
+
+/// Map a parsed data type to ours.
+pub fn sql_type(dt: &ast::DataType) -> Result<SqlType> {
+    use ast::DataType as D;
+    let int = |k: TypeKind, unsigned: bool| SqlType {
+        unsigned,
+        ..SqlType::new(k)
+    };
+    let char_len = |l: &Option<ast::CharacterLength>, default: u32| -> u32 {
+        match l {
+            Some(ast::CharacterLength::IntegerLength { length, .. }) => *length as u32,
+            _ => default,
+        }
+    };
+    let dec = |info: &ast::ExactNumberInfo, unsigned: bool| -> Result<SqlType> {
+        let (p, s) = match info {
+            ast::ExactNumberInfo::None => (10, 0),
+            ast::ExactNumberInfo::Precision(p) => (*p as u32, 0),
+            ast::ExactNumberInfo::PrecisionAndScale(p, s) => (*p as u32, *s as u32),
+        };
+        if p > 65 {
+            return Err(DbError::new(
+                1426,
+                "42000",
+                format!("Too-big precision {p} specified. Maximum is 65."),
+            ));
+        }
+        if s > 30 {
+            return Err(DbError::new(
+                1425,
+                "42000",
+                format!("Too big scale {s} specified. Maximum is 30."),
+            ));
+        }
+        if s > p {
+            return Err(DbError::new(
+                1427,
+                "42000",
+                "For float(M,D), double(M,D) or decimal(M,D), M must be >= D",
+            ));
+        }
+        // Values are exact to 28 significant digits (see ARCHITECTURE.md).
+        Ok(SqlType {
+            unsigned,
+            ..SqlType::decimal(p.max(1), s as u8)
+        })
+    };
+    Ok(match dt {
+        D::TinyInt(_) => int(TypeKind::TinyInt, false),
+        D::TinyIntUnsigned(_) | D::UTinyInt => int(TypeKind::TinyInt, true),
+        D::SmallInt(_) | D::Int2(_) => int(TypeKind::SmallInt, false),
+        D::SmallIntUnsigned(_) | D::Int2Unsigned(_) | D::USmallInt => int(TypeKind::SmallInt, true),
+        D::MediumInt(_) => int(TypeKind::MediumInt, false),
+        D::MediumIntUnsigned(_) => int(TypeKind::MediumInt, true),
+        D::Int(_) | D::Integer(_) | D::Int4(_) => int(TypeKind::Int, false),
+        D::IntUnsigned(_)
+        | D::IntegerUnsigned(_)
+        | D::Int4Unsigned(_)
+        | D::Unsigned
+        | D::UnsignedInteger => int(TypeKind::Int, true),
+        D::BigInt(_) | D::Int8(_) | D::Int64 => int(TypeKind::BigInt, false),
+        D::BigIntUnsigned(_) | D::Int8Unsigned(_) | D::UBigInt | D::UInt64 => {
+            int(TypeKind::BigInt, true)
+        }
+        D::Bool | D::Boolean => SqlType {
+            is_bool: true,
+            ..int(TypeKind::TinyInt, false)
+        },
+        D::Decimal(i) | D::Numeric(i) | D::Dec(i) => dec(i, false)?,
+        D::DecimalUnsigned(i) | D::DecUnsigned(i) => dec(i, true)?,
+        D::Float(info) => {
+            let p = match info {
+                ast::ExactNumberInfo::Precision(p)
+                | ast::ExactNumberInfo::PrecisionAndScale(p, _) => *p,
+                ast::ExactNumberInfo::None => 0,
+            };
+            SqlType::new(if p > 24 {
+                TypeKind::Double
+            } else {
+                TypeKind::Float
+            })
+        }
+        D::FloatUnsigned(_) => SqlType {
+            unsigned: true,
+            ..SqlType::new(TypeKind::Float)
+        },
+        D::Real | D::Double(_) | D::DoublePrecision | D::Float8 | D::Float64 => {
+            SqlType::new(TypeKind::Double)
+        }
+        D::DoubleUnsigned(_) | D::DoublePrecisionUnsigned | D::RealUnsigned => SqlType {
+            unsigned: true,
+            ..SqlType::new(TypeKind::Double)
+        },
+        D::Char(l) | D::Character(l) => SqlType {
+            len: char_len(l, 1),
+            ..SqlType::new(TypeKind::Char)
+        },
+        D::Varchar(l) | D::CharacterVarying(l) | D::CharVarying(l) | D::Nvarchar(l) => {
+            let Some(ast::CharacterLength::IntegerLength { length, .. }) = l else {
+                return Err(DbError::parse("VARCHAR without a length"));
+            };
+            if *length > 16383 {
+                return Err(DbError::new(
+                    1074,
+                    "42000",
+                    "Column length too big (max = 16383); use BLOB or TEXT instead",
+                ));
+            }
+            SqlType::varchar(*length as u32)
+        }
+        D::Text => SqlType::text(),
+        D::TinyText => SqlType {
+            size_class: 0,
+            len: 255,
+            ..SqlType::new(TypeKind::Text)
+        },
+        D::MediumText => SqlType {
+            size_class: 2,
+            len: 16_777_215,
+            ..SqlType::new(TypeKind::Text)
+        },
+        D::LongText => SqlType {
+            size_class: 3,
+            len: u32::MAX,
+            ..SqlType::new(TypeKind::Text)
+        },
+        D::Binary(l) => SqlType {
+            len: l.unwrap_or(1) as u32,
+            ..SqlType::new(TypeKind::Binary)
+        },
+        D::Varbinary(l) => {
+            let len = match l {
+                Some(ast::BinaryLength::IntegerLength { length }) => *length as u32,
+                _ => return Err(DbError::parse("VARBINARY without a length")),
+            };
+            SqlType {
+                len,
+                ..SqlType::new(TypeKind::Varbinary)
+            }
+        }
+        D::Blob(_) | D::Bytea => SqlType {
+            len: 65535,
+            ..SqlType::new(TypeKind::Blob)
+        },
+        D::TinyBlob => SqlType {
+            size_class: 0,
+            len: 255,
+            ..SqlType::new(TypeKind::Blob)
+        },
+        D::MediumBlob => SqlType {
+            size_class: 2,
+            len: 16_777_215,
+            ..SqlType::new(TypeKind::Blob)
+        },
+        D::LongBlob => SqlType {
+            size_class: 3,
+            len: u32::MAX,
+            ..SqlType::new(TypeKind::Blob)
+        },
+        D::Date => SqlType::new(TypeKind::Date),
+        D::Datetime(p) => SqlType {
+            len: p.unwrap_or(0) as u32,
+            ..SqlType::new(TypeKind::DateTime)
+        },
+        D::Timestamp(p, _) => SqlType {
+            len: p.unwrap_or(0) as u32,
+            ..SqlType::new(TypeKind::Timestamp)
+        },
+        other => return Err(DbError::unsupported(format!("column type {other}"))),
+    })
+}
+
+fn is_now_expr(e: &ast::Expr) -> bool {
+    match e {
+        ast::Expr::Function(f) => {
+            let n = object_name_parts(&f.name)
+                .last()
+                .cloned()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            matches!(
+                n.as_str(),
+                "now" | "current_timestamp" | "localtime" | "localtimestamp"
+            )
+        }
+        ast::Expr::Identifier(i) => i.value.eq_ignore_ascii_case("current_timestamp"),
+        _ => false,
+    }
+}
+
+/// Evaluate a DEFAULT clause to a constant.
+fn default_of(db: &Database, name: &str, ty: &SqlType, e: &ast::Expr) -> Result<ColumnDefault> {
+    if is_now_expr(e) {
+        if !ty.is_temporal() {
+            return Err(DbError::invalid_default(name));
+        }
+        return Ok(ColumnDefault::CurrentTimestamp);
+    }
+    let cat = db.catalog();
+    let vars = NoVars;
+    let mut binder = plan::Binder::new(&cat, &vars);
+    let bound = binder
+        .bind_expr(e, &plan::Scope::default(), &mut None, "field list")
+        .map_err(|_| DbError::invalid_default(name))?;
+    let v = match bound {
+        crate::sql::expr::Expr::Lit(v) => v,
+        crate::sql::expr::Expr::Unary(crate::sql::expr::UnOp::Neg, inner) => match *inner {
+            crate::sql::expr::Expr::Lit(v) => {
+                crate::sql::expr::binary(crate::sql::expr::BinOp::Sub, Value::Int(0), v)?
+            }
+            _ => return Err(DbError::invalid_default(name)),
+        },
+        _ => return Err(DbError::invalid_default(name)),
+    };
+    if v.is_null() {
+        return Ok(ColumnDefault::Const(None));
+    }
+    let coerced = table::coerce(v, name, ty, 1).map_err(|_| DbError::invalid_default(name))?;
+    Ok(ColumnDefault::Const(coerced.to_text()))
+}
+
+struct NoVars;
+impl plan::VarSource for NoVars {
+    fn user_var(&self, _: &str) -> Value {
+        Value::Null
+    }
+    fn system_var(&self, name: &str, _: bool) -> Result<Value> {
+        Err(DbError::unknown_variable(name))
+    }
+    fn current_db(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// Column definition plus any inline key it declares.
+fn column_def(db: &Database, c: &ast::ColumnDef) -> Result<(ColumnDef, bool, bool)> {
+    let name = c.name.value.clone();
+    check_name("column", &name)?;
+    let ty = sql_type(&c.data_type)?;
+    let mut col = ColumnDef {
+        name: name.clone(),
+        ty,
+        nullable: true,
+        default: ColumnDefault::None,
+        auto_increment: false,
+        on_update_now: false,
+        comment: String::new(),
+    };
+    let (mut pk, mut unique) = (false, false);
+    let mut explicit_null = false;
+    for opt in &c.options {
+        match &opt.option {
+            ast::ColumnOption::Null => explicit_null = true,
+            ast::ColumnOption::NotNull => col.nullable = false,
+            ast::ColumnOption::Default(e) => col.default = default_of(db, &name, &ty, e)?,
+            ast::ColumnOption::PrimaryKey(_) => pk = true,
+            ast::ColumnOption::Unique(_) => unique = true,
+            ast::ColumnOption::Comment(s) => col.comment = s.clone(),
+            ast::ColumnOption::OnUpdate(e) if is_now_expr(e) => col.on_update_now = true,
+            ast::ColumnOption::CharacterSet(_) | ast::ColumnOption::Collation(_) => {}
+            ast::ColumnOption::DialectSpecific(toks)
+                if toks
+                    .iter()
+                    .any(|t| t.to_string().eq_ignore_ascii_case("AUTO_INCREMENT")) =>
+            {
+                col.auto_increment = true
+            }
+            ast::ColumnOption::DialectSpecific(_) => {}
+            other => return Err(DbError::unsupported(format!("column option {other}"))),
+        }
+    }
+    if pk {
+        if explicit_null {
+            return Err(DbError::new(1171, "42000", "All parts of a PRIMARY KEY must be NOT NULL; if you need NULL in a key, use UNIQUE instead"));
+        }
+        col.nullable = false;
+    }
+    if col.auto_increment && !(ty.is_integer() || ty.is_float()) {
+        return Err(DbError::new(
+            1063,
+            "42000",
+            format!("Incorrect column specifier for column '{name}'"),
+        ));
+    }
+    if !col.nullable && matches!(col.default, ColumnDefault::Const(None)) {
+        return Err(DbError::invalid_default(&name));
+    }
+    if ty.kind == TypeKind::Timestamp
+        && col.default == ColumnDefault::None
+        && !explicit_null
+        && col.nullable
+    {
+        // MySQL 8 (explicit_defaults_for_timestamp=ON): a plain TIMESTAMP is NULLable with default NULL.
+    }
+    Ok((col, pk, unique))
+}
+
+fn index_columns(t: &TableDef, cols: &[ast::IndexColumn]) -> Result<Vec<usize>> {
+    if cols.len() > MAX_KEY_PARTS {
+        return Err(DbError::new(
+            1070,
+            "42000",
+            format!("Too many key parts specified; max {MAX_KEY_PARTS} parts allowed"),
+        ));
+    }
+    let mut out = Vec::new();
+    for ic in cols {
+        let name = match &ic.column.expr {
+            ast::Expr::Identifier(i) => i.value.clone(),
+            // `col(10)` prefix lengths parse as a function call.
+            ast::Expr::Function(f) => object_name_parts(&f.name)
+                .last()
+                .cloned()
+                .unwrap_or_default(),
+            other => return Err(DbError::unsupported(format!("functional index on {other}"))),
+        };
+        let i = t.column_index(&name).ok_or_else(|| {
+            DbError::new(
+                1072,
+                "42000",
+                format!("Key column '{name}' doesn't exist in table"),
+            )
+        })?;
+        if t.columns[i].ty.kind == TypeKind::Text || t.columns[i].ty.kind == TypeKind::Blob {
+            if !matches!(&ic.column.expr, ast::Expr::Function(_)) {
+                return Err(DbError::new(
+                    1170,
+                    "42000",
+                    format!(
+                        "BLOB/TEXT column '{name}' used in key specification without a key length"
+                    ),
+                ));
+            }
+        }
+        out.push(i);
+    }
+    Ok(out)
+}
+
+/// Add an index definition to `t` (validating names and limits).
+fn add_index(
+    t: &mut TableDef,
+    name: Option<String>,
+    columns: Vec<usize>,
+    unique: bool,
+    primary: bool,
+) -> Result<()> {
+    if primary {
+        if t.primary_key().is_some() {
+            return Err(DbError::multiple_pk());
+        }
+        for &c in &columns {
+            t.columns[c].nullable = false;
+        }
+        t.indexes.insert(
+            0,
+            IndexDef {
+                id: PRIMARY_INDEX_ID,
+                name: "PRIMARY".into(),
+                columns,
+                unique: true,
+                primary: true,
+            },
+        );
+        return Ok(());
+    }
+    if t.indexes.len() >= MAX_INDEXES {
+        return Err(DbError::new(
+            1069,
+            "42000",
+            format!("Too many keys specified; max {MAX_INDEXES} keys allowed"),
+        ));
+    }
+    let name = match name {
+        Some(n) => {
+            if t.index_by_name(&n).is_some() || n.eq_ignore_ascii_case("PRIMARY") {
+                return Err(DbError::dup_key_name(&n));
+            }
+            n
+        }
+        None => {
+            let base = t.columns[columns[0]].name.clone();
+            let mut n = base.clone();
+            let mut k = 2;
+            while t.index_by_name(&n).is_some() {
+                n = format!("{base}_{k}");
+                k += 1;
+            }
+            n
+        }
+    };
+    let id = t.next_index_id;
+    t.next_index_id += 1;
+    t.indexes.push(IndexDef {
+        id,
+        name,
+        columns,
+        unique,
+        primary: false,
+    });
+    Ok(())
+}
+
+fn check_auto_increment(t: &TableDef) -> Result<()> {
+    let autos: Vec<usize> = t
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.auto_increment)
+        .map(|(i, _)| i)
+        .collect();
+    if autos.len() > 1 {
+        return Err(DbError::wrong_auto_key());
+    }
+    if let Some(&a) = autos.first() {
+        if !t.indexes.iter().any(|i| i.columns.first() == Some(&a)) {
+            return Err(DbError::wrong_auto_key());
+        }
+    }
+    Ok(())
+}
+
+fn table_option_engine(ct: &ast::CreateTable) -> String {
+    let opts = match &ct.table_options {
+        ast::CreateTableOptions::Plain(o)
+        | ast::CreateTableOptions::With(o)
+        | ast::CreateTableOptions::Options(o) => o.as_slice(),
+        _ => &[],
+    };
+    for o in opts {
+        if let ast::SqlOption::NamedParenthesizedList(l) = o {
+            if l.key.value.eq_ignore_ascii_case("ENGINE") {
+                if let Some(n) = &l.name {
+                    return n.value.clone();
+                }
+            }
+        }
+        if let ast::SqlOption::KeyValue { key, value } = o {
+            if object_name_parts(key)
+                .join(".")
+                .eq_ignore_ascii_case("ENGINE")
+            {
+                return value.to_string();
+            }
+        }
+    }
+    "InnoDB".into()
+}
+
+pub fn create_table(
+    db: &Database,
+    current_db: Option<&str>,
+    ct: &ast::CreateTable,
+) -> Result<QueryResult> {
+    let (dbname, tname) = plan::split_table_name(&ct.name, current_db)?;
+    check_name("table", &tname)?;
+    if ct.query.is_some() {
+        return Err(DbError::unsupported("CREATE TABLE ... SELECT"));
+    }
+    let _g = db.ddl_lock.write();
+    let mut cat = (*db.catalog()).clone();
+    if cat.database(&dbname).is_none() {
+        return Err(DbError::unknown_db(&dbname));
+    }
+    if cat.table(&dbname, &tname).is_some() {
+        if ct.if_not_exists {
+            return Ok(QueryResult::ok(0));
+        }
+        return Err(DbError::table_exists(&tname));
+    }
+    let mut t = TableDef {
+        id: 0,
+        db: dbname,
+        name: tname,
+        columns: vec![],
+        indexes: vec![],
+        engine: table_option_engine(ct),
+        next_index_id: 2,
+        comment: String::new(),
+    };
+    if let Some(like) = &ct.like {
+        let src_name = match like {
+            ast::CreateTableLikeKind::Parenthesized(l) | ast::CreateTableLikeKind::Plain(l) => {
+                &l.name
+            }
+        };
+        let (sdb, sname) = plan::split_table_name(src_name, current_db)?;
+        let src = cat.require_table(&sdb, &sname)?;
+        t.columns = src.columns.clone();
+        t.indexes = src.indexes.clone();
+        t.next_index_id = src.next_index_id;
+        t.engine = src.engine.clone();
+    }
+    if ct.columns.len() > MAX_COLUMNS {
+        return Err(DbError::new(1117, "HY000", "Too many columns"));
+    }
+    let mut inline_keys = Vec::new();
+    for c in &ct.columns {
+        let (col, pk, unique) = column_def(db, c)?;
+        if t.column_index(&col.name).is_some() {
+            return Err(DbError::dup_column(&col.name));
+        }
+        t.columns.push(col);
+        let pos = t.columns.len() - 1;
+        if pk {
+            inline_keys.push((None, vec![pos], true, true));
+        } else if unique {
+            inline_keys.push((Some(t.columns[pos].name.clone()), vec![pos], true, false));
+        }
+    }
+    if t.columns.is_empty() {
+        return Err(DbError::new(
+            1113,
+            "42000",
+            "A table must have at least 1 column",
+        ));
+    }
+    for (name, cols, unique, primary) in inline_keys {
+        add_index(&mut t, name, cols, unique, primary)?;
+    }
+    for con in &ct.constraints {
+        apply_constraint(&mut t, con)?;
+    }
+    check_auto_increment(&t)?;
+    let mut batch = WriteBatch::new();
+    t.id = cat.allocate_table_id(&mut batch);
+    cat.put_table(t, &mut batch)?;
+    db.commit_ddl(cat, batch)?;
+    Ok(QueryResult::ok(0))
+}
+
+fn apply_constraint(t: &mut TableDef, con: &ast::TableConstraint) -> Result<()> {
+    match con {
+        ast::TableConstraint::PrimaryKey(pk) => {
+            let cols = index_columns(t, &pk.columns)?;
+            add_index(t, None, cols, true, true)
+        }
+        ast::TableConstraint::Unique(u) => {
+            let cols = index_columns(t, &u.columns)?;
+            let name = u
+                .index_name
+                .as_ref()
+                .or(u.name.as_ref())
+                .map(|i| i.value.clone());
+            add_index(t, name, cols, true, false)
+        }
+        ast::TableConstraint::Index(i) => {
+            let cols = index_columns(t, &i.columns)?;
+            add_index(
+                t,
+                i.name.as_ref().map(|n| n.value.clone()),
+                cols,
+                false,
+                false,
+            )
+        }
+        ast::TableConstraint::ForeignKey(_) | ast::TableConstraint::Check(_) => {
+            // Accepted and not enforced until the compatibility issue adds them.
+            Ok(())
+        }
+        other => Err(DbError::unsupported(other.to_string())),
+    }
+}
+
+pub fn drop_tables(
+    db: &Database,
+    current_db: Option<&str>,
+    names: &[ast::ObjectName],
+    if_exists: bool,
+) -> Result<QueryResult> {
+    let _g = db.ddl_lock.write();
+    let mut cat = (*db.catalog()).clone();
+    let mut missing = Vec::new();
+    let mut targets = Vec::new();
+    for n in names {
+        let (d, t) = plan::split_table_name(n, current_db)?;
+        if cat.table(&d, &t).is_none() {
+            missing.push(format!("{d}.{t}"));
+        } else {
+            targets.push((d, t));
+        }
+    }
+    if !missing.is_empty() && !if_exists {
+        return Err(DbError::new(
+            1051,
+            "42S02",
+            format!("Unknown table '{}'", missing.join(",")),
+        ));
+    }
+    let snap = db.store.engine().snapshot()?;
+    let mut batch = WriteBatch::new();
+    let mut ids = Vec::new();
+    for (d, t) in targets {
+        if let Some(def) = cat.drop_table(&d, &t, &mut batch, snap.as_ref())? {
+            ids.push(def.id);
+        }
+    }
+    db.commit_ddl(cat, batch)?;
+    ids.iter().for_each(|id| db.counters.forget(*id));
+    Ok(QueryResult::ok(0))
+}
+
+/// Rewrite all data of `new` (rows and every index) from the rows of `old`,
+/// mapping each new column to an old position or a fill value.
+fn rebuild_table(
+    db: &Database,
+    old: &TableDef,
+    new: &TableDef,
+    mapping: &[std::result::Result<usize, Value>],
+    batch: &mut WriteBatch,
+) -> Result<()> {
+    let snap = db.store.engine().snapshot()?;
+    catalog::delete_prefix(snap.as_ref(), &table_prefix(old.id), batch)?;
+    let mut seen_unique: HashSet<Vec<u8>> = HashSet::new();
+    let prefix = index_prefix(old.id, PRIMARY_INDEX_ID);
+    let mut row_id: u64 = 0;
+    for item in snap.scan(KeyRange::prefix(&prefix), Direction::Forward)? {
+        let (k, v) = item?;
+        let old_row = decode_row(&v)?;
+        row_id += 1;
+        let mut row = Vec::with_capacity(new.columns.len());
+        for (i, m) in mapping.iter().enumerate() {
+            let v = match m {
+                Ok(p) => old_row.get(*p).cloned().unwrap_or(Value::Null),
+                Err(fill) => fill.clone(),
+            };
+            let c = &new.columns[i];
+            let v = table::coerce(v, &c.name, &c.ty, row_id as usize)?;
+            if !c.nullable && v.is_null() {
+                return Err(DbError::new(1138, "22004", "Invalid use of NULL value"));
+            }
+            row.push(v);
+        }
+        let mut key = index_prefix(new.id, PRIMARY_INDEX_ID);
+        match table::pk_suffix(new, &row) {
+            Some(s) => key.extend_from_slice(&s),
+            None if old.primary_key().is_none() => key.extend_from_slice(&k[prefix.len()..]),
+            None => key.extend_from_slice(&row_id.to_be_bytes()),
+        }
+        let suffix = key[prefix.len()..].to_vec();
+        if new.primary_key().is_some() && !seen_unique.insert(key.clone()) {
+            let pk = new.primary_key().ok_or_else(|| DbError::internal("pk"))?;
+            return Err(table::conflict_error(new, pk, &row));
+        }
+        for idx in new.secondary_indexes() {
+            let mut ik = index_prefix(new.id, idx.id);
+            let mut has_null = false;
+            for &c in &idx.columns {
+                has_null |= row[c].is_null();
+                crate::catalog::keys::encode_key_value(&row[c], &new.columns[c].ty, &mut ik);
+            }
+            if idx.unique && !has_null {
+                if !seen_unique.insert(ik.clone()) {
+                    return Err(table::conflict_error(new, idx, &row));
+                }
+            } else {
+                ik.extend_from_slice(&suffix);
+            }
+            batch.put(ik, suffix.clone());
+        }
+        batch.put(key, encode_row(&row));
+    }
+    Ok(())
+}
+
+fn implicit_default(ty: &SqlType) -> Value {
+    if ty.is_numeric() {
+        Value::Int(0)
+    } else if ty.kind == TypeKind::Date {
+        Value::Str("1970-01-01".into())
+    } else if ty.is_temporal() {
+        Value::Str("1970-01-01 00:00:00".into())
+    } else {
+        Value::Str(String::new())
+    }
+}
+
+pub fn alter_table(
+    db: &Database,
+    current_db: Option<&str>,
+    at: &ast::AlterTable,
+) -> Result<QueryResult> {
+    let (dbname, tname) = plan::split_table_name(&at.name, current_db)?;
+    let _g = db.ddl_lock.write();
+    let mut cat = (*db.catalog()).clone();
+    let old = cat.require_table(&dbname, &tname)?.clone();
+    let mut t = (*old).clone();
+    // mapping[i]: where new column i comes from.
+    let mut mapping: Vec<std::result::Result<usize, Value>> =
+        (0..t.columns.len()).map(Ok).collect();
+    let mut rebuild = false;
+    let mut rename_to: Option<(String, String)> = None;
+    let now = Value::DateTime(
+        chrono::DateTime::from_timestamp_micros(crate::env::now_micros())
+            .map(|d| d.naive_utc())
+            .unwrap_or_default(),
+    );
+    for op in &at.operations {
+        match op {
+            ast::AlterTableOperation::AddColumn {
+                column_def: cd,
+                if_not_exists,
+                column_position,
+                ..
+            } => {
+                let (col, pk, unique) = column_def(db, cd)?;
+                if t.column_index(&col.name).is_some() {
+                    if *if_not_exists {
+                        continue;
+                    }
+                    return Err(DbError::dup_column(&col.name));
+                }
+                let fill = match &col.default {
+                    ColumnDefault::Const(Some(s)) => Value::Str(s.clone()),
+                    ColumnDefault::CurrentTimestamp => now.clone(),
+                    _ if col.nullable => Value::Null,
+                    _ => implicit_default(&col.ty),
+                };
+                let pos = match column_position {
+                    None => t.columns.len(),
+                    Some(ast::MySQLColumnPosition::First) => 0,
+                    Some(ast::MySQLColumnPosition::After(id)) => {
+                        t.column_index(&id.value)
+                            .ok_or_else(|| DbError::unknown_column(&id.value, &t.name))?
+                            + 1
+                    }
+                };
+                t.columns.insert(pos, col);
+                mapping.insert(pos, Err(fill));
+                for idx in &mut t.indexes {
+                    for c in &mut idx.columns {
+                        if *c >= pos {
+                            *c += 1;
+                        }
+                    }
+                }
+                if pk {
+                    add_index(&mut t, None, vec![pos], true, true)?;
+                } else if unique {
+                    let n = t.columns[pos].name.clone();
+                    add_index(&mut t, Some(n), vec![pos], true, false)?;
+                }
+                rebuild = true;
+            }
+            ast::AlterTableOperation::DropColumn {
+                column_names,
+                if_exists,
+                ..
+            } => {
+                for cn in column_names {
+                    let Some(pos) = t.column_index(&cn.value) else {
+                        if *if_exists {
+                            continue;
+                        }
+                        return Err(DbError::cant_drop(&cn.value));
+                    };
+                    if t.columns.len() == 1 {
+                        return Err(DbError::new(
+                            1090,
+                            "42000",
+                            "You can't delete all columns with ALTER TABLE; use DROP TABLE instead",
+                        ));
+                    }
+                    t.columns.remove(pos);
+                    let _ = mapping.remove(pos);
+                    for idx in &mut t.indexes {
+                        idx.columns.retain(|c| *c != pos);
+                        for c in &mut idx.columns {
+                            if *c > pos {
+                                *c -= 1;
+                            }
+                        }
+                    }
+                    t.indexes.retain(|i| !i.columns.is_empty());
+                    rebuild = true;
+                }
+            }
+            ast::AlterTableOperation::AddConstraint { constraint, .. } => {
+                apply_constraint(&mut t, constraint)?;
+                rebuild = true;
+            }
+            ast::AlterTableOperation::DropIndex { name } => {
+                let before = t.indexes.len();
+                t.indexes
+                    .retain(|i| i.primary || !i.name.eq_ignore_ascii_case(&name.value));
+                if t.indexes.len() == before {
+                    return Err(DbError::cant_drop(&name.value));
+                }
+                rebuild = true;
+            }
+            ast::AlterTableOperation::DropPrimaryKey { .. } => {
+                if t.primary_key().is_none() {
+                    return Err(DbError::cant_drop("PRIMARY"));
+                }
+                t.indexes.retain(|i| !i.primary);
+                rebuild = true;
+            }
+            ast::AlterTableOperation::RenameTable { table_name } => {
+                let n = match table_name {
+                    ast::RenameTableNameKind::As(n) | ast::RenameTableNameKind::To(n) => n,
+                };
+                rename_to = Some(plan::split_table_name(n, Some(&dbname))?);
+            }
+            ast::AlterTableOperation::RenameColumn {
+                old_column_name,
+                new_column_name,
+            } => {
+                let pos = t
+                    .column_index(&old_column_name.value)
+                    .ok_or_else(|| DbError::unknown_column(&old_column_name.value, &t.name))?;
+                if t.column_index(&new_column_name.value)
+                    .is_some_and(|p| p != pos)
+                {
+                    return Err(DbError::dup_column(&new_column_name.value));
+                }
+                t.columns[pos].name = new_column_name.value.clone();
+            }
+            ast::AlterTableOperation::AutoIncrement { .. }
+            | ast::AlterTableOperation::Algorithm { .. }
+            | ast::AlterTableOperation::Lock { .. } => {}
+            other => return Err(DbError::unsupported(format!("ALTER TABLE {other}"))),
+        }
+    }
+    check_auto_increment(&t)?;
+    let mut batch = WriteBatch::new();
+    if rebuild {
+        rebuild_table(db, &old, &t, &mapping, &mut batch)?;
+        db.counters.forget(t.id);
+    }
+    if let Some((nd, nt)) = rename_to {
+        if cat.database(&nd).is_none() {
+            return Err(DbError::unknown_db(&nd));
+        }
+        if (nd.clone(), nt.clone()) != (t.db.clone(), t.name.clone()) {
+            if cat.table(&nd, &nt).is_some() {
+                return Err(DbError::table_exists(&nt));
+            }
+            cat.tables.remove(&(t.db.clone(), t.name.clone()));
+            t.db = nd;
+            t.name = nt;
+        }
+    }
+    cat.put_table(t, &mut batch)?;
+    db.commit_ddl(cat, batch)?;
+    Ok(QueryResult::ok(0))
+}
+
+pub fn create_index(
+    db: &Database,
+    current_db: Option<&str>,
+    ci: &ast::CreateIndex,
+) -> Result<QueryResult> {
+    let name = ci
+        .name
+        .as_ref()
+        .map(|n| object_name_parts(n).last().cloned().unwrap_or_default());
+    let con = if ci.unique {
+        ast::TableConstraint::Unique(ast::UniqueConstraint {
+            name: None,
+            index_name: name.map(ast::Ident::new),
+            index_type_display: ast::KeyOrIndexDisplay::None,
+            index_type: None,
+            columns: ci.columns.clone(),
+            include: vec![],
+            index_options: vec![],
+            characteristics: None,
+            nulls_distinct: ast::NullsDistinctOption::None,
+        })
+    } else {
+        ast::TableConstraint::Index(ast::IndexConstraint {
+            display_as_key: false,
+            name: name.map(ast::Ident::new),
+            index_type: None,
+            columns: ci.columns.clone(),
+            index_options: vec![],
+        })
+    };
+    let at = ast::AlterTable {
+        name: ci.table_name.clone(),
+        if_exists: false,
+        only: false,
+        operations: vec![ast::AlterTableOperation::AddConstraint {
+            constraint: con,
+            not_valid: false,
+        }],
+        location: None,
+        on_cluster: None,
+        table_type: None,
+        end_token: ast::helpers::attached_token::AttachedToken::empty(),
+    };
+    alter_table(db, current_db, &at)
+}
+
+pub fn drop_index(
+    db: &Database,
+    current_db: Option<&str>,
+    index: &str,
+    table: &ast::ObjectName,
+) -> Result<QueryResult> {
+    let at = ast::AlterTable {
+        name: table.clone(),
+        if_exists: false,
+        only: false,
+        operations: vec![if index.eq_ignore_ascii_case("primary") {
+            ast::AlterTableOperation::DropPrimaryKey {
+                drop_behavior: None,
+            }
+        } else {
+            ast::AlterTableOperation::DropIndex {
+                name: ast::Ident::new(index),
+            }
+        }],
+        location: None,
+        on_cluster: None,
+        table_type: None,
+        end_token: ast::helpers::attached_token::AttachedToken::empty(),
+    };
+    alter_table(db, current_db, &at)
+}
+
+pub fn truncate(
+    db: &Database,
+    current_db: Option<&str>,
+    names: &[ast::ObjectName],
+) -> Result<QueryResult> {
+    let _g = db.ddl_lock.write();
+    let cat = (*db.catalog()).clone();
+    let snap = db.store.engine().snapshot()?;
+    let mut batch = WriteBatch::new();
+    let mut ids = Vec::new();
+    for n in names {
+        let (d, t) = plan::split_table_name(n, current_db)?;
+        let def = cat.require_table(&d, &t)?;
+        catalog::delete_prefix(snap.as_ref(), &table_prefix(def.id), &mut batch)?;
+        ids.push(def.id);
+    }
+    db.commit_ddl(cat, batch)?;
+    ids.iter().for_each(|id| db.counters.forget(*id));
+    Ok(QueryResult::ok(0))
+}
+
+pub fn rename_tables(
+    db: &Database,
+    current_db: Option<&str>,
+    pairs: &[ast::RenameTable],
+) -> Result<QueryResult> {
+    let _g = db.ddl_lock.write();
+    let mut cat = (*db.catalog()).clone();
+    let mut batch = WriteBatch::new();
+    for p in pairs {
+        let (od, ot) = plan::split_table_name(&p.old_name, current_db)?;
+        let (nd, nt) = plan::split_table_name(&p.new_name, current_db)?;
+        let Some(old) = cat.tables.remove(&(od.clone(), ot.clone())) else {
+            return Err(DbError::no_table(&od, &ot));
+        };
+        if cat.database(&nd).is_none() {
+            return Err(DbError::unknown_db(&nd));
+        }
+        if cat.table(&nd, &nt).is_some() {
+            return Err(DbError::table_exists(&nt));
+        }
+        let mut t = (*old).clone();
+        t.db = nd;
+        t.name = nt;
+        cat.put_table(t, &mut batch)?;
+    }
+    db.commit_ddl(cat, batch)?;
+    Ok(QueryResult::ok(0))
+}

@@ -1,0 +1,503 @@
+//! INSERT, REPLACE, UPDATE and DELETE.
+//!
+//! Each statement reads what it needs first (target rows, source rows),
+//! then writes through its transaction; a failure anywhere leaves the
+//! transaction to be dropped, so nothing of the statement is applied.
+
+use std::ops::ControlFlow;
+
+use chrono::NaiveDateTime;
+use sqlparser::ast;
+
+use crate::catalog::row::decode_row;
+use crate::catalog::{Catalog, TableDef};
+use crate::db::Database;
+use crate::error::{DbError, Result};
+use crate::sql::exec::{self, ExecEnv, SessionInfo};
+use crate::sql::expr::{Ctx, Expr};
+use crate::sql::plan::{self, Access, Binder, ColumnInfo, ScanNode, Scope, VarSource};
+use crate::sql::table::{self, OnDuplicate};
+use crate::sql::value::{order_cmp, Value};
+use crate::sql::QueryResult;
+use crate::txn::Transaction;
+
+/// What a statement runs with, besides its transaction.
+pub struct StmtCtx<'a> {
+    pub db: &'a Database,
+    pub catalog: &'a Catalog,
+    pub info: &'a SessionInfo,
+    pub vars: &'a dyn VarSource,
+    pub params: &'a [Value],
+    pub now: NaiveDateTime,
+}
+
+impl<'a> StmtCtx<'a> {
+    pub fn env<'t>(&'t self, txn: &'t Transaction) -> ExecEnv<'t> {
+        ExecEnv {
+            txn,
+            params: self.params,
+            session: self.info,
+            now: self.now,
+            rows_read: std::cell::Cell::new(0),
+        }
+    }
+
+    pub fn binder(&self) -> Binder<'a> {
+        Binder::new(self.catalog, self.vars)
+    }
+}
+
+fn table_scope(t: &TableDef, qualifier: &str) -> Scope {
+    Scope {
+        cols: t
+            .columns
+            .iter()
+            .map(|c| ColumnInfo {
+                name: c.name.clone(),
+                table: Some(qualifier.to_string()),
+                org_table: t.name.clone(),
+                db: t.db.clone(),
+                ty: c.ty,
+                nullable: c.nullable,
+            })
+            .collect(),
+    }
+}
+
+fn is_default_keyword(e: &ast::Expr) -> bool {
+    matches!(e, ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
+}
+
+fn resolve_table<'c>(
+    ctx: &'c StmtCtx,
+    name: &ast::ObjectName,
+) -> Result<&'c std::sync::Arc<TableDef>> {
+    let (db, t) = plan::split_table_name(name, ctx.info.database.as_deref())?;
+    ctx.catalog.require_table(&db, &t)
+}
+
+/// Rewrite `VALUES(col)` in ON DUPLICATE KEY UPDATE to a reference to the
+/// row that failed to insert.
+fn rewrite_values_fn(e: &ast::Expr) -> ast::Expr {
+    let mut e = e.clone();
+    let _ = ast::visit_expressions_mut(&mut e, |x| {
+        if let ast::Expr::Function(f) = x {
+            let name = plan::object_name_parts(&f.name)
+                .last()
+                .cloned()
+                .unwrap_or_default();
+            if name.eq_ignore_ascii_case("values") {
+                if let ast::FunctionArguments::List(l) = &f.args {
+                    if let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(
+                        ast::Expr::Identifier(id),
+                    ))] = l.args.as_slice()
+                    {
+                        *x = ast::Expr::CompoundIdentifier(vec![
+                            ast::Ident::new("__new"),
+                            id.clone(),
+                        ]);
+                    }
+                }
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    e
+}
+
+fn assignment_column(t: &TableDef, a: &ast::Assignment) -> Result<usize> {
+    let name = match &a.target {
+        ast::AssignmentTarget::ColumnName(n) => plan::object_name_parts(n)
+            .last()
+            .cloned()
+            .unwrap_or_default(),
+        ast::AssignmentTarget::Tuple(_) => return Err(DbError::unsupported("tuple assignment")),
+    };
+    t.column_index(&name)
+        .ok_or_else(|| DbError::unknown_column(&name, "field list"))
+}
+
+pub fn insert(ctx: &StmtCtx, txn: &mut Transaction, ins: &ast::Insert) -> Result<QueryResult> {
+    let name = match &ins.table {
+        ast::TableObject::TableName(n) => n,
+        _ => return Err(DbError::unsupported("INSERT INTO TABLE FUNCTION")),
+    };
+    let table = resolve_table(ctx, name)?.clone();
+    let mode = if ins.replace_into {
+        OnDuplicate::Replace
+    } else if ins.ignore {
+        OnDuplicate::Ignore
+    } else {
+        OnDuplicate::Error
+    };
+    // Target columns.
+    let mut targets: Vec<usize> = Vec::new();
+    for c in &ins.columns {
+        let n = plan::object_name_parts(c)
+            .last()
+            .cloned()
+            .unwrap_or_default();
+        let i = table
+            .column_index(&n)
+            .ok_or_else(|| DbError::unknown_column(&n, "field list"))?;
+        if targets.contains(&i) {
+            return Err(DbError::new(
+                1110,
+                "42000",
+                format!("Column '{n}' specified twice"),
+            ));
+        }
+        targets.push(i);
+    }
+    // Source rows: Some(expr) per target, None for DEFAULT.
+    let mut binder = ctx.binder();
+    let empty = Scope::default();
+    let mut source_rows: Vec<Vec<Option<Value>>> = Vec::new();
+    {
+        let env = ctx.env(txn);
+        let ectx = Ctx {
+            env: &env,
+            outer: vec![],
+        };
+        if !ins.assignments.is_empty() {
+            targets.clear();
+            let mut row = Vec::new();
+            for a in &ins.assignments {
+                targets.push(assignment_column(&table, a)?);
+                row.push(if is_default_keyword(&a.value) {
+                    None
+                } else {
+                    Some(
+                        binder
+                            .bind_expr(&a.value, &empty, &mut None, "field list")?
+                            .eval(&[], &ectx)?,
+                    )
+                });
+            }
+            source_rows.push(row);
+        } else if let Some(src) = &ins.source {
+            if targets.is_empty() {
+                targets = (0..table.columns.len()).collect();
+            }
+            match src.body.as_ref() {
+                ast::SetExpr::Values(values)
+                    if src.order_by.is_none() && src.limit_clause.is_none() =>
+                {
+                    for (ri, r) in values.rows.iter().enumerate() {
+                        if r.len() != targets.len() && !(r.is_empty() && ins.columns.is_empty()) {
+                            return Err(DbError::value_count(ri + 1));
+                        }
+                        let mut row = Vec::with_capacity(r.len());
+                        for e in r.iter() {
+                            if is_default_keyword(e) {
+                                row.push(None);
+                            } else {
+                                let b = binder.bind_expr(e, &empty, &mut None, "field list")?;
+                                row.push(Some(b.eval(&[], &ectx)?));
+                            }
+                        }
+                        if r.is_empty() {
+                            row = vec![None; targets.len()];
+                        }
+                        source_rows.push(row);
+                    }
+                }
+                _ => {
+                    let bq = binder.bind_query(src)?;
+                    if bq.columns.len() != targets.len() {
+                        return Err(DbError::value_count(1));
+                    }
+                    for r in exec::run_plan(&bq.plan, &ectx, None)? {
+                        source_rows.push(r.into_iter().map(Some).collect());
+                    }
+                }
+            }
+        } else {
+            return Err(DbError::parse("INSERT without values"));
+        }
+    }
+    // ON DUPLICATE KEY UPDATE assignments, bound over (existing row, new row).
+    let odku: Vec<(usize, Expr)> = match &ins.on {
+        Some(ast::OnInsert::DuplicateKeyUpdate(assigns)) => {
+            let mut scope = table_scope(&table, &table.name);
+            scope.cols.extend(table_scope(&table, "__new").cols);
+            assigns
+                .iter()
+                .map(|a| {
+                    Ok((
+                        assignment_column(&table, a)?,
+                        binder.bind_expr(
+                            &rewrite_values_fn(&a.value),
+                            &scope,
+                            &mut None,
+                            "field list",
+                        )?,
+                    ))
+                })
+                .collect::<Result<_>>()?
+        }
+        Some(_) => return Err(DbError::unsupported("ON CONFLICT")),
+        None => vec![],
+    };
+
+    let counters = ctx.db.counters.get(table.id);
+    let auto_col = table.auto_increment_column();
+    let now = Value::DateTime(ctx.now);
+    let mut affected = 0u64;
+    let mut first_auto: Option<u64> = None;
+    for (ri, src) in source_rows.into_iter().enumerate() {
+        let rownum = ri + 1;
+        let mut row: Vec<Option<Value>> = vec![None; table.columns.len()];
+        for (k, v) in targets.iter().zip(src) {
+            row[*k] = v;
+        }
+        let mut full = Vec::with_capacity(row.len());
+        for (i, (c, v)) in table.columns.iter().zip(row).enumerate() {
+            let v = match v {
+                Some(v) => v,
+                None => c.default_value(&now)?,
+            };
+            let mut v = table::coerce(v, &c.name, &c.ty, rownum)?;
+            if Some(i) == auto_col {
+                let n = v.as_i128().unwrap_or(0);
+                if v.is_null() || n == 0 {
+                    let gen = table::next_auto_value(txn, &table, i, &counters)?;
+                    first_auto.get_or_insert(gen);
+                    v = table::coerce(Value::UInt(gen), &c.name, &c.ty, rownum)?;
+                } else if n > 0 {
+                    table::observe_auto_value(txn, &table, i, n as u64, &counters)?;
+                }
+            }
+            full.push(v);
+        }
+        if odku.is_empty() {
+            affected += table::insert_row(txn, &table, &full, mode, &counters)?;
+            continue;
+        }
+        for (i, c) in table.columns.iter().enumerate() {
+            if !c.nullable && full[i].is_null() {
+                return Err(DbError::null_column(&c.name));
+            }
+        }
+        match table::find_conflict(txn, &table, &full, None)? {
+            None => {
+                let key = table::new_row_key(txn, &table, &full, &counters)?;
+                table::write_row(txn, &table, &key, &full)?;
+                affected += 1;
+            }
+            Some((_, existing_key)) => {
+                let Some(old) = txn.get(&existing_key)? else {
+                    continue;
+                };
+                let old_row = decode_row(&old)?;
+                let mut work = old_row.clone();
+                {
+                    let env = ctx.env(txn);
+                    let ectx = Ctx {
+                        env: &env,
+                        outer: vec![],
+                    };
+                    for (col, e) in &odku {
+                        let mut both = work.clone();
+                        both.extend(full.iter().cloned());
+                        let v = e.eval(&both, &ectx)?;
+                        work[*col] = table::coerce(
+                            v,
+                            &table.columns[*col].name,
+                            &table.columns[*col].ty,
+                            rownum,
+                        )?;
+                    }
+                }
+                if work != old_row {
+                    table::update_row(txn, &table, &existing_key, &old_row, &work)?;
+                    affected += 2;
+                }
+            }
+        }
+    }
+    Ok(QueryResult::Ok {
+        affected,
+        last_insert_id: first_auto.unwrap_or(0),
+        info: String::new(),
+    })
+}
+
+/// Rows of `table` matching `selection`, with their primary keys, in the
+/// order of `order_by`, at most `limit`.
+fn target_rows(
+    ctx: &StmtCtx,
+    txn: &Transaction,
+    table: &std::sync::Arc<TableDef>,
+    qualifier: &str,
+    selection: Option<&ast::Expr>,
+    order_by: &[ast::OrderByExpr],
+    limit: Option<&ast::Expr>,
+) -> Result<(Vec<(Vec<u8>, Vec<Value>)>, Scope)> {
+    let scope = table_scope(table, qualifier);
+    let mut binder = ctx.binder();
+    let filter = selection
+        .map(|w| binder.bind_expr(w, &scope, &mut None, "where clause"))
+        .transpose()?;
+    let mut node = ScanNode {
+        table: table.clone(),
+        access: Access::Full,
+        filter,
+        reverse: false,
+    };
+    plan::choose_access(&mut node);
+    let keys: Vec<(Expr, bool)> = order_by
+        .iter()
+        .map(|o| {
+            Ok((
+                binder.bind_expr(&o.expr, &scope, &mut None, "order clause")?,
+                !matches!(o.options.sort, Some(ast::OrderBySort::Desc)),
+            ))
+        })
+        .collect::<Result<_>>()?;
+    let limit_e = limit
+        .map(|l| binder.bind_expr(l, &Scope::default(), &mut None, "LIMIT"))
+        .transpose()?;
+    let env = ctx.env(txn);
+    let ectx = Ctx {
+        env: &env,
+        outer: vec![],
+    };
+    let lim = match &limit_e {
+        Some(e) => match e.eval(&[], &ectx)? {
+            Value::Int(i) if i >= 0 => Some(i as usize),
+            Value::UInt(u) => Some(u as usize),
+            _ => return Err(DbError::wrong_arguments("LIMIT")),
+        },
+        None => None,
+    };
+    let mut rows = exec::scan(&node, &ectx, if keys.is_empty() { lim } else { None })?;
+    if !keys.is_empty() {
+        let mut dec: Vec<(Vec<Value>, (Vec<u8>, Vec<Value>))> = Vec::with_capacity(rows.len());
+        for r in rows {
+            let k = keys
+                .iter()
+                .map(|(e, _)| e.eval(&r.1, &ectx))
+                .collect::<Result<Vec<_>>>()?;
+            dec.push((k, r));
+        }
+        dec.sort_by(|a, b| {
+            for (i, (_, asc)) in keys.iter().enumerate() {
+                let o = order_cmp(&a.0[i], &b.0[i]);
+                if o != std::cmp::Ordering::Equal {
+                    return if *asc { o } else { o.reverse() };
+                }
+            }
+            std::cmp::Ordering::Equal
+        });
+        rows = dec.into_iter().map(|(_, r)| r).collect();
+        if let Some(l) = lim {
+            rows.truncate(l);
+        }
+    }
+    Ok((rows, scope))
+}
+
+fn single_table(twj: &ast::TableWithJoins) -> Result<(&ast::ObjectName, Option<String>)> {
+    if !twj.joins.is_empty() {
+        return Err(DbError::unsupported("multi-table UPDATE/DELETE"));
+    }
+    match &twj.relation {
+        ast::TableFactor::Table { name, alias, .. } => {
+            Ok((name, alias.as_ref().map(|a| a.name.value.clone())))
+        }
+        _ => Err(DbError::unsupported("UPDATE/DELETE of a derived table")),
+    }
+}
+
+pub fn update(ctx: &StmtCtx, txn: &mut Transaction, up: &ast::Update) -> Result<QueryResult> {
+    if up.from.is_some() {
+        return Err(DbError::unsupported("UPDATE ... FROM"));
+    }
+    let (name, alias) = single_table(&up.table)?;
+    let table = resolve_table(ctx, name)?.clone();
+    let qualifier = alias.unwrap_or_else(|| table.name.clone());
+    let (rows, scope) = target_rows(
+        ctx,
+        txn,
+        &table,
+        &qualifier,
+        up.selection.as_ref(),
+        &up.order_by,
+        up.limit.as_ref(),
+    )?;
+    let mut binder = ctx.binder();
+    let assigns: Vec<(usize, Expr)> = up
+        .assignments
+        .iter()
+        .map(|a| {
+            Ok((
+                assignment_column(&table, a)?,
+                binder.bind_expr(&a.value, &scope, &mut None, "field list")?,
+            ))
+        })
+        .collect::<Result<_>>()?;
+    let matched = rows.len() as u64;
+    let mut changed = 0u64;
+    let now = Value::DateTime(ctx.now);
+    for (ri, (key, old)) in rows.into_iter().enumerate() {
+        let mut work = old.clone();
+        {
+            let env = ctx.env(txn);
+            let ectx = Ctx {
+                env: &env,
+                outer: vec![],
+            };
+            for (col, e) in &assigns {
+                let v = if let Expr::Lit(v) = e {
+                    v.clone()
+                } else {
+                    e.eval(&work, &ectx)?
+                };
+                let c = &table.columns[*col];
+                work[*col] = table::coerce(v, &c.name, &c.ty, ri + 1)?;
+            }
+        }
+        if work == old {
+            continue;
+        }
+        for (i, c) in table.columns.iter().enumerate() {
+            if c.on_update_now && !assigns.iter().any(|(k, _)| *k == i) {
+                work[i] = table::coerce(now.clone(), &c.name, &c.ty, ri + 1)?;
+            }
+        }
+        table::update_row(txn, &table, &key, &old, &work)?;
+        changed += 1;
+    }
+    Ok(QueryResult::Ok {
+        affected: changed,
+        last_insert_id: 0,
+        info: format!("Rows matched: {matched}  Changed: {changed}  Warnings: 0"),
+    })
+}
+
+pub fn delete(ctx: &StmtCtx, txn: &mut Transaction, del: &ast::Delete) -> Result<QueryResult> {
+    let from = match &del.from {
+        ast::FromTable::WithFromKeyword(v) | ast::FromTable::WithoutKeyword(v) => v,
+    };
+    if from.len() != 1 || !del.tables.is_empty() || del.using.is_some() {
+        return Err(DbError::unsupported("multi-table DELETE"));
+    }
+    let (name, alias) = single_table(&from[0])?;
+    let table = resolve_table(ctx, name)?.clone();
+    let qualifier = alias.unwrap_or_else(|| table.name.clone());
+    let (rows, _) = target_rows(
+        ctx,
+        txn,
+        &table,
+        &qualifier,
+        del.selection.as_ref(),
+        &del.order_by,
+        del.limit.as_ref(),
+    )?;
+    let n = rows.len() as u64;
+    for (key, row) in rows {
+        table::delete_row(txn, &table, &key, &row)?;
+    }
+    Ok(QueryResult::ok(n))
+}

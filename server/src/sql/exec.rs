@@ -1,0 +1,864 @@
+//! Plan execution: each node produces its rows in order. Rows are
+//! materialised per node (bounded by [`MAX_RESULT_ROWS`]); scans read only
+//! the key ranges their access path names and stop early under a LIMIT.
+
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+use std::ops::Bound;
+
+use chrono::NaiveDateTime;
+use guocedb_engines::{prefix_successor, Direction, KeyRange};
+use rust_decimal::Decimal;
+
+use crate::catalog::keys::{encode_key_value, index_prefix};
+use crate::catalog::row::decode_row;
+use crate::catalog::{TableDef, PRIMARY_INDEX_ID};
+use crate::error::{DbError, Result};
+use crate::sql::expr::{Ctx, Expr, DIV_PRECISION_INCREMENT};
+use crate::sql::plan::{Access, AggCall, AggFunc, JoinKind, Plan, RangeSpec, ScanNode, SetOpKind};
+use crate::sql::types::{SqlType, TypeKind};
+use crate::sql::value::{self, compare, encode_group_key, order_cmp, Value};
+use crate::txn::Transaction;
+
+/// Upper bound on rows one plan node may materialise.
+pub const MAX_RESULT_ROWS: usize = 50_000_000;
+
+pub type Row = Vec<Value>;
+
+/// What the running statement may read from its session.
+#[derive(Debug, Clone, Default)]
+pub struct SessionInfo {
+    pub database: Option<String>,
+    pub user: String,
+    pub host: String,
+    pub connection_id: u32,
+    pub last_insert_id: u64,
+    pub row_count: i64,
+    pub found_rows: u64,
+}
+
+/// The environment one statement executes in.
+pub struct ExecEnv<'a> {
+    pub txn: &'a Transaction,
+    pub params: &'a [Value],
+    pub session: &'a SessionInfo,
+    /// The statement's start time (NOW() is constant within a statement).
+    pub now: NaiveDateTime,
+    pub rows_read: std::cell::Cell<u64>,
+}
+
+fn check_size(n: usize) -> Result<()> {
+    if n > MAX_RESULT_ROWS {
+        return Err(DbError::limit("result buffer"));
+    }
+    Ok(())
+}
+
+/// Run `plan`, returning at most `limit` rows when given (a hint: callers
+/// still apply their own limits).
+pub fn run_plan(plan: &Plan, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<Row>> {
+    match plan {
+        Plan::Dual => Ok(vec![vec![]]),
+        Plan::Scan(node) => Ok(scan(node, ctx, limit)?
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect()),
+        Plan::Values(rows) => rows
+            .iter()
+            .map(|r| r.iter().map(|e| e.eval(&[], ctx)).collect())
+            .collect(),
+        Plan::Filter(input, pred) => {
+            let rows = run_plan(input, ctx, None)?;
+            let mut out = Vec::new();
+            for r in rows {
+                if pred.eval(&r, ctx)?.truth() == Some(true) {
+                    out.push(r);
+                    if limit.is_some_and(|l| out.len() >= l) {
+                        break;
+                    }
+                }
+            }
+            Ok(out)
+        }
+        Plan::Project(input, exprs) => {
+            let rows = run_plan(input, ctx, limit)?;
+            rows.iter()
+                .map(|r| exprs.iter().map(|e| e.eval(r, ctx)).collect())
+                .collect()
+        }
+        Plan::Join {
+            left,
+            right,
+            kind,
+            on,
+            equi,
+            left_width,
+            right_width,
+        } => {
+            let l = run_plan(left, ctx, None)?;
+            let r = run_plan(right, ctx, None)?;
+            join(
+                l,
+                r,
+                *kind,
+                on.as_ref(),
+                equi,
+                *left_width,
+                *right_width,
+                ctx,
+            )
+        }
+        Plan::Aggregate { input, group, aggs } => {
+            let rows = run_plan(input, ctx, None)?;
+            aggregate(rows, group, aggs, ctx)
+        }
+        Plan::Sort { input, keys } => {
+            let rows = run_plan(input, ctx, None)?;
+            let mut decorated: Vec<(Vec<Value>, Row)> = Vec::with_capacity(rows.len());
+            for r in rows {
+                let k = keys
+                    .iter()
+                    .map(|(e, _)| e.eval(&r, ctx))
+                    .collect::<Result<Vec<_>>>()?;
+                decorated.push((k, r));
+            }
+            decorated.sort_by(|a, b| {
+                for (i, (_, asc)) in keys.iter().enumerate() {
+                    let o = order_cmp(&a.0[i], &b.0[i]);
+                    if o != Ordering::Equal {
+                        return if *asc { o } else { o.reverse() };
+                    }
+                }
+                Ordering::Equal
+            });
+            Ok(decorated.into_iter().map(|(_, r)| r).collect())
+        }
+        Plan::Limit {
+            input,
+            limit: lim,
+            offset,
+        } => {
+            let lim = eval_count(lim.as_ref(), ctx)?;
+            let off = eval_count(offset.as_ref(), ctx)?.unwrap_or(0);
+            let hint = lim.map(|l| l.saturating_add(off));
+            let rows = run_plan(input, ctx, hint)?;
+            Ok(rows
+                .into_iter()
+                .skip(off)
+                .take(lim.unwrap_or(usize::MAX))
+                .collect())
+        }
+        Plan::Distinct(input, n) => {
+            let rows = run_plan(input, ctx, None)?;
+            let mut seen = HashSet::new();
+            let mut out = Vec::new();
+            for r in rows {
+                let mut k = Vec::new();
+                for v in &r[..*n] {
+                    encode_group_key(v, &mut k);
+                }
+                if seen.insert(k) {
+                    out.push(r);
+                    if limit.is_some_and(|l| out.len() >= l) {
+                        break;
+                    }
+                }
+            }
+            Ok(out)
+        }
+        Plan::Truncate(input, n) => {
+            let rows = run_plan(input, ctx, limit)?;
+            Ok(rows
+                .into_iter()
+                .map(|mut r| {
+                    r.truncate(*n);
+                    r
+                })
+                .collect())
+        }
+        Plan::SetOp {
+            left,
+            right,
+            op,
+            all,
+        } => {
+            let l = run_plan(left, ctx, None)?;
+            let r = run_plan(right, ctx, None)?;
+            set_op(l, r, *op, *all)
+        }
+    }
+}
+
+fn eval_count(e: Option<&Expr>, ctx: &Ctx) -> Result<Option<usize>> {
+    match e {
+        None => Ok(None),
+        Some(e) => {
+            let v = e.eval(&[], ctx)?;
+            match v {
+                Value::Int(i) if i >= 0 => Ok(Some(i as usize)),
+                Value::UInt(u) => Ok(Some(u.min(usize::MAX as u64) as usize)),
+                _ => Err(DbError::wrong_arguments("LIMIT")),
+            }
+        }
+    }
+}
+
+fn row_key(r: &[Value]) -> Vec<u8> {
+    let mut k = Vec::new();
+    for v in r {
+        encode_group_key(v, &mut k);
+    }
+    k
+}
+
+fn set_op(l: Vec<Row>, r: Vec<Row>, op: SetOpKind, all: bool) -> Result<Vec<Row>> {
+    Ok(match op {
+        SetOpKind::Union => {
+            let mut out = l;
+            out.extend(r);
+            check_size(out.len())?;
+            if all {
+                out
+            } else {
+                let mut seen = HashSet::new();
+                out.into_iter()
+                    .filter(|row| seen.insert(row_key(row)))
+                    .collect()
+            }
+        }
+        SetOpKind::Intersect | SetOpKind::Except => {
+            let mut counts: HashMap<Vec<u8>, usize> = HashMap::new();
+            for row in &r {
+                *counts.entry(row_key(row)).or_default() += 1;
+            }
+            let mut seen = HashSet::new();
+            let mut out = Vec::new();
+            for row in l {
+                let k = row_key(&row);
+                let in_right = counts.get(&k).copied().unwrap_or(0);
+                let keep = if op == SetOpKind::Intersect {
+                    in_right > 0
+                } else {
+                    in_right == 0
+                };
+                if !keep {
+                    continue;
+                }
+                if all {
+                    if op == SetOpKind::Intersect {
+                        if let Some(c) = counts.get_mut(&k) {
+                            *c -= 1;
+                        }
+                    }
+                    out.push(row);
+                } else if seen.insert(k) {
+                    out.push(row);
+                }
+            }
+            out
+        }
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn join(
+    l: Vec<Row>,
+    r: Vec<Row>,
+    kind: JoinKind,
+    on: Option<&Expr>,
+    equi: &[(usize, usize)],
+    lw: usize,
+    rw: usize,
+    ctx: &Ctx,
+) -> Result<Vec<Row>> {
+    let mut out = Vec::new();
+    let passes = |row: &Row| -> Result<bool> {
+        Ok(match on {
+            Some(e) => e.eval(row, ctx)?.truth() == Some(true),
+            None => true,
+        })
+    };
+    let key_of = |row: &Row, cols: &mut dyn Iterator<Item = usize>| -> Option<Vec<u8>> {
+        let mut k = Vec::new();
+        for c in cols {
+            let v = &row[c];
+            if v.is_null() {
+                return None;
+            }
+            encode_group_key(v, &mut k);
+        }
+        Some(k)
+    };
+    match kind {
+        JoinKind::Inner | JoinKind::Left => {
+            let index: Option<HashMap<Vec<u8>, Vec<usize>>> = if equi.is_empty() {
+                None
+            } else {
+                let mut m: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+                for (i, row) in r.iter().enumerate() {
+                    if let Some(k) = key_of(row, &mut equi.iter().map(|(_, rc)| *rc)) {
+                        m.entry(k).or_default().push(i);
+                    }
+                }
+                Some(m)
+            };
+            let all: Vec<usize> = (0..r.len()).collect();
+            for lrow in &l {
+                let mut matched = false;
+                let candidates: &[usize] = match &index {
+                    Some(m) => match key_of(lrow, &mut equi.iter().map(|(lc, _)| *lc)) {
+                        Some(k) => m.get(&k).map(Vec::as_slice).unwrap_or(&[]),
+                        None => &[],
+                    },
+                    None => &all,
+                };
+                for &ri in candidates {
+                    let mut row = Vec::with_capacity(lw + rw);
+                    row.extend_from_slice(lrow);
+                    row.extend_from_slice(&r[ri]);
+                    if passes(&row)? {
+                        matched = true;
+                        out.push(row);
+                        check_size(out.len())?;
+                    }
+                }
+                if !matched && kind == JoinKind::Left {
+                    let mut row = lrow.clone();
+                    row.extend(std::iter::repeat_n(Value::Null, rw));
+                    out.push(row);
+                }
+            }
+        }
+        JoinKind::Right => {
+            for rrow in &r {
+                let mut matched = false;
+                for lrow in &l {
+                    let mut row = Vec::with_capacity(lw + rw);
+                    row.extend_from_slice(lrow);
+                    row.extend_from_slice(rrow);
+                    if passes(&row)? {
+                        matched = true;
+                        out.push(row);
+                        check_size(out.len())?;
+                    }
+                }
+                if !matched {
+                    let mut row: Row = std::iter::repeat_n(Value::Null, lw).collect();
+                    row.extend_from_slice(rrow);
+                    out.push(row);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+// ----- aggregation -----------------------------------------------------------
+
+enum Acc {
+    Count(i64),
+    SumInt(Option<Decimal>),
+    SumF(Option<f64>),
+    Avg {
+        sum: Decimal,
+        sumf: f64,
+        n: i64,
+        float: bool,
+    },
+    MinMax(Option<Value>),
+    Concat(Vec<(Vec<Value>, String)>),
+    Any(Option<Value>),
+    Bits(u64),
+    Moments {
+        n: f64,
+        mean: f64,
+        m2: f64,
+    },
+}
+
+struct AggRun<'a> {
+    call: &'a AggCall,
+    acc: Acc,
+    seen: Option<HashSet<Vec<u8>>>,
+}
+
+impl<'a> AggRun<'a> {
+    fn new(call: &'a AggCall, float_input: bool) -> Self {
+        let acc = match call.func {
+            AggFunc::CountStar | AggFunc::Count => Acc::Count(0),
+            AggFunc::Sum if float_input => Acc::SumF(None),
+            AggFunc::Sum => Acc::SumInt(None),
+            AggFunc::Avg => Acc::Avg {
+                sum: Decimal::ZERO,
+                sumf: 0.0,
+                n: 0,
+                float: float_input,
+            },
+            AggFunc::Min | AggFunc::Max => Acc::MinMax(None),
+            AggFunc::GroupConcat => Acc::Concat(Vec::new()),
+            AggFunc::AnyValue => Acc::Any(None),
+            AggFunc::BitAnd => Acc::Bits(u64::MAX),
+            AggFunc::BitOr | AggFunc::BitXor => Acc::Bits(0),
+            AggFunc::StdPop | AggFunc::StdSamp | AggFunc::VarPop | AggFunc::VarSamp => {
+                Acc::Moments {
+                    n: 0.0,
+                    mean: 0.0,
+                    m2: 0.0,
+                }
+            }
+        };
+        Self {
+            call,
+            acc,
+            seen: if call.distinct {
+                Some(HashSet::new())
+            } else {
+                None
+            },
+        }
+    }
+
+    fn add(&mut self, row: &Row, ctx: &Ctx) -> Result<()> {
+        if self.call.func == AggFunc::CountStar {
+            if let Acc::Count(n) = &mut self.acc {
+                *n += 1;
+            }
+            return Ok(());
+        }
+        let vals: Vec<Value> = self
+            .call
+            .args
+            .iter()
+            .map(|a| a.eval(row, ctx))
+            .collect::<Result<_>>()?;
+        if self.call.func != AggFunc::AnyValue && vals.iter().any(Value::is_null) {
+            return Ok(());
+        }
+        if let Some(seen) = &mut self.seen {
+            if !seen.insert(row_key(&vals)) {
+                return Ok(());
+            }
+        }
+        let v = vals.into_iter().next().unwrap_or(Value::Null);
+        match &mut self.acc {
+            Acc::Count(n) => *n += 1,
+            Acc::SumInt(s) => {
+                let d = v.as_decimal().unwrap_or_default();
+                *s = Some(match s {
+                    Some(x) => x
+                        .checked_add(d)
+                        .ok_or_else(|| DbError::arith_range("DECIMAL", "sum"))?,
+                    None => d,
+                });
+            }
+            Acc::SumF(s) => *s = Some(s.unwrap_or(0.0) + v.as_f64().unwrap_or(0.0)),
+            Acc::Avg {
+                sum,
+                sumf,
+                n,
+                float,
+            } => {
+                if *float {
+                    *sumf += v.as_f64().unwrap_or(0.0);
+                } else {
+                    *sum = sum
+                        .checked_add(v.as_decimal().unwrap_or_default())
+                        .ok_or_else(|| DbError::arith_range("DECIMAL", "avg"))?;
+                }
+                *n += 1;
+            }
+            Acc::MinMax(cur) => {
+                let replace = match cur {
+                    None => true,
+                    Some(c) => {
+                        let o = compare(&v, c).unwrap_or(Ordering::Equal);
+                        (self.call.func == AggFunc::Min && o == Ordering::Less)
+                            || (self.call.func == AggFunc::Max && o == Ordering::Greater)
+                    }
+                };
+                if replace {
+                    *cur = Some(v);
+                }
+            }
+            Acc::Concat(items) => {
+                let keys = self
+                    .call
+                    .order_by
+                    .iter()
+                    .map(|(e, _)| e.eval(row, ctx))
+                    .collect::<Result<Vec<_>>>()?;
+                let text: String = self
+                    .call
+                    .args
+                    .iter()
+                    .map(|a| a.eval(row, ctx).map(|x| x.to_text().unwrap_or_default()))
+                    .collect::<Result<Vec<_>>>()?
+                    .concat();
+                items.push((keys, text));
+            }
+            Acc::Any(cur) => {
+                if cur.is_none() {
+                    *cur = Some(v);
+                }
+            }
+            Acc::Bits(b) => {
+                let x = match &v {
+                    Value::UInt(u) => *u,
+                    other => other.as_i128().unwrap_or(0) as u64,
+                };
+                match self.call.func {
+                    AggFunc::BitAnd => *b &= x,
+                    AggFunc::BitOr => *b |= x,
+                    _ => *b ^= x,
+                }
+            }
+            Acc::Moments { n, mean, m2 } => {
+                let x = v.as_f64().unwrap_or(0.0);
+                *n += 1.0;
+                let d = x - *mean;
+                *mean += d / *n;
+                *m2 += d * (x - *mean);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Value {
+        match self.acc {
+            Acc::Count(n) => Value::Int(n),
+            Acc::SumInt(s) => s.map(Value::Decimal).unwrap_or(Value::Null),
+            Acc::SumF(s) => s.map(Value::Double).unwrap_or(Value::Null),
+            Acc::Avg { n: 0, .. } => Value::Null,
+            Acc::Avg {
+                sumf,
+                n,
+                float: true,
+                ..
+            } => Value::Double(sumf / n as f64),
+            Acc::Avg { sum, n, .. } => {
+                let scale = sum.scale() + DIV_PRECISION_INCREMENT;
+                let mut q = (sum / Decimal::from(n)).round_dp_with_strategy(
+                    scale,
+                    rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+                );
+                q.rescale(scale);
+                Value::Decimal(q)
+            }
+            Acc::MinMax(v) | Acc::Any(v) => v.unwrap_or(Value::Null),
+            Acc::Concat(mut items) => {
+                if items.is_empty() {
+                    return Value::Null;
+                }
+                let order = &self.call.order_by;
+                if !order.is_empty() {
+                    items.sort_by(|a, b| {
+                        for (i, (_, asc)) in order.iter().enumerate() {
+                            let o = order_cmp(&a.0[i], &b.0[i]);
+                            if o != Ordering::Equal {
+                                return if *asc { o } else { o.reverse() };
+                            }
+                        }
+                        Ordering::Equal
+                    });
+                }
+                let mut s = items
+                    .into_iter()
+                    .map(|(_, t)| t)
+                    .collect::<Vec<_>>()
+                    .join(&self.call.separator);
+                // group_concat_max_len defaults to 1024 bytes.
+                if s.len() > 1024 {
+                    let mut cut = 1024;
+                    while !s.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    s.truncate(cut);
+                }
+                Value::Str(s)
+            }
+            Acc::Bits(b) => Value::UInt(b),
+            Acc::Moments { n, m2, .. } => {
+                let (num, den) = match self.call.func {
+                    AggFunc::StdPop | AggFunc::VarPop => (m2, n),
+                    _ => (m2, n - 1.0),
+                };
+                if n == 0.0 || den <= 0.0 {
+                    return Value::Null;
+                }
+                let var = num / den;
+                Value::Double(
+                    if matches!(self.call.func, AggFunc::StdPop | AggFunc::StdSamp) {
+                        var.sqrt()
+                    } else {
+                        var
+                    },
+                )
+            }
+        }
+    }
+}
+
+fn aggregate(rows: Vec<Row>, group: &[Expr], aggs: &[AggCall], ctx: &Ctx) -> Result<Vec<Row>> {
+    let float_inputs: Vec<bool> = aggs
+        .iter()
+        .map(|a| a.ty.kind == TypeKind::Double && matches!(a.func, AggFunc::Sum | AggFunc::Avg))
+        .collect();
+    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut groups: Vec<(Row, Vec<AggRun>)> = Vec::new();
+    for r in &rows {
+        let gvals = group
+            .iter()
+            .map(|g| g.eval(r, ctx))
+            .collect::<Result<Vec<_>>>()?;
+        let key = row_key(&gvals);
+        let gi = match index.get(&key) {
+            Some(&i) => i,
+            None => {
+                let runs = aggs
+                    .iter()
+                    .zip(&float_inputs)
+                    .map(|(a, f)| AggRun::new(a, *f))
+                    .collect();
+                groups.push((gvals, runs));
+                index.insert(key, groups.len() - 1);
+                groups.len() - 1
+            }
+        };
+        for run in &mut groups[gi].1 {
+            run.add(r, ctx)?;
+        }
+    }
+    if groups.is_empty() && group.is_empty() {
+        let runs = aggs
+            .iter()
+            .zip(&float_inputs)
+            .map(|(a, f)| AggRun::new(a, *f))
+            .collect();
+        groups.push((vec![], runs));
+    }
+    Ok(groups
+        .into_iter()
+        .map(|(mut g, runs)| {
+            g.extend(runs.into_iter().map(AggRun::finish));
+            g
+        })
+        .collect())
+}
+
+// ----- scans ---------------------------------------------------------------
+
+/// Convert `v` to a column type for key encoding. Returns the converted
+/// value and whether the conversion was exact.
+fn key_value(v: &Value, ty: &SqlType) -> Option<(Value, bool)> {
+    if v.is_null() {
+        return None;
+    }
+    if ty.is_integer() {
+        let (lo, hi) = ty.int_range();
+        return match v {
+            Value::Int(_) | Value::UInt(_) => {
+                let i = v.as_i128()?;
+                let c = i.clamp(lo, hi);
+                Some((int_value(c, ty.unsigned), c == i))
+            }
+            _ => {
+                let f = v.as_f64()?;
+                let fl = f.floor();
+                let c = (fl as i128).clamp(lo, hi);
+                Some((int_value(c, ty.unsigned), fl == f && c as f64 == fl))
+            }
+        };
+    }
+    match ty.kind {
+        TypeKind::Float | TypeKind::Double => Some((Value::Double(v.as_f64()?), true)),
+        TypeKind::Decimal => {
+            let d = v.as_decimal()?;
+            let mut r = d.trunc_with_scale(ty.scale as u32);
+            r.rescale(ty.scale as u32);
+            let exact = r == d;
+            Some((Value::Decimal(r), exact))
+        }
+        TypeKind::Date => match v {
+            Value::Date(_) => Some((v.clone(), true)),
+            Value::DateTime(dt) => {
+                Some((Value::Date(dt.date()), dt.time() == chrono::NaiveTime::MIN))
+            }
+            other => {
+                let dt = value::parse_datetime(&other.to_text()?)?;
+                Some((Value::Date(dt.date()), dt.time() == chrono::NaiveTime::MIN))
+            }
+        },
+        TypeKind::DateTime | TypeKind::Timestamp => match v {
+            Value::DateTime(_) => Some((v.clone(), true)),
+            Value::Date(d) => Some((Value::DateTime(d.and_time(chrono::NaiveTime::MIN)), true)),
+            other => Some((
+                Value::DateTime(value::parse_datetime(&other.to_text()?)?),
+                true,
+            )),
+        },
+        _ => Some((Value::Str(v.to_text()?), true)),
+    }
+}
+
+fn int_value(i: i128, unsigned: bool) -> Value {
+    if unsigned {
+        Value::UInt(i as u64)
+    } else {
+        Value::Int(i as i64)
+    }
+}
+
+/// Build the engine key range for one [`RangeSpec`], or `None` when the
+/// range provably matches nothing.
+fn build_range(
+    table: &TableDef,
+    index_cols: &[usize],
+    index_id: u32,
+    spec: &RangeSpec,
+    ctx: &Ctx,
+) -> Result<Option<KeyRange>> {
+    let mut prefix = index_prefix(table.id, index_id);
+    for (i, e) in spec.eq.iter().enumerate() {
+        let ty = &table.columns[index_cols[i]].ty;
+        let v = e.eval(&[], ctx)?;
+        match key_value(&v, ty) {
+            Some((kv, true)) => encode_key_value(&kv, ty, &mut prefix),
+            Some((_, false)) | None if v.is_null() || key_value(&v, ty).is_some() => {
+                return Ok(None)
+            }
+            _ => {
+                // Not convertible (e.g. an unparsable date): scan the prefix
+                // so far and let the residual filter decide.
+                return Ok(Some(KeyRange::prefix(&prefix)));
+            }
+        }
+    }
+    let next_col = index_cols.get(spec.eq.len()).map(|c| &table.columns[*c].ty);
+    let mut start = Bound::Included(prefix.clone());
+    let mut end = match prefix_successor(&prefix) {
+        Some(e) => Bound::Excluded(e),
+        None => Bound::Unbounded,
+    };
+    if let Some(ty) = next_col {
+        if let Some((e, inclusive)) = &spec.lo {
+            let v = e.eval(&[], ctx)?;
+            if v.is_null() {
+                return Ok(None);
+            }
+            if let Some((kv, exact)) = key_value(&v, ty) {
+                let mut k = prefix.clone();
+                encode_key_value(&kv, ty, &mut k);
+                start = if *inclusive || !exact {
+                    Bound::Included(k)
+                } else {
+                    match prefix_successor(&k) {
+                        Some(s) => Bound::Included(s),
+                        None => return Ok(None),
+                    }
+                };
+            }
+        } else {
+            // Skip NULLs: a range predicate never matches NULL.
+            let mut k = prefix.clone();
+            k.push(0x01);
+            start = Bound::Included(k);
+        }
+        if let Some((e, inclusive)) = &spec.hi {
+            let v = e.eval(&[], ctx)?;
+            if v.is_null() {
+                return Ok(None);
+            }
+            if let Some((kv, exact)) = key_value(&v, ty) {
+                let mut k = prefix.clone();
+                // An inexact conversion rounded down: include that value.
+                encode_key_value(&kv, ty, &mut k);
+                end = if *inclusive || !exact {
+                    match prefix_successor(&k) {
+                        Some(s) => Bound::Excluded(s),
+                        None => Bound::Unbounded,
+                    }
+                } else {
+                    Bound::Excluded(k)
+                };
+            }
+        }
+    }
+    Ok(Some(KeyRange { start, end }))
+}
+
+/// Scan a table through its access path. Returns (primary key, row) pairs
+/// in key order; at most `limit` rows that pass the filter.
+pub fn scan(node: &ScanNode, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<(Vec<u8>, Row)>> {
+    let table = &node.table;
+    let txn = ctx.env.txn;
+    let mut out = Vec::new();
+    let mut read = 0u64;
+    let dir = if node.reverse {
+        Direction::Reverse
+    } else {
+        Direction::Forward
+    };
+    let emit = |key: Vec<u8>, row: Row, out: &mut Vec<(Vec<u8>, Row)>| -> Result<bool> {
+        let keep = match &node.filter {
+            Some(f) => f.eval(&row, ctx)?.truth() == Some(true),
+            None => true,
+        };
+        if keep {
+            out.push((key, row));
+            check_size(out.len())?;
+        }
+        Ok(limit.is_some_and(|l| out.len() >= l))
+    };
+    match &node.access {
+        Access::Full => {
+            let prefix = index_prefix(table.id, PRIMARY_INDEX_ID);
+            for item in txn.scan(KeyRange::prefix(&prefix), dir)? {
+                let (k, v) = item?;
+                read += 1;
+                if emit(k, decode_row(&v)?, &mut out)? {
+                    break;
+                }
+            }
+        }
+        Access::Index { index, ranges } => {
+            let mut seen: HashSet<Vec<u8>> = HashSet::new();
+            let multi = ranges.len() > 1;
+            'ranges: for spec in ranges {
+                let Some(range) = build_range(table, &index.columns, index.id, spec, ctx)? else {
+                    continue;
+                };
+                for item in txn.scan(range, dir)? {
+                    let (k, v) = item?;
+                    read += 1;
+                    let (pk, row) = if index.id == PRIMARY_INDEX_ID {
+                        (k, decode_row(&v)?)
+                    } else {
+                        let mut pk = index_prefix(table.id, PRIMARY_INDEX_ID);
+                        pk.extend_from_slice(&v);
+                        let Some(rowbytes) = txn.get(&pk)? else {
+                            return Err(DbError::internal(format!(
+                                "index {} of {} points at a missing row",
+                                index.name, table.name
+                            )));
+                        };
+                        (pk, decode_row(&rowbytes)?)
+                    };
+                    if multi && !seen.insert(pk.clone()) {
+                        continue;
+                    }
+                    if emit(pk, row, &mut out)? {
+                        break 'ranges;
+                    }
+                }
+            }
+        }
+    }
+    txn.note_rows_read(read);
+    ctx.env.rows_read.set(ctx.env.rows_read.get() + read);
+    Ok(out)
+}
+
+/// Evaluate an expression that reads no row.
+pub fn eval_const(e: &Expr, ctx: &Ctx) -> Result<Value> {
+    e.eval(&[], ctx)
+}

@@ -1,0 +1,632 @@
+//! Built-in scalar functions: name lookup, argument checking, result types
+//! and evaluation with MySQL's NULL rules (most functions return NULL when
+//! an argument is NULL; COALESCE, IFNULL, IF, CONCAT_WS and friends are the
+//! documented exceptions).
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+
+use crate::error::{DbError, Result};
+use crate::sql::expr::{self, Ctx, Expr};
+use crate::sql::types::{SqlType, TypeKind};
+use crate::sql::value::{self, compare, Value};
+
+/// A built-in scalar function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Func {
+    Abs,
+    Ceil,
+    Floor,
+    Round,
+    Truncate,
+    Mod,
+    Pow,
+    Sqrt,
+    Exp,
+    Ln,
+    Log,
+    Log2,
+    Log10,
+    Sign,
+    Pi,
+    Greatest,
+    Least,
+    Coalesce,
+    IfNull,
+    NullIf,
+    If,
+    IsNullFn,
+    Concat,
+    ConcatWs,
+    Length,
+    CharLength,
+    Upper,
+    Lower,
+    Substring,
+    Left,
+    Right,
+    Trim,
+    LTrim,
+    RTrim,
+    Replace,
+    Repeat,
+    Reverse,
+    Instr,
+    Locate,
+    Lpad,
+    Rpad,
+    Hex,
+    Space,
+    Ascii,
+    Now,
+    CurDate,
+    CurTime,
+    UnixTimestamp,
+    Year,
+    Month,
+    Day,
+    Hour,
+    Minute,
+    Second,
+    Date,
+    Database,
+    User,
+    Version,
+    ConnectionId,
+    LastInsertId,
+    RowCount,
+    FoundRows,
+}
+
+/// Look a function up by name; `None` when it is not built in.
+pub fn lookup(name: &str) -> Option<Func> {
+    use Func::*;
+    Some(match name.to_ascii_lowercase().as_str() {
+        "abs" => Abs,
+        "ceil" | "ceiling" => Ceil,
+        "floor" => Floor,
+        "round" => Round,
+        "truncate" => Truncate,
+        "mod" => Mod,
+        "pow" | "power" => Pow,
+        "sqrt" => Sqrt,
+        "exp" => Exp,
+        "ln" => Ln,
+        "log" => Log,
+        "log2" => Log2,
+        "log10" => Log10,
+        "sign" => Sign,
+        "pi" => Pi,
+        "greatest" => Greatest,
+        "least" => Least,
+        "coalesce" => Coalesce,
+        "ifnull" => IfNull,
+        "nullif" => NullIf,
+        "if" => If,
+        "isnull" => IsNullFn,
+        "concat" => Concat,
+        "concat_ws" => ConcatWs,
+        "length" | "octet_length" => Length,
+        "char_length" | "character_length" => CharLength,
+        "upper" | "ucase" => Upper,
+        "lower" | "lcase" => Lower,
+        "substring" | "substr" | "mid" => Substring,
+        "left" => Left,
+        "right" => Right,
+        "trim" => Trim,
+        "ltrim" => LTrim,
+        "rtrim" => RTrim,
+        "replace" => Replace,
+        "repeat" => Repeat,
+        "reverse" => Reverse,
+        "instr" => Instr,
+        "locate" | "position" => Locate,
+        "lpad" => Lpad,
+        "rpad" => Rpad,
+        "hex" => Hex,
+        "space" => Space,
+        "ascii" => Ascii,
+        "now" | "current_timestamp" | "localtime" | "localtimestamp" | "sysdate" => Now,
+        "curdate" | "current_date" => CurDate,
+        "curtime" | "current_time" => CurTime,
+        "unix_timestamp" => UnixTimestamp,
+        "year" => Year,
+        "month" => Month,
+        "day" | "dayofmonth" => Day,
+        "hour" => Hour,
+        "minute" => Minute,
+        "second" => Second,
+        "date" => Date,
+        "database" | "schema" => Database,
+        "user" | "current_user" | "session_user" | "system_user" => User,
+        "version" => Version,
+        "connection_id" => ConnectionId,
+        "last_insert_id" => LastInsertId,
+        "row_count" => RowCount,
+        "found_rows" => FoundRows,
+        _ => return None,
+    })
+}
+
+/// Allowed argument counts (min, max).
+pub fn arity(f: Func) -> (usize, usize) {
+    use Func::*;
+    match f {
+        Pi | Database | User | Version | ConnectionId | RowCount | FoundRows => (0, 0),
+        Now | CurTime => (0, 1),
+        CurDate => (0, 0),
+        LastInsertId | UnixTimestamp => (0, 1),
+        Abs | Ceil | Floor | Sqrt | Exp | Ln | Log2 | Log10 | Sign | IsNullFn | Length
+        | CharLength | Upper | Lower | Trim | LTrim | RTrim | Reverse | Hex | Space | Ascii
+        | Year | Month | Day | Hour | Minute | Second | Date => (1, 1),
+        Round => (1, 2),
+        Log => (1, 2),
+        Truncate | Mod | Pow | IfNull | NullIf | Left | Right | Repeat | Instr => (2, 2),
+        Locate | Substring => (2, 3),
+        If | Replace | Lpad | Rpad => (3, 3),
+        Greatest | Least => (2, usize::MAX),
+        Coalesce | Concat => (1, usize::MAX),
+        ConcatWs => (2, usize::MAX),
+    }
+}
+
+/// The result type of `f` given its argument types.
+pub fn result_type(f: Func, args: &[SqlType]) -> SqlType {
+    use Func::*;
+    let first = args.first().copied().unwrap_or(SqlType::null());
+    match f {
+        Abs | Ceil | Floor | Sign if first.is_integer() => SqlType::bigint(),
+        Ceil | Floor if first.kind == TypeKind::Decimal => SqlType::bigint(),
+        Abs | Round | Truncate if first.kind == TypeKind::Decimal || first.is_integer() => {
+            if first.is_integer() {
+                SqlType::bigint()
+            } else {
+                first
+            }
+        }
+        Mod => expr::arith_type(
+            expr::BinOp::Mod,
+            &first,
+            &args.get(1).copied().unwrap_or(first),
+        ),
+        Abs | Ceil | Floor | Round | Truncate | Pow | Sqrt | Exp | Ln | Log | Log2 | Log10 | Pi => {
+            SqlType::double()
+        }
+        Sign => SqlType::bigint(),
+        Greatest | Least | Coalesce | IfNull => expr::unify_types(args),
+        NullIf => first,
+        If => expr::unify_types(&args[1.min(args.len())..]),
+        IsNullFn | Length | CharLength | Instr | Locate | Ascii | ConnectionId | LastInsertId
+        | RowCount | FoundRows | UnixTimestamp | Year | Month | Day | Hour | Minute | Second => {
+            SqlType::bigint()
+        }
+        Now => SqlType::new(TypeKind::DateTime),
+        CurDate | Date => SqlType::new(TypeKind::Date),
+        CurTime => SqlType::varchar(8),
+        Database | User | Version => SqlType::varchar(64),
+        Concat | ConcatWs | Upper | Lower | Substring | Left | Right | Trim | LTrim | RTrim
+        | Replace | Repeat | Reverse | Lpad | Rpad | Hex | Space => {
+            if args.iter().any(|t| t.is_binary()) {
+                SqlType::new(TypeKind::Blob)
+            } else {
+                SqlType::varchar(
+                    args.iter()
+                        .map(|t| t.display_len())
+                        .sum::<u32>()
+                        .clamp(1, 65535),
+                )
+            }
+        }
+    }
+}
+
+fn text(v: &Value) -> Option<String> {
+    v.to_text()
+}
+
+fn int_arg(v: &Value) -> Option<i64> {
+    v.as_i64()
+}
+
+/// Evaluate `f(args)`.
+pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> {
+    use Func::*;
+    // Functions with their own NULL handling evaluate lazily.
+    match f {
+        Coalesce => {
+            for a in args {
+                let v = a.eval(row, ctx)?;
+                if !v.is_null() {
+                    return Ok(v);
+                }
+            }
+            return Ok(Value::Null);
+        }
+        IfNull => {
+            let v = args[0].eval(row, ctx)?;
+            return if v.is_null() {
+                args[1].eval(row, ctx)
+            } else {
+                Ok(v)
+            };
+        }
+        If => {
+            let c = args[0].eval(row, ctx)?;
+            return if c.truth() == Some(true) {
+                args[1].eval(row, ctx)
+            } else {
+                args[2].eval(row, ctx)
+            };
+        }
+        _ => {}
+    }
+    let vals: Vec<Value> = args
+        .iter()
+        .map(|a| a.eval(row, ctx))
+        .collect::<Result<_>>()?;
+    let env = ctx.env;
+    match f {
+        Database => {
+            return Ok(env
+                .session
+                .database
+                .clone()
+                .map(Value::Str)
+                .unwrap_or(Value::Null))
+        }
+        User => {
+            return Ok(Value::Str(format!(
+                "{}@{}",
+                env.session.user, env.session.host
+            )))
+        }
+        Version => return Ok(Value::Str(crate::SERVER_VERSION.to_string())),
+        ConnectionId => return Ok(Value::UInt(env.session.connection_id as u64)),
+        LastInsertId => {
+            return Ok(match vals.first() {
+                Some(v) => v.clone(),
+                None => Value::UInt(env.session.last_insert_id),
+            })
+        }
+        RowCount => return Ok(Value::Int(env.session.row_count)),
+        FoundRows => return Ok(Value::UInt(env.session.found_rows)),
+        Now => return Ok(Value::DateTime(env.now)),
+        CurDate => return Ok(Value::Date(env.now.date())),
+        CurTime => return Ok(Value::Str(env.now.format("%H:%M:%S").to_string())),
+        Pi => return Ok(Value::Double(std::f64::consts::PI)),
+        UnixTimestamp if vals.is_empty() => return Ok(Value::Int(env.now.and_utc().timestamp())),
+        ConcatWs => {
+            if vals[0].is_null() {
+                return Ok(Value::Null);
+            }
+            let sep = text(&vals[0]).unwrap_or_default();
+            let parts: Vec<String> = vals[1..].iter().filter_map(text).collect();
+            return Ok(Value::Str(parts.join(&sep)));
+        }
+        IsNullFn => return Ok(expr::bool_val(vals[0].is_null())),
+        NullIf => {
+            return Ok(
+                if compare(&vals[0], &vals[1]) == Some(std::cmp::Ordering::Equal) {
+                    Value::Null
+                } else {
+                    vals[0].clone()
+                },
+            )
+        }
+        _ => {}
+    }
+    if vals.iter().any(Value::is_null) {
+        return Ok(Value::Null);
+    }
+    let v0 = &vals[0];
+    Ok(match f {
+        Abs => match v0 {
+            Value::Int(i) => match i.checked_abs() {
+                Some(a) => Value::Int(a),
+                None => return Err(DbError::arith_range("BIGINT", &format!("abs({i})"))),
+            },
+            Value::UInt(u) => Value::UInt(*u),
+            Value::Decimal(d) => Value::Decimal(d.abs()),
+            other => Value::Double(other.as_f64().unwrap_or(0.0).abs()),
+        },
+        Ceil | Floor => match v0 {
+            Value::Int(_) | Value::UInt(_) => v0.clone(),
+            Value::Decimal(d) => {
+                let r = if *f == Ceil { d.ceil() } else { d.floor() };
+                r.to_i64().map(Value::Int).unwrap_or(Value::Decimal(r))
+            }
+            other => {
+                let x = other.as_f64().unwrap_or(0.0);
+                Value::Double(if *f == Ceil { x.ceil() } else { x.floor() })
+            }
+        },
+        Round | Truncate => {
+            let places = vals.get(1).and_then(int_arg).unwrap_or(0);
+            round_value(v0, places, *f == Truncate)
+        }
+        Mod => expr::binary(expr::BinOp::Mod, v0.clone(), vals[1].clone())?,
+        Pow => float_result(
+            v0.as_f64()
+                .unwrap_or(0.0)
+                .powf(vals[1].as_f64().unwrap_or(0.0)),
+        )?,
+        Sqrt => {
+            let x = v0.as_f64().unwrap_or(0.0);
+            if x < 0.0 {
+                Value::Null
+            } else {
+                Value::Double(x.sqrt())
+            }
+        }
+        Exp => float_result(v0.as_f64().unwrap_or(0.0).exp())?,
+        Ln | Log2 | Log10 | Log => {
+            let (base, x) = if *f == Log && vals.len() == 2 {
+                (
+                    Some(v0.as_f64().unwrap_or(0.0)),
+                    vals[1].as_f64().unwrap_or(0.0),
+                )
+            } else {
+                (None, v0.as_f64().unwrap_or(0.0))
+            };
+            if x <= 0.0 || base.is_some_and(|b| b <= 0.0 || b == 1.0) {
+                Value::Null
+            } else {
+                Value::Double(match (f, base) {
+                    (Log2, _) => x.log2(),
+                    (Log10, _) => x.log10(),
+                    (_, Some(b)) => x.ln() / b.ln(),
+                    _ => x.ln(),
+                })
+            }
+        }
+        Sign => {
+            let x = v0.as_f64().unwrap_or(0.0);
+            Value::Int(if x > 0.0 {
+                1
+            } else if x < 0.0 {
+                -1
+            } else {
+                0
+            })
+        }
+        Greatest | Least => {
+            let mut best = v0.clone();
+            for v in &vals[1..] {
+                let o = compare(v, &best).unwrap_or(std::cmp::Ordering::Equal);
+                if (*f == Greatest && o == std::cmp::Ordering::Greater)
+                    || (*f == Least && o == std::cmp::Ordering::Less)
+                {
+                    best = v.clone();
+                }
+            }
+            best
+        }
+        Concat => {
+            if vals.iter().any(|v| matches!(v, Value::Bytes(_))) {
+                Value::Bytes(
+                    vals.iter()
+                        .flat_map(|v| v.to_bytes().unwrap_or_default())
+                        .collect(),
+                )
+            } else {
+                Value::Str(vals.iter().filter_map(text).collect())
+            }
+        }
+        Length => Value::Int(v0.to_bytes().map(|b| b.len()).unwrap_or(0) as i64),
+        CharLength => Value::Int(text(v0).map(|s| s.chars().count()).unwrap_or(0) as i64),
+        Upper => Value::Str(text(v0).unwrap_or_default().to_uppercase()),
+        Lower => Value::Str(text(v0).unwrap_or_default().to_lowercase()),
+        Substring => {
+            let s: Vec<char> = text(v0).unwrap_or_default().chars().collect();
+            let pos = int_arg(&vals[1]).unwrap_or(0);
+            let len = vals.get(2).and_then(int_arg);
+            let n = s.len() as i64;
+            let start = if pos > 0 {
+                pos - 1
+            } else if pos < 0 {
+                n + pos
+            } else {
+                return Ok(Value::Str(String::new()));
+            };
+            if start < 0 || start >= n {
+                return Ok(Value::Str(String::new()));
+            }
+            let end = match len {
+                Some(l) if l <= 0 => return Ok(Value::Str(String::new())),
+                Some(l) => (start + l).min(n),
+                None => n,
+            };
+            Value::Str(s[start as usize..end as usize].iter().collect())
+        }
+        Left | Right => {
+            let s: Vec<char> = text(v0).unwrap_or_default().chars().collect();
+            let k = int_arg(&vals[1]).unwrap_or(0).clamp(0, s.len() as i64) as usize;
+            Value::Str(if *f == Left {
+                s[..k].iter().collect()
+            } else {
+                s[s.len() - k..].iter().collect()
+            })
+        }
+        Trim => Value::Str(text(v0).unwrap_or_default().trim_matches(' ').to_string()),
+        LTrim => Value::Str(
+            text(v0)
+                .unwrap_or_default()
+                .trim_start_matches(' ')
+                .to_string(),
+        ),
+        RTrim => Value::Str(
+            text(v0)
+                .unwrap_or_default()
+                .trim_end_matches(' ')
+                .to_string(),
+        ),
+        Replace => {
+            let from = text(&vals[1]).unwrap_or_default();
+            let s = text(v0).unwrap_or_default();
+            if from.is_empty() {
+                Value::Str(s)
+            } else {
+                Value::Str(s.replace(&from, &text(&vals[2]).unwrap_or_default()))
+            }
+        }
+        Repeat => {
+            let n = int_arg(&vals[1]).unwrap_or(0).max(0) as usize;
+            let s = text(v0).unwrap_or_default();
+            if s.len().saturating_mul(n) > 16 * 1024 * 1024 {
+                Value::Null
+            } else {
+                Value::Str(s.repeat(n))
+            }
+        }
+        Reverse => Value::Str(text(v0).unwrap_or_default().chars().rev().collect()),
+        Instr | Locate => {
+            let (hay, needle, from) = if *f == Instr {
+                (
+                    text(v0).unwrap_or_default(),
+                    text(&vals[1]).unwrap_or_default(),
+                    1,
+                )
+            } else {
+                (
+                    text(&vals[1]).unwrap_or_default(),
+                    text(v0).unwrap_or_default(),
+                    vals.get(2).and_then(int_arg).unwrap_or(1),
+                )
+            };
+            let hay_l: Vec<char> = value::collate_key(&hay).chars().collect();
+            let nee_l: Vec<char> = value::collate_key(&needle).chars().collect();
+            if from < 1 {
+                return Ok(Value::Int(0));
+            }
+            let start = (from - 1) as usize;
+            let mut found = 0;
+            if nee_l.is_empty() {
+                found = if start <= hay_l.len() { from } else { 0 };
+            } else if hay_l.len() >= nee_l.len() {
+                for i in start..=(hay_l.len() - nee_l.len()) {
+                    if hay_l[i..i + nee_l.len()] == nee_l[..] {
+                        found = i as i64 + 1;
+                        break;
+                    }
+                }
+            }
+            Value::Int(found)
+        }
+        Lpad | Rpad => {
+            let s: Vec<char> = text(v0).unwrap_or_default().chars().collect();
+            let len = int_arg(&vals[1]).unwrap_or(0);
+            if len < 0 || len > 16 * 1024 * 1024 {
+                return Ok(Value::Null);
+            }
+            let len = len as usize;
+            let pad: Vec<char> = text(&vals[2]).unwrap_or_default().chars().collect();
+            if s.len() >= len {
+                Value::Str(s[..len].iter().collect())
+            } else if pad.is_empty() {
+                Value::Null
+            } else {
+                let fill: String = pad.iter().cycle().take(len - s.len()).collect();
+                let s: String = s.iter().collect();
+                Value::Str(if *f == Lpad { fill + &s } else { s + &fill })
+            }
+        }
+        Hex => match v0 {
+            Value::Int(_) | Value::UInt(_) | Value::Double(_) | Value::Decimal(_) => {
+                Value::Str(format!("{:X}", v0.as_i128().unwrap_or(0) as u64))
+            }
+            other => Value::Str(
+                other
+                    .to_bytes()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|b| format!("{b:02X}"))
+                    .collect(),
+            ),
+        },
+        Space => Value::Str(" ".repeat(int_arg(v0).unwrap_or(0).clamp(0, 1 << 20) as usize)),
+        Ascii => Value::Int(v0.to_bytes().and_then(|b| b.first().copied()).unwrap_or(0) as i64),
+        UnixTimestamp => match to_datetime(v0) {
+            Some(dt) => Value::Int(dt.and_utc().timestamp()),
+            None => Value::Null,
+        },
+        Year | Month | Day | Hour | Minute | Second => {
+            use chrono::{Datelike, Timelike};
+            match to_datetime(v0) {
+                Some(dt) => Value::Int(match f {
+                    Year => dt.year() as i64,
+                    Month => dt.month() as i64,
+                    Day => dt.day() as i64,
+                    Hour => dt.hour() as i64,
+                    Minute => dt.minute() as i64,
+                    _ => dt.second() as i64,
+                }),
+                None => Value::Null,
+            }
+        }
+        Date => match to_datetime(v0) {
+            Some(dt) => Value::Date(dt.date()),
+            None => Value::Null,
+        },
+        _ => return Err(DbError::internal(format!("function {f:?} not evaluable"))),
+    })
+}
+
+fn to_datetime(v: &Value) -> Option<chrono::NaiveDateTime> {
+    match v {
+        Value::DateTime(dt) => Some(*dt),
+        Value::Date(d) => Some(d.and_time(chrono::NaiveTime::MIN)),
+        other => value::parse_datetime(&other.to_text()?),
+    }
+}
+
+fn float_result(f: f64) -> Result<Value> {
+    if f.is_finite() {
+        Ok(Value::Double(f))
+    } else {
+        Err(DbError::arith_range("DOUBLE", "pow/exp"))
+    }
+}
+
+fn round_value(v: &Value, places: i64, truncate: bool) -> Value {
+    let places = places.clamp(-30, 30);
+    match v {
+        Value::Int(_) | Value::UInt(_) | Value::Decimal(_) => {
+            let d = v.as_decimal().unwrap_or_default();
+            let strategy = if truncate {
+                rust_decimal::RoundingStrategy::ToZero
+            } else {
+                rust_decimal::RoundingStrategy::MidpointAwayFromZero
+            };
+            let r = if places >= 0 {
+                let mut r = d.round_dp_with_strategy(places as u32, strategy);
+                if matches!(v, Value::Decimal(_)) {
+                    r.rescale(places as u32);
+                }
+                r
+            } else {
+                let p = Decimal::from_i128_with_scale(10i128.pow((-places) as u32), 0);
+                (d / p).round_dp_with_strategy(0, strategy) * p
+            };
+            match v {
+                Value::Int(_) => r.to_i64().map(Value::Int).unwrap_or(Value::Decimal(r)),
+                Value::UInt(_) => r.to_u64().map(Value::UInt).unwrap_or(Value::Decimal(r)),
+                _ => Value::Decimal(r),
+            }
+        }
+        other => {
+            let x = other.as_f64().unwrap_or(0.0);
+            let m = 10f64.powi(places as i32);
+            let r = if truncate {
+                (x * m).trunc() / m
+            } else {
+                round_half_even_free(x * m) / m
+            };
+            Value::Double(if r.is_finite() { r } else { x })
+        }
+    }
+}
+
+/// MySQL rounds doubles half away from zero.
+fn round_half_even_free(x: f64) -> f64 {
+    x.round()
+}

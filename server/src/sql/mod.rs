@@ -1,0 +1,60 @@
+//! SQL: parse (sqlparser, MySQL dialect) → bind → plan → execute.
+//!
+//! `plan` turns an AST into a bound [`plan::Plan`]; `exec` runs plans over a
+//! transaction; `table` writes rows and index entries; `ddl`, `dml` and
+//! `show` implement the statements of their names. This layer never talks
+//! to the network and never touches the engine except through `txn`.
+
+pub mod ddl;
+pub mod dml;
+pub mod exec;
+pub mod expr;
+pub mod func;
+pub mod plan;
+pub mod show;
+pub mod table;
+pub mod types;
+pub mod value;
+
+use plan::ColumnInfo;
+use value::Value;
+
+/// The outcome of one statement.
+#[derive(Debug, Clone)]
+pub enum QueryResult {
+    /// A result set.
+    Rows {
+        columns: Vec<ColumnInfo>,
+        rows: Vec<Vec<Value>>,
+    },
+    /// An OK packet.
+    Ok {
+        affected: u64,
+        last_insert_id: u64,
+        info: String,
+    },
+}
+
+impl QueryResult {
+    pub fn ok(affected: u64) -> Self {
+        QueryResult::Ok {
+            affected,
+            last_insert_id: 0,
+            info: String::new(),
+        }
+    }
+}
+
+/// Parse SQL text with the MySQL dialect.
+pub fn parse(sql: &str) -> crate::error::Result<Vec<sqlparser::ast::Statement>> {
+    let dialect = sqlparser::dialect::MySqlDialect {};
+    sqlparser::parser::Parser::new(&dialect)
+        .with_recursion_limit(200)
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_statements())
+        .map_err(|e| {
+            let msg = e.to_string();
+            let near = msg.rsplit("found: ").next().unwrap_or(&msg).to_string();
+            crate::error::DbError::parse(near)
+        })
+}

@@ -1,0 +1,2296 @@
+//! Binding and planning: a parsed statement becomes a tree of [`Plan`]
+//! nodes whose expressions reference row positions, not names.
+//!
+//! The binder resolves names against a scope chain (the FROM clause of the
+//! current query and of every enclosing query, for correlated subqueries),
+//! types every output column, rewrites aggregate queries into an
+//! [`Plan::Aggregate`] node plus expressions over its output, pushes WHERE
+//! conjuncts down to the table they read, and picks an index access path
+//! for each table scan from those conjuncts.
+
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+use sqlparser::ast;
+
+use crate::catalog::{Catalog, IndexDef, TableDef};
+use crate::error::{DbError, Result};
+use crate::sql::expr::{self, BinOp, CastTarget, Expr, Subquery, SubqueryKind, UnOp};
+use crate::sql::func;
+use crate::sql::types::{SqlType, TypeKind};
+use crate::sql::value::Value;
+
+/// Metadata of one output column.
+#[derive(Debug, Clone)]
+pub struct ColumnInfo {
+    pub name: String,
+    /// The table alias (or name) the column came from, if any.
+    pub table: Option<String>,
+    pub org_table: String,
+    pub db: String,
+    pub ty: SqlType,
+    pub nullable: bool,
+}
+
+impl ColumnInfo {
+    pub fn expr(name: impl Into<String>, ty: SqlType) -> Self {
+        Self {
+            name: name.into(),
+            table: None,
+            org_table: String::new(),
+            db: String::new(),
+            ty,
+            nullable: true,
+        }
+    }
+}
+
+/// A key range over an index, with bounds as expressions evaluated at
+/// execution time (they may read parameters and enclosing rows).
+#[derive(Debug, Clone)]
+pub struct RangeSpec {
+    /// Equality values for a prefix of the index columns.
+    pub eq: Vec<Expr>,
+    /// Bounds on the next index column: (value, inclusive).
+    pub lo: Option<(Expr, bool)>,
+    pub hi: Option<(Expr, bool)>,
+}
+
+/// How a scan reads its table.
+#[derive(Debug, Clone)]
+pub enum Access {
+    /// Every row of the primary index.
+    Full,
+    /// Only the given ranges of one index (primary or secondary).
+    Index {
+        index: IndexDef,
+        ranges: Vec<RangeSpec>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct ScanNode {
+    pub table: Arc<TableDef>,
+    pub access: Access,
+    /// Residual predicate over the table's columns.
+    pub filter: Option<Expr>,
+    /// Read in descending key order (ORDER BY … DESC on the key).
+    pub reverse: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinKind {
+    Inner,
+    Left,
+    Right,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggFunc {
+    CountStar,
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+    GroupConcat,
+    AnyValue,
+    BitAnd,
+    BitOr,
+    BitXor,
+    StdPop,
+    StdSamp,
+    VarPop,
+    VarSamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct AggCall {
+    pub func: AggFunc,
+    pub args: Vec<Expr>,
+    pub distinct: bool,
+    pub separator: String,
+    pub order_by: Vec<(Expr, bool)>,
+    pub ty: SqlType,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetOpKind {
+    Union,
+    Intersect,
+    Except,
+}
+
+/// A query plan. Every node produces rows of a fixed width.
+#[derive(Debug)]
+pub enum Plan {
+    /// One row with no columns (`SELECT` without FROM).
+    Dual,
+    Scan(ScanNode),
+    Values(Vec<Vec<Expr>>),
+    Filter(Box<Plan>, Expr),
+    Project(Box<Plan>, Vec<Expr>),
+    Join {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        kind: JoinKind,
+        on: Option<Expr>,
+        /// Equi-join pairs (left column, right column) usable for a hash join.
+        equi: Vec<(usize, usize)>,
+        left_width: usize,
+        right_width: usize,
+    },
+    Aggregate {
+        input: Box<Plan>,
+        group: Vec<Expr>,
+        aggs: Vec<AggCall>,
+    },
+    Sort {
+        input: Box<Plan>,
+        keys: Vec<(Expr, bool)>,
+    },
+    Limit {
+        input: Box<Plan>,
+        limit: Option<Expr>,
+        offset: Option<Expr>,
+    },
+    /// Remove duplicate rows, comparing the first `n` columns.
+    Distinct(Box<Plan>, usize),
+    SetOp {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        op: SetOpKind,
+        all: bool,
+    },
+    /// Keep only the first `n` columns (drops hidden ORDER BY columns).
+    Truncate(Box<Plan>, usize),
+}
+
+/// Read-only access to session variables during binding.
+pub trait VarSource {
+    fn user_var(&self, name: &str) -> Value;
+    fn system_var(&self, name: &str, global: bool) -> Result<Value>;
+    fn current_db(&self) -> Option<&str>;
+}
+
+/// One level of name resolution: the columns a FROM clause produces.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub cols: Vec<ColumnInfo>,
+}
+
+impl Scope {
+    fn resolve(&self, qualifier: Option<&str>, name: &str, clause: &str) -> Result<Option<usize>> {
+        let mut found = None;
+        for (i, c) in self.cols.iter().enumerate() {
+            if !c.name.eq_ignore_ascii_case(name) {
+                continue;
+            }
+            if let Some(q) = qualifier {
+                if c.table.as_deref() != Some(q) {
+                    continue;
+                }
+            }
+            if found.is_some() {
+                return Err(DbError::ambiguous_column(name, clause));
+            }
+            found = Some(i);
+        }
+        Ok(found)
+    }
+}
+
+/// State for binding expressions of an aggregate query.
+pub struct AggState {
+    /// GROUP BY expressions as written and as bound against the FROM scope.
+    group_ast: Vec<ast::Expr>,
+    group: Vec<Expr>,
+    aggs: Vec<AggCall>,
+    /// Types of the FROM scope's columns.
+    base_types: Vec<SqlType>,
+}
+
+pub struct Binder<'a> {
+    pub catalog: &'a Catalog,
+    pub vars: &'a dyn VarSource,
+    /// Enclosing scopes, innermost last.
+    outer: Vec<Scope>,
+    /// Number of `?` placeholders seen so far.
+    pub param_count: usize,
+    /// Depth of nested subqueries, to bound recursion.
+    depth: usize,
+}
+
+const MAX_SUBQUERY_DEPTH: usize = 32;
+
+/// The bound form of a SELECT: its plan and output columns.
+pub struct BoundQuery {
+    pub plan: Plan,
+    pub columns: Vec<ColumnInfo>,
+}
+
+fn ident_name(i: &ast::Ident) -> String {
+    i.value.clone()
+}
+
+/// The parts of an object name as strings.
+pub fn object_name_parts(n: &ast::ObjectName) -> Vec<String> {
+    n.0.iter()
+        .map(|p| match p {
+            ast::ObjectNamePart::Identifier(i) => i.value.clone(),
+            other => other.to_string(),
+        })
+        .collect()
+}
+
+/// Split `[db.]name`, defaulting db to the session's current database.
+pub fn split_table_name(n: &ast::ObjectName, current: Option<&str>) -> Result<(String, String)> {
+    let parts = object_name_parts(n);
+    match parts.as_slice() {
+        [t] => Ok((current.ok_or_else(DbError::no_db)?.to_string(), t.clone())),
+        [d, t] => Ok((d.clone(), t.clone())),
+        _ => Err(DbError::parse(n.to_string())),
+    }
+}
+
+pub fn value_type(v: &Value) -> SqlType {
+    match v {
+        Value::Null => SqlType::null(),
+        Value::Int(i) => SqlType {
+            len: i.to_string().len() as u32,
+            ..SqlType::bigint()
+        },
+        Value::UInt(_) => SqlType {
+            unsigned: true,
+            ..SqlType::bigint()
+        },
+        Value::Double(_) => SqlType::double(),
+        Value::Decimal(d) => SqlType::decimal(
+            (d.mantissa().unsigned_abs().to_string().len() as u32).max(d.scale() + 1),
+            d.scale() as u8,
+        ),
+        Value::Str(s) => SqlType::varchar(s.chars().count() as u32),
+        Value::Bytes(b) => SqlType {
+            len: b.len() as u32,
+            ..SqlType::new(TypeKind::Varbinary)
+        },
+        Value::Date(_) => SqlType::new(TypeKind::Date),
+        Value::DateTime(_) => SqlType::new(TypeKind::DateTime),
+    }
+}
+
+/// Parse a numeric literal as MySQL types it.
+pub fn number_literal(s: &str) -> Result<Value> {
+    if s.contains(['e', 'E']) {
+        return s
+            .parse::<f64>()
+            .map(Value::Double)
+            .map_err(|_| DbError::parse(s));
+    }
+    if s.contains('.') {
+        return match s.parse::<Decimal>() {
+            Ok(d) => Ok(Value::Decimal(d)),
+            Err(_) => s
+                .parse::<f64>()
+                .map(Value::Double)
+                .map_err(|_| DbError::parse(s)),
+        };
+    }
+    if let Ok(i) = s.parse::<i64>() {
+        return Ok(Value::Int(i));
+    }
+    if let Ok(u) = s.parse::<u64>() {
+        return Ok(Value::UInt(u));
+    }
+    match s.parse::<Decimal>() {
+        Ok(d) => Ok(Value::Decimal(d)),
+        Err(_) => s
+            .parse::<f64>()
+            .map(Value::Double)
+            .map_err(|_| DbError::parse(s)),
+    }
+}
+
+fn agg_func(name: &str) -> Option<AggFunc> {
+    Some(match name.to_ascii_lowercase().as_str() {
+        "count" => AggFunc::Count,
+        "sum" => AggFunc::Sum,
+        "avg" => AggFunc::Avg,
+        "min" => AggFunc::Min,
+        "max" => AggFunc::Max,
+        "group_concat" => AggFunc::GroupConcat,
+        "any_value" => AggFunc::AnyValue,
+        "bit_and" => AggFunc::BitAnd,
+        "bit_or" => AggFunc::BitOr,
+        "bit_xor" => AggFunc::BitXor,
+        "std" | "stddev" | "stddev_pop" => AggFunc::StdPop,
+        "stddev_samp" => AggFunc::StdSamp,
+        "variance" | "var_pop" => AggFunc::VarPop,
+        "var_samp" => AggFunc::VarSamp,
+        _ => return None,
+    })
+}
+
+fn function_name(f: &ast::Function) -> String {
+    object_name_parts(&f.name)
+        .last()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// True when `e` contains an aggregate call outside any subquery.
+pub fn contains_aggregate(e: &ast::Expr) -> bool {
+    use ast::Expr as E;
+    match e {
+        E::Function(f) => {
+            if f.over.is_none() && agg_func(&function_name(f)).is_some() {
+                return true;
+            }
+            match &f.args {
+                ast::FunctionArguments::List(l) => l.args.iter().any(|a| match a {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))
+                    | ast::FunctionArg::Named {
+                        arg: ast::FunctionArgExpr::Expr(e),
+                        ..
+                    } => contains_aggregate(e),
+                    _ => false,
+                }),
+                _ => false,
+            }
+        }
+        E::BinaryOp { left, right, .. } => contains_aggregate(left) || contains_aggregate(right),
+        E::UnaryOp { expr, .. }
+        | E::Nested(expr)
+        | E::IsNull(expr)
+        | E::IsNotNull(expr)
+        | E::IsTrue(expr)
+        | E::IsFalse(expr)
+        | E::IsNotTrue(expr)
+        | E::IsNotFalse(expr)
+        | E::Cast { expr, .. }
+        | E::Collate { expr, .. } => contains_aggregate(expr),
+        E::Between {
+            expr, low, high, ..
+        } => contains_aggregate(expr) || contains_aggregate(low) || contains_aggregate(high),
+        E::In {
+            expr,
+            target: ast::InTarget::List(list),
+            ..
+        } => contains_aggregate(expr) || list.iter().any(contains_aggregate),
+        E::In { expr, .. } => contains_aggregate(expr),
+        E::Like { expr, pattern, .. } => contains_aggregate(expr) || contains_aggregate(pattern),
+        E::Case {
+            operand,
+            conditions,
+            else_result,
+            ..
+        } => {
+            operand.as_deref().is_some_and(contains_aggregate)
+                || conditions
+                    .iter()
+                    .any(|c| contains_aggregate(&c.condition) || contains_aggregate(&c.result))
+                || else_result.as_deref().is_some_and(contains_aggregate)
+        }
+        E::Tuple(v) => v.iter().any(contains_aggregate),
+        _ => false,
+    }
+}
+
+impl<'a> Binder<'a> {
+    pub fn new(catalog: &'a Catalog, vars: &'a dyn VarSource) -> Self {
+        Self {
+            catalog,
+            vars,
+            outer: Vec::new(),
+            param_count: 0,
+            depth: 0,
+        }
+    }
+
+    fn current_db(&self) -> Option<&str> {
+        self.vars.current_db()
+    }
+
+    // ----- queries ---------------------------------------------------------
+
+    pub fn bind_query(&mut self, q: &ast::Query) -> Result<BoundQuery> {
+        if q.with.is_some() {
+            return Err(DbError::unsupported("WITH"));
+        }
+        let order_by: &[ast::OrderByExpr] = match &q.order_by {
+            Some(ast::OrderBy {
+                kind: ast::OrderByKind::Expressions(v),
+                ..
+            }) => v,
+            Some(_) => return Err(DbError::unsupported("ORDER BY ALL")),
+            None => &[],
+        };
+        let (limit, offset) = self.bind_limit(q.limit_clause.as_ref())?;
+        let mut bound = match q.body.as_ref() {
+            ast::SetExpr::Select(s) => self.bind_select(s, order_by)?,
+            other => {
+                let mut b = self.bind_set_expr(other)?;
+                if !order_by.is_empty() {
+                    let mut keys = Vec::new();
+                    for o in order_by {
+                        let idx = self.output_position(&o.expr, &b.columns)?;
+                        keys.push((
+                            Expr::Col(idx),
+                            !matches!(o.options.sort, Some(ast::OrderBySort::Desc)),
+                        ));
+                    }
+                    b.plan = Plan::Sort {
+                        input: Box::new(b.plan),
+                        keys,
+                    };
+                }
+                b
+            }
+        };
+        if limit.is_some() || offset.is_some() {
+            bound.plan = Plan::Limit {
+                input: Box::new(bound.plan),
+                limit,
+                offset,
+            };
+        }
+        Ok(bound)
+    }
+
+    fn bind_limit(&mut self, l: Option<&ast::LimitClause>) -> Result<(Option<Expr>, Option<Expr>)> {
+        let scope = Scope::default();
+        let mut b =
+            |e: &ast::Expr| -> Result<Expr> { self.bind_expr(e, &scope, &mut None, "LIMIT") };
+        Ok(match l {
+            None => (None, None),
+            Some(ast::LimitClause::LimitOffset { limit, offset, .. }) => (
+                limit.as_ref().map(&mut b).transpose()?,
+                offset.as_ref().map(|o| b(&o.value)).transpose()?,
+            ),
+            Some(ast::LimitClause::OffsetCommaLimit { offset, limit }) => {
+                (Some(b(limit)?), Some(b(offset)?))
+            }
+        })
+    }
+
+    /// Resolve an ORDER BY item of a set operation to an output position.
+    fn output_position(&self, e: &ast::Expr, cols: &[ColumnInfo]) -> Result<usize> {
+        match e {
+            ast::Expr::Value(v) => match &v.value {
+                ast::Value::Number(n, _) => {
+                    let k: usize = n.parse().map_err(|_| DbError::parse(n))?;
+                    if k == 0 || k > cols.len() {
+                        return Err(DbError::unknown_column(n, "order clause"));
+                    }
+                    Ok(k - 1)
+                }
+                _ => Err(DbError::unsupported("ORDER BY constant")),
+            },
+            ast::Expr::Identifier(i) => cols
+                .iter()
+                .position(|c| c.name.eq_ignore_ascii_case(&i.value))
+                .ok_or_else(|| DbError::unknown_column(&i.value, "order clause")),
+            ast::Expr::CompoundIdentifier(parts) => {
+                let name = parts.last().map(|i| i.value.clone()).unwrap_or_default();
+                cols.iter()
+                    .position(|c| c.name.eq_ignore_ascii_case(&name))
+                    .ok_or_else(|| DbError::unknown_column(&name, "order clause"))
+            }
+            other => Err(DbError::unknown_column(&other.to_string(), "order clause")),
+        }
+    }
+
+    fn bind_set_expr(&mut self, s: &ast::SetExpr) -> Result<BoundQuery> {
+        match s {
+            ast::SetExpr::Select(sel) => self.bind_select(sel, &[]),
+            ast::SetExpr::Query(q) => self.bind_query(q),
+            ast::SetExpr::Values(v) => self.bind_values(v),
+            ast::SetExpr::SetOperation {
+                left,
+                op,
+                set_quantifier,
+                right,
+            } => {
+                let l = self.bind_set_expr(left)?;
+                let r = self.bind_set_expr(right)?;
+                if l.columns.len() != r.columns.len() {
+                    return Err(DbError::new(
+                        1222,
+                        "21000",
+                        "The used SELECT statements have a different number of columns",
+                    ));
+                }
+                let op = match op {
+                    ast::SetOperator::Union => SetOpKind::Union,
+                    ast::SetOperator::Intersect => SetOpKind::Intersect,
+                    ast::SetOperator::Except | ast::SetOperator::Minus => SetOpKind::Except,
+                };
+                let all = matches!(set_quantifier, ast::SetQuantifier::All);
+                let columns = l
+                    .columns
+                    .iter()
+                    .zip(&r.columns)
+                    .map(|(a, b)| ColumnInfo {
+                        ty: expr::unify_types(&[a.ty, b.ty]),
+                        nullable: a.nullable || b.nullable,
+                        ..a.clone()
+                    })
+                    .collect();
+                Ok(BoundQuery {
+                    plan: Plan::SetOp {
+                        left: Box::new(l.plan),
+                        right: Box::new(r.plan),
+                        op,
+                        all,
+                    },
+                    columns,
+                })
+            }
+            _ => Err(DbError::unsupported(s.to_string())),
+        }
+    }
+
+    fn bind_values(&mut self, v: &ast::Values) -> Result<BoundQuery> {
+        let scope = Scope::default();
+        let mut rows = Vec::new();
+        let mut types: Vec<Vec<SqlType>> = Vec::new();
+        for r in &v.rows {
+            let mut row = Vec::new();
+            let mut tys = Vec::new();
+            for e in r.iter() {
+                let b = self.bind_expr(e, &scope, &mut None, "field list")?;
+                tys.push(self.infer(&b, &scope));
+                row.push(b);
+            }
+            if let Some(first) = rows.first() {
+                let first: &Vec<Expr> = first;
+                if first.len() != row.len() {
+                    return Err(DbError::value_count(rows.len() + 1));
+                }
+            }
+            rows.push(row);
+            types.push(tys);
+        }
+        let width = rows.first().map(|r| r.len()).unwrap_or(0);
+        let columns = (0..width)
+            .map(|i| {
+                let t: Vec<SqlType> = types.iter().map(|r| r[i]).collect();
+                ColumnInfo::expr(format!("column_{i}"), expr::unify_types(&t))
+            })
+            .collect();
+        Ok(BoundQuery {
+            plan: Plan::Values(rows),
+            columns,
+        })
+    }
+
+    /// Bind the FROM clause into a plan and its scope. WHERE conjuncts that
+    /// read one table are pushed into that table's scan.
+    fn bind_from(
+        &mut self,
+        from: &[ast::TableWithJoins],
+        where_: Option<&ast::Expr>,
+    ) -> Result<(Plan, Scope, Option<Expr>)> {
+        // Flatten into sources joined left to right.
+        struct Src {
+            plan: Plan,
+            cols: Vec<ColumnInfo>,
+            kind: JoinKind,
+            on: Option<ast::Expr>,
+            using: Vec<String>,
+            natural: bool,
+        }
+        let mut srcs: Vec<Src> = Vec::new();
+        for (ti, twj) in from.iter().enumerate() {
+            let (plan, cols) = self.bind_table_factor(&twj.relation)?;
+            let _ = ti;
+            srcs.push(Src {
+                plan,
+                cols,
+                kind: JoinKind::Inner,
+                on: None,
+                using: vec![],
+                natural: false,
+            });
+            for j in &twj.joins {
+                let (plan, cols) = self.bind_table_factor(&j.relation)?;
+                let (kind, constraint) = match &j.join_operator {
+                    ast::JoinOperator::Join(c)
+                    | ast::JoinOperator::Inner(c)
+                    | ast::JoinOperator::StraightJoin(c) => (JoinKind::Inner, Some(c)),
+                    ast::JoinOperator::CrossJoin(c) => (JoinKind::Inner, Some(c)),
+                    ast::JoinOperator::Left(c) | ast::JoinOperator::LeftOuter(c) => {
+                        (JoinKind::Left, Some(c))
+                    }
+                    ast::JoinOperator::Right(c) | ast::JoinOperator::RightOuter(c) => {
+                        (JoinKind::Right, Some(c))
+                    }
+                    other => {
+                        return Err(DbError::unsupported(
+                            format!("{other:?}")
+                                .split('(')
+                                .next()
+                                .unwrap_or("join")
+                                .to_string(),
+                        ))
+                    }
+                };
+                let mut s = Src {
+                    plan,
+                    cols,
+                    kind,
+                    on: None,
+                    using: vec![],
+                    natural: false,
+                };
+                match constraint {
+                    Some(ast::JoinConstraint::On(e)) => s.on = Some(e.clone()),
+                    Some(ast::JoinConstraint::Using(names)) => {
+                        s.using = names
+                            .iter()
+                            .map(|n| object_name_parts(n).last().cloned().unwrap_or_default())
+                            .collect()
+                    }
+                    Some(ast::JoinConstraint::Natural) => s.natural = true,
+                    _ => {}
+                }
+                srcs.push(s);
+            }
+        }
+        if srcs.is_empty() {
+            return Ok((
+                Plan::Dual,
+                Scope::default(),
+                where_
+                    .map(|w| self.bind_expr(w, &Scope::default(), &mut None, "where clause"))
+                    .transpose()?,
+            ));
+        }
+        // Offsets of each source in the combined row.
+        let mut offsets = Vec::new();
+        let mut scope = Scope::default();
+        for s in &srcs {
+            offsets.push(scope.cols.len());
+            scope.cols.extend(s.cols.iter().cloned());
+        }
+        // Which sources may be null-extended (WHERE can't be pushed there).
+        let mut nullable = vec![false; srcs.len()];
+        for (i, s) in srcs.iter().enumerate() {
+            match s.kind {
+                JoinKind::Left => nullable[i] = true,
+                JoinKind::Right => (0..i).for_each(|k| nullable[k] = true),
+                JoinKind::Inner => {}
+            }
+        }
+        for (i, s) in srcs.iter().enumerate() {
+            if nullable[i] {
+                for c in &mut scope.cols[offsets[i]..offsets[i] + s.cols.len()] {
+                    c.nullable = true;
+                }
+            }
+        }
+        let source_of = |col: usize| offsets.iter().rposition(|&o| o <= col).unwrap_or(0);
+
+        // Bind WHERE and split into conjuncts.
+        let mut conjuncts = Vec::new();
+        if let Some(w) = where_ {
+            if contains_aggregate(w) {
+                return Err(DbError::group_func());
+            }
+            let e = self.bind_expr(w, &scope, &mut None, "where clause")?;
+            split_and(e, &mut conjuncts);
+        }
+        let mut pushed: Vec<Vec<Expr>> = (0..srcs.len()).map(|_| Vec::new()).collect();
+        let mut remaining = Vec::new();
+        for c in conjuncts {
+            let used = c.columns_used();
+            let has_corr = has_correlated_subquery(&c);
+            let srcset: std::collections::BTreeSet<usize> =
+                used.iter().map(|&u| source_of(u)).collect();
+            if !has_corr && srcset.len() == 1 {
+                let s = *srcset.iter().next().unwrap_or(&0);
+                if !nullable[s] && matches!(srcs[s].plan, Plan::Scan(_)) {
+                    let off = offsets[s];
+                    let mut c = c;
+                    c.map_columns(&|i| i - off);
+                    pushed[s].push(c);
+                    continue;
+                }
+            }
+            remaining.push(c);
+        }
+
+        // Build the join tree left-deep.
+        let mut width = 0;
+        let mut plan: Option<Plan> = None;
+        let mut join_scope = Scope::default();
+        let srcs_len = srcs.len();
+        for (i, (mut s, push)) in srcs.into_iter().zip(pushed).enumerate() {
+            if let Plan::Scan(node) = &mut s.plan {
+                let f = push
+                    .into_iter()
+                    .reduce(|a, b| Expr::Bin(BinOp::And, Box::new(a), Box::new(b)));
+                node.filter = f;
+                choose_access(node);
+            }
+            let w = s.cols.len();
+            join_scope.cols.extend(s.cols.iter().cloned());
+            plan = Some(match plan.take() {
+                None => s.plan,
+                Some(left) => {
+                    let mut on = match &s.on {
+                        Some(e) => Some(self.bind_expr(e, &join_scope, &mut None, "on clause")?),
+                        None => None,
+                    };
+                    let mut using = s.using.clone();
+                    if s.natural {
+                        using = s
+                            .cols
+                            .iter()
+                            .filter(|c| {
+                                join_scope.cols[..width]
+                                    .iter()
+                                    .any(|l| l.name.eq_ignore_ascii_case(&c.name))
+                            })
+                            .map(|c| c.name.clone())
+                            .collect();
+                    }
+                    for name in &using {
+                        let l = join_scope.cols[..width]
+                            .iter()
+                            .position(|c| c.name.eq_ignore_ascii_case(name))
+                            .ok_or_else(|| DbError::unknown_column(name, "from clause"))?;
+                        let r = s
+                            .cols
+                            .iter()
+                            .position(|c| c.name.eq_ignore_ascii_case(name))
+                            .ok_or_else(|| DbError::unknown_column(name, "from clause"))?;
+                        let eq = Expr::Bin(
+                            BinOp::Eq,
+                            Box::new(Expr::Col(l)),
+                            Box::new(Expr::Col(width + r)),
+                        );
+                        on = Some(match on {
+                            Some(o) => Expr::Bin(BinOp::And, Box::new(o), Box::new(eq)),
+                            None => eq,
+                        });
+                    }
+                    // Inner joins also take WHERE conjuncts that become
+                    // evaluable here.
+                    if s.kind == JoinKind::Inner && i + 1 <= srcs_len {
+                        let avail = width + w;
+                        let mut keep = Vec::new();
+                        for c in remaining.drain(..) {
+                            let used = c.columns_used();
+                            if !has_correlated_subquery(&c)
+                                && !used.is_empty()
+                                && used.iter().all(|&u| u < avail)
+                                && !(0..=i).any(|k| nullable[k])
+                            {
+                                on = Some(match on {
+                                    Some(o) => Expr::Bin(BinOp::And, Box::new(o), Box::new(c)),
+                                    None => c,
+                                });
+                            } else {
+                                keep.push(c);
+                            }
+                        }
+                        remaining = keep;
+                    }
+                    let equi = on
+                        .as_ref()
+                        .map(|o| equi_pairs(o, width, w, &join_scope))
+                        .unwrap_or_default();
+                    Plan::Join {
+                        left: Box::new(left),
+                        right: Box::new(s.plan),
+                        kind: s.kind,
+                        on,
+                        equi,
+                        left_width: width,
+                        right_width: w,
+                    }
+                }
+            });
+            width += w;
+        }
+        let residual = remaining
+            .into_iter()
+            .reduce(|a, b| Expr::Bin(BinOp::And, Box::new(a), Box::new(b)));
+        Ok((plan.unwrap_or(Plan::Dual), scope, residual))
+    }
+
+    fn bind_table_factor(&mut self, tf: &ast::TableFactor) -> Result<(Plan, Vec<ColumnInfo>)> {
+        match tf {
+            ast::TableFactor::Table {
+                name, alias, args, ..
+            } => {
+                if args.is_some() {
+                    return Err(DbError::unsupported("table functions"));
+                }
+                let (db, tname) = split_table_name(name, self.current_db())?;
+                if db.eq_ignore_ascii_case("information_schema") {
+                    let Some((mut cols, rows)) =
+                        crate::sql::show::information_schema(self.catalog, &tname)
+                    else {
+                        return Err(DbError::no_table("information_schema", &tname));
+                    };
+                    let qual = alias
+                        .as_ref()
+                        .map(|a| ident_name(&a.name))
+                        .unwrap_or_else(|| tname.clone());
+                    for c in &mut cols {
+                        c.table = Some(qual.clone());
+                    }
+                    let rows = rows
+                        .into_iter()
+                        .map(|r| r.into_iter().map(Expr::Lit).collect())
+                        .collect();
+                    return Ok((Plan::Values(rows), cols));
+                }
+                let t = self.catalog.require_table(&db, &tname)?.clone();
+                let qual = alias
+                    .as_ref()
+                    .map(|a| ident_name(&a.name))
+                    .unwrap_or_else(|| tname.clone());
+                let cols = t
+                    .columns
+                    .iter()
+                    .map(|c| ColumnInfo {
+                        name: c.name.clone(),
+                        table: Some(qual.clone()),
+                        org_table: t.name.clone(),
+                        db: t.db.clone(),
+                        ty: c.ty,
+                        nullable: c.nullable,
+                    })
+                    .collect();
+                Ok((
+                    Plan::Scan(ScanNode {
+                        table: t,
+                        access: Access::Full,
+                        filter: None,
+                        reverse: false,
+                    }),
+                    cols,
+                ))
+            }
+            ast::TableFactor::Derived {
+                subquery, alias, ..
+            } => {
+                let Some(alias) = alias else {
+                    return Err(DbError::new(
+                        1248,
+                        "42000",
+                        "Every derived table must have its own alias",
+                    ));
+                };
+                // A derived table cannot see the enclosing FROM (no LATERAL).
+                let saved = std::mem::take(&mut self.outer);
+                let b = self.bind_query(subquery);
+                self.outer = saved;
+                let b = b?;
+                let qual = ident_name(&alias.name);
+                let mut cols: Vec<ColumnInfo> = b.columns;
+                for (i, c) in cols.iter_mut().enumerate() {
+                    c.table = Some(qual.clone());
+                    if let Some(a) = alias.columns.get(i) {
+                        c.name = a.name.value.clone();
+                    }
+                }
+                Ok((b.plan, cols))
+            }
+            ast::TableFactor::NestedJoin {
+                table_with_joins, ..
+            } => {
+                let (plan, scope, residual) =
+                    self.bind_from(std::slice::from_ref(table_with_joins), None)?;
+                let plan = match residual {
+                    Some(r) => Plan::Filter(Box::new(plan), r),
+                    None => plan,
+                };
+                Ok((plan, scope.cols))
+            }
+            other => Err(DbError::unsupported(other.to_string())),
+        }
+    }
+
+    fn bind_select(
+        &mut self,
+        s: &ast::Select,
+        order_by: &[ast::OrderByExpr],
+    ) -> Result<BoundQuery> {
+        if s.into.is_some() {
+            return Err(DbError::unsupported("SELECT ... INTO"));
+        }
+        let (mut plan, scope, residual) = self.bind_from(&s.from, s.selection.as_ref())?;
+        if let Some(r) = residual {
+            plan = Plan::Filter(Box::new(plan), r);
+        }
+        let group_exprs: &[ast::Expr] = match &s.group_by {
+            ast::GroupByExpr::Expressions(v, _) => v,
+            ast::GroupByExpr::All(_) => return Err(DbError::unsupported("GROUP BY ALL")),
+        };
+        let is_agg = !group_exprs.is_empty()
+            || s.having.is_some()
+            || s.projection.iter().any(|p| match p {
+                ast::SelectItem::UnnamedExpr(e)
+                | ast::SelectItem::ExprWithAlias { expr: e, .. } => contains_aggregate(e),
+                _ => false,
+            })
+            || order_by.iter().any(|o| contains_aggregate(&o.expr));
+
+        // Expand the select list (wildcards) into (ast expr or column, name).
+        enum Item<'x> {
+            Ast(&'x ast::Expr, String),
+            Column(usize),
+        }
+        let mut items: Vec<Item> = Vec::new();
+        for p in &s.projection {
+            match p {
+                ast::SelectItem::Wildcard(_) => {
+                    if scope.cols.is_empty() {
+                        return Err(DbError::new(1096, "HY000", "No tables used"));
+                    }
+                    items.extend((0..scope.cols.len()).map(Item::Column));
+                }
+                ast::SelectItem::QualifiedWildcard(kind, _) => {
+                    let q = match kind {
+                        ast::SelectItemQualifiedWildcardKind::ObjectName(n) => {
+                            object_name_parts(n).last().cloned().unwrap_or_default()
+                        }
+                        ast::SelectItemQualifiedWildcardKind::Expr(e) => e.to_string(),
+                    };
+                    let before = items.len();
+                    items.extend(
+                        scope
+                            .cols
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, c)| c.table.as_deref() == Some(q.as_str()))
+                            .map(|(i, _)| Item::Column(i)),
+                    );
+                    if items.len() == before {
+                        return Err(DbError::new(1051, "42S02", format!("Unknown table '{q}'")));
+                    }
+                }
+                ast::SelectItem::UnnamedExpr(e) => items.push(Item::Ast(e, display_name(e))),
+                ast::SelectItem::ExprWithAlias { expr, alias } => {
+                    items.push(Item::Ast(expr, alias.value.clone()))
+                }
+                ast::SelectItem::ExprWithAliases { .. } => {
+                    return Err(DbError::unsupported("multiple aliases"))
+                }
+            }
+        }
+
+        let mut agg = if is_agg {
+            let mut st = AggState {
+                group_ast: Vec::new(),
+                group: Vec::new(),
+                aggs: Vec::new(),
+                base_types: scope.cols.iter().map(|c| c.ty).collect(),
+            };
+            for g in group_exprs {
+                // GROUP BY may name a select alias or a position.
+                let resolved: ast::Expr = match g {
+                    ast::Expr::Value(v) if matches!(v.value, ast::Value::Number(..)) => {
+                        let n: usize = v
+                            .value
+                            .to_string()
+                            .parse()
+                            .map_err(|_| DbError::parse(g.to_string()))?;
+                        match items.get(n.wrapping_sub(1)) {
+                            Some(Item::Ast(e, _)) => (*e).clone(),
+                            Some(Item::Column(i)) => {
+                                ast::Expr::Identifier(ast::Ident::new(scope.cols[*i].name.clone()))
+                            }
+                            None => {
+                                return Err(DbError::unknown_column(
+                                    &g.to_string(),
+                                    "group statement",
+                                ))
+                            }
+                        }
+                    }
+                    ast::Expr::Identifier(id)
+                        if scope.resolve(None, &id.value, "group statement")?.is_none() =>
+                    {
+                        match items.iter().find(
+                            |it| matches!(it, Item::Ast(_, n) if n.eq_ignore_ascii_case(&id.value)),
+                        ) {
+                            Some(Item::Ast(e, _)) => (*e).clone(),
+                            _ => g.clone(),
+                        }
+                    }
+                    _ => g.clone(),
+                };
+                if contains_aggregate(&resolved) {
+                    return Err(DbError::new(
+                        1056,
+                        "42000",
+                        format!("Can't group on '{}'", display_name(&resolved)),
+                    ));
+                }
+                let b = self.bind_expr(&resolved, &scope, &mut None, "group statement")?;
+                st.group_ast.push(resolved);
+                st.group.push(b);
+            }
+            Some(st)
+        } else {
+            None
+        };
+
+        // Bind the select list.
+        let mut exprs = Vec::new();
+        let mut columns = Vec::new();
+        for it in &items {
+            match it {
+                Item::Column(i) => {
+                    let e = match &mut agg {
+                        Some(st) => agg_column(st, *i),
+                        None => Expr::Col(*i),
+                    };
+                    exprs.push(e);
+                    columns.push(scope.cols[*i].clone());
+                }
+                Item::Ast(e, name) => {
+                    let b = self.bind_expr(e, &scope, &mut agg, "field list")?;
+                    let ty = self.infer_in(&b, &scope, agg.as_ref());
+                    let mut info = ColumnInfo::expr(name.clone(), ty);
+                    if let Expr::Col(i) = &b {
+                        if agg.is_none() {
+                            let src = &scope.cols[*i];
+                            info = ColumnInfo {
+                                name: name.clone(),
+                                ..src.clone()
+                            };
+                        }
+                    }
+                    if let ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_) = e {
+                        if let Some(st) = &agg {
+                            if let Expr::Col(g) = &b {
+                                if let Some(Expr::Col(src)) = st.group.get(*g) {
+                                    info = ColumnInfo {
+                                        name: name.clone(),
+                                        ..scope.cols[*src].clone()
+                                    };
+                                }
+                            }
+                        }
+                    }
+                    info.nullable = info.nullable || !matches!(b, Expr::Col(_));
+                    exprs.push(b);
+                    columns.push(info);
+                }
+            }
+        }
+        let visible = exprs.len();
+
+        // HAVING.
+        let having = match &s.having {
+            Some(h) => Some(self.bind_having(
+                h,
+                &scope,
+                &mut agg,
+                &items_names(&items, &columns),
+                &exprs,
+            )?),
+            None => None,
+        };
+
+        // ORDER BY: alias, position, or expression (hidden column).
+        let mut sort_keys = Vec::new();
+        for o in order_by {
+            let asc = !matches!(o.options.sort, Some(ast::OrderBySort::Desc));
+            let pos = match &o.expr {
+                ast::Expr::Value(v) if matches!(v.value, ast::Value::Number(..)) => {
+                    let n: usize = v
+                        .value
+                        .to_string()
+                        .parse()
+                        .map_err(|_| DbError::parse(o.expr.to_string()))?;
+                    if n == 0 || n > visible {
+                        return Err(DbError::unknown_column(&n.to_string(), "order clause"));
+                    }
+                    Some(n - 1)
+                }
+                ast::Expr::Identifier(id) => {
+                    let by_alias = columns
+                        .iter()
+                        .position(|c| c.name.eq_ignore_ascii_case(&id.value));
+                    match by_alias {
+                        // A real column of the same name wins only when the
+                        // alias is not from the select list.
+                        Some(p) => Some(p),
+                        None => None,
+                    }
+                }
+                _ => None,
+            };
+            match pos {
+                Some(p) => sort_keys.push((Expr::Col(p), asc)),
+                None => {
+                    let b = self.bind_expr(&o.expr, &scope, &mut agg, "order clause")?;
+                    // Reuse an identical select item if there is one.
+                    let idx = exprs.len();
+                    exprs.push(b);
+                    sort_keys.push((Expr::Col(idx), asc));
+                }
+            }
+        }
+
+        if let Some(st) = agg {
+            plan = Plan::Aggregate {
+                input: Box::new(plan),
+                group: st.group,
+                aggs: st.aggs,
+            };
+            if let Some(h) = having {
+                plan = Plan::Filter(Box::new(plan), h);
+            }
+        } else if let Some(h) = having {
+            // HAVING without aggregation filters like WHERE over the select
+            // list (MySQL allows aliases there).
+            plan = Plan::Filter(Box::new(plan), h);
+        }
+        plan = Plan::Project(Box::new(plan), exprs.clone());
+        let width = exprs.len();
+        if matches!(s.distinct, Some(ast::Distinct::Distinct)) {
+            plan = Plan::Distinct(Box::new(plan), visible);
+        }
+        if !sort_keys.is_empty() {
+            plan = Plan::Sort {
+                input: Box::new(plan),
+                keys: sort_keys,
+            };
+        }
+        if width != visible {
+            plan = Plan::Truncate(Box::new(plan), visible);
+        }
+        Ok(BoundQuery { plan, columns })
+    }
+
+    fn bind_having(
+        &mut self,
+        h: &ast::Expr,
+        scope: &Scope,
+        agg: &mut Option<AggState>,
+        names: &[String],
+        select_exprs: &[Expr],
+    ) -> Result<Expr> {
+        // HAVING may reference select aliases: substitute them first.
+        let h = substitute_aliases(h, names, scope);
+        let _ = select_exprs;
+        match agg {
+            Some(_) => self.bind_expr(&h, scope, agg, "having clause"),
+            None => self.bind_expr(&h, scope, &mut None, "having clause"),
+        }
+    }
+
+    // ----- expressions ------------------------------------------------------
+
+    /// Bind an expression against `scope` (and the enclosing scopes). With
+    /// `agg` set, aggregate calls and GROUP BY expressions become references
+    /// into the aggregate node's output.
+    pub fn bind_expr(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        agg: &mut Option<AggState>,
+        clause: &str,
+    ) -> Result<Expr> {
+        use ast::Expr as E;
+        if let Some(st) = agg.as_mut() {
+            if let Some(g) = st.group_ast.iter().position(|g| g == e) {
+                return Ok(Expr::Col(g));
+            }
+            if let E::Function(f) = e {
+                let name = function_name(f);
+                if let (Some(af), None) = (agg_func(&name), &f.over) {
+                    return self.bind_agg_call(af, f, scope, agg, &name);
+                }
+            }
+            if let E::Identifier(_) | E::CompoundIdentifier(_) = e {
+                let b = self.bind_expr(e, scope, &mut None, clause)?;
+                return Ok(match b {
+                    Expr::Col(i) => match agg.as_mut() {
+                        Some(st) => agg_column(st, i),
+                        None => Expr::Col(i),
+                    },
+                    other => other,
+                });
+            }
+        }
+        let mut rec = |this: &mut Self, x: &ast::Expr| this.bind_expr(x, scope, agg, clause);
+        Ok(match e {
+            E::Identifier(id) => self.bind_column(None, id, scope, clause)?,
+            E::CompoundIdentifier(parts) => {
+                let n = parts.len();
+                if n >= 2 && parts[0].value.starts_with("@@") {
+                    let scope_name = parts[0].value.trim_start_matches('@').to_ascii_lowercase();
+                    let global = scope_name == "global";
+                    let name = parts[1..]
+                        .iter()
+                        .map(|p| p.value.clone())
+                        .collect::<Vec<_>>()
+                        .join(".");
+                    return Ok(Expr::Lit(self.vars.system_var(&name, global)?));
+                }
+                match n {
+                    2 => self.bind_column(Some(&parts[0].value), &parts[1], scope, clause)?,
+                    3 => self.bind_column(Some(&parts[1].value), &parts[2], scope, clause)?,
+                    _ => return Err(DbError::unknown_column(&e.to_string(), clause)),
+                }
+            }
+            E::Value(v) => self.bind_value(&v.value)?,
+            E::TypedString(ts) => {
+                let s = match &ts.value.value {
+                    ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {
+                        s.clone()
+                    }
+                    other => other.to_string(),
+                };
+                let target = match ts.data_type {
+                    ast::DataType::Date => CastTarget::Date,
+                    ast::DataType::Datetime(_) | ast::DataType::Timestamp(..) => {
+                        CastTarget::DateTime
+                    }
+                    _ => CastTarget::Char(None),
+                };
+                Expr::Lit(expr::cast(Value::Str(s), target)?)
+            }
+            E::Nested(x) => rec(self, x)?,
+            E::UnaryOp { op, expr } => {
+                let inner = rec(self, expr)?;
+                match op {
+                    ast::UnaryOperator::Minus => match inner {
+                        Expr::Lit(Value::Int(i)) if i != i64::MIN => Expr::Lit(Value::Int(-i)),
+                        Expr::Lit(Value::UInt(u)) if u == i64::MAX as u64 + 1 => {
+                            Expr::Lit(Value::Int(i64::MIN))
+                        }
+                        Expr::Lit(Value::Decimal(d)) => Expr::Lit(Value::Decimal(-d)),
+                        Expr::Lit(Value::Double(d)) => Expr::Lit(Value::Double(-d)),
+                        other => Expr::Unary(UnOp::Neg, Box::new(other)),
+                    },
+                    ast::UnaryOperator::Plus => inner,
+                    ast::UnaryOperator::Not | ast::UnaryOperator::BangNot => {
+                        Expr::Unary(UnOp::Not, Box::new(inner))
+                    }
+                    ast::UnaryOperator::BitwiseNot => Expr::Unary(UnOp::BitNot, Box::new(inner)),
+                    other => return Err(DbError::unsupported(format!("operator {other}"))),
+                }
+            }
+            E::BinaryOp { left, op, right } => {
+                let l = rec(self, left)?;
+                let r = rec(self, right)?;
+                let op = match op {
+                    ast::BinaryOperator::Plus => BinOp::Add,
+                    ast::BinaryOperator::Minus => BinOp::Sub,
+                    ast::BinaryOperator::Multiply => BinOp::Mul,
+                    ast::BinaryOperator::Divide => BinOp::Div,
+                    ast::BinaryOperator::Modulo => BinOp::Mod,
+                    ast::BinaryOperator::MyIntegerDivide
+                    | ast::BinaryOperator::DuckIntegerDivide => BinOp::IntDiv,
+                    ast::BinaryOperator::Eq => BinOp::Eq,
+                    ast::BinaryOperator::NotEq => BinOp::NotEq,
+                    ast::BinaryOperator::Lt => BinOp::Lt,
+                    ast::BinaryOperator::LtEq => BinOp::LtEq,
+                    ast::BinaryOperator::Gt => BinOp::Gt,
+                    ast::BinaryOperator::GtEq => BinOp::GtEq,
+                    ast::BinaryOperator::Spaceship => BinOp::NullSafeEq,
+                    ast::BinaryOperator::And => BinOp::And,
+                    ast::BinaryOperator::Or => BinOp::Or,
+                    ast::BinaryOperator::Xor => BinOp::Xor,
+                    ast::BinaryOperator::BitwiseAnd => BinOp::BitAnd,
+                    ast::BinaryOperator::BitwiseOr => BinOp::BitOr,
+                    ast::BinaryOperator::BitwiseXor => BinOp::BitXor,
+                    ast::BinaryOperator::PGBitwiseShiftLeft => BinOp::ShiftLeft,
+                    ast::BinaryOperator::PGBitwiseShiftRight => BinOp::ShiftRight,
+                    ast::BinaryOperator::StringConcat => BinOp::Or,
+                    other => return Err(DbError::unsupported(format!("operator {other}"))),
+                };
+                Expr::Bin(op, Box::new(l), Box::new(r))
+            }
+            E::IsNull(x) => Expr::IsNull(Box::new(rec(self, x)?), false),
+            E::IsNotNull(x) => Expr::IsNull(Box::new(rec(self, x)?), true),
+            E::IsTrue(x) => Expr::IsBool(Box::new(rec(self, x)?), true, false),
+            E::IsNotTrue(x) => Expr::IsBool(Box::new(rec(self, x)?), true, true),
+            E::IsFalse(x) => Expr::IsBool(Box::new(rec(self, x)?), false, false),
+            E::IsNotFalse(x) => Expr::IsBool(Box::new(rec(self, x)?), false, true),
+            E::IsUnknown(x) => Expr::IsNull(Box::new(rec(self, x)?), false),
+            E::IsNotUnknown(x) => Expr::IsNull(Box::new(rec(self, x)?), true),
+            E::In {
+                expr,
+                target: ast::InTarget::List(list),
+                negated,
+                ..
+            } => {
+                let e = rec(self, expr)?;
+                let list = list
+                    .iter()
+                    .map(|x| rec(self, x))
+                    .collect::<Result<Vec<_>>>()?;
+                Expr::InList {
+                    e: Box::new(e),
+                    list,
+                    negated: *negated,
+                }
+            }
+            E::In {
+                expr,
+                target: ast::InTarget::Subquery(subquery),
+                negated,
+                ..
+            } => {
+                let lhs = rec(self, expr)?;
+                self.bind_subquery(subquery, scope, SubqueryKind::In(Box::new(lhs)), *negated)?
+            }
+            E::Exists { subquery, negated } => {
+                self.bind_subquery(subquery, scope, SubqueryKind::Exists, *negated)?
+            }
+            E::Subquery(q) => self.bind_subquery(q, scope, SubqueryKind::Scalar, false)?,
+            E::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => Expr::Between {
+                e: Box::new(rec(self, expr)?),
+                lo: Box::new(rec(self, low)?),
+                hi: Box::new(rec(self, high)?),
+                negated: *negated,
+            },
+            E::Like {
+                negated,
+                expr,
+                pattern,
+                escape_char,
+                ..
+            }
+            | E::ILike {
+                negated,
+                expr,
+                pattern,
+                escape_char,
+                ..
+            } => {
+                let esc = match escape_char.as_deref() {
+                    Some(ast::Expr::Value(v)) => match &v.value {
+                        ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {
+                            s.chars().next().unwrap_or('\\')
+                        }
+                        _ => '\\',
+                    },
+                    Some(_) => return Err(DbError::wrong_arguments("ESCAPE")),
+                    None => '\\',
+                };
+                Expr::Like {
+                    e: Box::new(rec(self, expr)?),
+                    pat: Box::new(rec(self, pattern)?),
+                    escape: esc,
+                    negated: *negated,
+                }
+            }
+            E::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => {
+                let operand = operand
+                    .as_ref()
+                    .map(|o| rec(self, o))
+                    .transpose()?
+                    .map(Box::new);
+                let mut whens = Vec::new();
+                for c in conditions {
+                    whens.push((rec(self, &c.condition)?, rec(self, &c.result)?));
+                }
+                let else_ = else_result
+                    .as_ref()
+                    .map(|x| rec(self, x))
+                    .transpose()?
+                    .map(Box::new);
+                Expr::Case {
+                    operand,
+                    whens,
+                    else_,
+                }
+            }
+            E::Cast {
+                expr, data_type, ..
+            } => {
+                let inner = rec(self, expr)?;
+                Expr::Cast(Box::new(inner), cast_target(data_type)?)
+            }
+            E::Convert {
+                expr,
+                data_type: Some(dt),
+                ..
+            } => {
+                let inner = rec(self, expr)?;
+                Expr::Cast(Box::new(inner), cast_target(dt)?)
+            }
+            E::Convert {
+                expr,
+                data_type: None,
+                ..
+            } => rec(self, expr)?,
+            E::Collate { expr, .. } => rec(self, expr)?,
+            E::Ceil { expr, .. } => Expr::Func(func::Func::Ceil, vec![rec(self, expr)?]),
+            E::Floor { expr, .. } => Expr::Func(func::Func::Floor, vec![rec(self, expr)?]),
+            E::Position { expr, r#in } => {
+                Expr::Func(func::Func::Locate, vec![rec(self, expr)?, rec(self, r#in)?])
+            }
+            E::Substring {
+                expr,
+                substring_from,
+                substring_for,
+                ..
+            } => {
+                let mut args = vec![rec(self, expr)?];
+                args.push(match substring_from {
+                    Some(f) => rec(self, f)?,
+                    None => Expr::Lit(Value::Int(1)),
+                });
+                if let Some(f) = substring_for {
+                    args.push(rec(self, f)?);
+                }
+                Expr::Func(func::Func::Substring, args)
+            }
+            E::Trim {
+                expr,
+                trim_where,
+                trim_what,
+                ..
+            } => {
+                if trim_what.is_some() {
+                    return Err(DbError::unsupported("TRIM(... FROM ...)"));
+                }
+                let f = match trim_where {
+                    Some(ast::TrimWhereField::Leading) => func::Func::LTrim,
+                    Some(ast::TrimWhereField::Trailing) => func::Func::RTrim,
+                    _ => func::Func::Trim,
+                };
+                Expr::Func(f, vec![rec(self, expr)?])
+            }
+            E::Function(f) => self.bind_function(f, scope, agg, clause)?,
+            E::Tuple(items) if items.len() == 1 => rec(self, &items[0])?,
+            E::Tuple(items) => return Err(DbError::operand_columns(1).with_detail(items.len())),
+            E::Interval(_) => return Err(DbError::unsupported("INTERVAL")),
+            other => return Err(DbError::unsupported(format!("expression {other}"))),
+        })
+    }
+
+    fn bind_value(&mut self, v: &ast::Value) -> Result<Expr> {
+        Ok(Expr::Lit(match v {
+            ast::Value::Number(n, _) => number_literal(n)?,
+            ast::Value::SingleQuotedString(s)
+            | ast::Value::DoubleQuotedString(s)
+            | ast::Value::NationalStringLiteral(s) => Value::Str(s.clone()),
+            ast::Value::HexStringLiteral(h) => Value::Bytes(decode_hex(h)?),
+            ast::Value::SingleQuotedByteStringLiteral(s)
+            | ast::Value::DoubleQuotedByteStringLiteral(s) => Value::Bytes(s.clone().into_bytes()),
+            ast::Value::Boolean(b) => Value::Int(*b as i64),
+            ast::Value::Null => Value::Null,
+            ast::Value::Placeholder(p) if p == "?" => {
+                let i = self.param_count;
+                self.param_count += 1;
+                return Ok(Expr::Param(i));
+            }
+            ast::Value::Placeholder(p) if p.starts_with('@') => Value::Null,
+            other => return Err(DbError::unsupported(format!("literal {other}"))),
+        }))
+    }
+
+    fn bind_column(
+        &mut self,
+        qualifier: Option<&str>,
+        id: &ast::Ident,
+        scope: &Scope,
+        clause: &str,
+    ) -> Result<Expr> {
+        let name = &id.value;
+        if qualifier.is_none() && id.quote_style.is_none() {
+            if let Some(var) = name.strip_prefix("@@") {
+                let (global, var) = match var.split_once('.') {
+                    Some((s, v)) => (s.eq_ignore_ascii_case("global"), v),
+                    None => (false, var),
+                };
+                return Ok(Expr::Lit(self.vars.system_var(var, global)?));
+            }
+            if let Some(var) = name.strip_prefix('@') {
+                return Ok(Expr::Lit(self.vars.user_var(var.trim_matches('`'))));
+            }
+        }
+        if let Some(i) = scope.resolve(qualifier, name, clause)? {
+            return Ok(Expr::Col(i));
+        }
+        for (d, s) in self.outer.iter().rev().enumerate() {
+            if let Some(i) = s.resolve(qualifier, name, clause)? {
+                return Ok(Expr::Outer {
+                    depth: d + 1,
+                    idx: i,
+                });
+            }
+        }
+        let full = match qualifier {
+            Some(q) => format!("{q}.{name}"),
+            None => name.clone(),
+        };
+        Err(DbError::unknown_column(&full, clause))
+    }
+
+    fn bind_subquery(
+        &mut self,
+        q: &ast::Query,
+        scope: &Scope,
+        kind: SubqueryKind,
+        negated: bool,
+    ) -> Result<Expr> {
+        if self.depth >= MAX_SUBQUERY_DEPTH {
+            return Err(DbError::new(
+                1436,
+                "HY000",
+                "Thread stack overrun: subqueries nested too deeply",
+            ));
+        }
+        self.outer.push(scope.clone());
+        self.depth += 1;
+        let r = self.bind_query(q);
+        self.depth -= 1;
+        self.outer.pop();
+        let b = r?;
+        if !matches!(kind, SubqueryKind::Exists) && b.columns.len() != 1 {
+            return Err(DbError::operand_columns(1));
+        }
+        let correlated = plan_references_outer(&b.plan, 1);
+        let ty = b.columns.first().map(|c| c.ty).unwrap_or(SqlType::bigint());
+        Ok(Expr::Subquery(Arc::new(Subquery {
+            plan: b.plan,
+            kind,
+            negated,
+            correlated,
+            ty,
+            cache: std::sync::OnceLock::new(),
+        })))
+    }
+
+    fn bind_function(
+        &mut self,
+        f: &ast::Function,
+        scope: &Scope,
+        agg: &mut Option<AggState>,
+        clause: &str,
+    ) -> Result<Expr> {
+        let name = function_name(f);
+        if f.over.is_some() {
+            return Err(DbError::unsupported("window functions"));
+        }
+        if agg_func(&name).is_some() {
+            // An aggregate outside an aggregate context (e.g. in WHERE).
+            return Err(DbError::group_func());
+        }
+        let args = self.function_args(f, scope, agg, clause)?;
+        let lname = name.to_ascii_lowercase();
+        let Some(func) = func::lookup(&lname) else {
+            return Err(DbError::unknown_function(&format!(
+                "{}.{}",
+                self.current_db().unwrap_or(""),
+                name
+            )));
+        };
+        let (lo, hi) = func::arity(func);
+        if args.len() < lo || args.len() > hi {
+            return Err(DbError::param_count(&name));
+        }
+        Ok(Expr::Func(func, args))
+    }
+
+    fn function_args(
+        &mut self,
+        f: &ast::Function,
+        scope: &Scope,
+        agg: &mut Option<AggState>,
+        clause: &str,
+    ) -> Result<Vec<Expr>> {
+        match &f.args {
+            ast::FunctionArguments::None => Ok(vec![]),
+            ast::FunctionArguments::Subquery(q) => Ok(vec![self.bind_subquery(
+                q,
+                scope,
+                SubqueryKind::Scalar,
+                false,
+            )?]),
+            ast::FunctionArguments::List(l) => l
+                .args
+                .iter()
+                .map(|a| match a {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
+                        self.bind_expr(e, scope, agg, clause)
+                    }
+                    other => Err(DbError::unsupported(format!("argument {other}"))),
+                })
+                .collect(),
+        }
+    }
+
+    fn bind_agg_call(
+        &mut self,
+        func: AggFunc,
+        f: &ast::Function,
+        scope: &Scope,
+        agg: &mut Option<AggState>,
+        name: &str,
+    ) -> Result<Expr> {
+        let ast::FunctionArguments::List(list) = &f.args else {
+            return Err(DbError::param_count(name));
+        };
+        let distinct = matches!(
+            list.duplicate_treatment,
+            Some(ast::DuplicateTreatment::Distinct)
+        );
+        let mut args = Vec::new();
+        let mut func = func;
+        for a in &list.args {
+            match a {
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)
+                    if func == AggFunc::Count =>
+                {
+                    func = AggFunc::CountStar
+                }
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
+                    if contains_aggregate(e) {
+                        return Err(DbError::group_func());
+                    }
+                    args.push(self.bind_expr(e, scope, &mut None, "field list")?);
+                }
+                _ => return Err(DbError::parse(f.to_string())),
+            }
+        }
+        let mut separator = ",".to_string();
+        let mut order_by = Vec::new();
+        for c in &list.clauses {
+            match c {
+                ast::FunctionArgumentClause::Separator(v) => {
+                    separator = match &v.value {
+                        ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {
+                            s.clone()
+                        }
+                        other => other.to_string(),
+                    }
+                }
+                ast::FunctionArgumentClause::OrderBy(obs) => {
+                    for o in obs {
+                        let e = self.bind_expr(&o.expr, scope, &mut None, "order clause")?;
+                        order_by.push((e, !matches!(o.options.sort, Some(ast::OrderBySort::Desc))));
+                    }
+                }
+                _ => return Err(DbError::unsupported(c.to_string())),
+            }
+        }
+        let want = match func {
+            AggFunc::CountStar => 0,
+            AggFunc::GroupConcat | AggFunc::Count if distinct => args.len().max(1),
+            AggFunc::GroupConcat => args.len().max(1),
+            _ => 1,
+        };
+        if args.len() != want {
+            return Err(DbError::param_count(name));
+        }
+        let Some(st) = agg.as_mut() else {
+            return Err(DbError::group_func());
+        };
+        let arg_ty = args
+            .first()
+            .map(|a| infer_type(a, &st.base_types, &self.outer_types()))
+            .unwrap_or(SqlType::bigint());
+        let ty = match func {
+            AggFunc::CountStar | AggFunc::Count => SqlType::bigint(),
+            AggFunc::Sum | AggFunc::Avg
+                if arg_ty.is_float() || arg_ty.is_string() || arg_ty.kind == TypeKind::Null =>
+            {
+                SqlType::double()
+            }
+            AggFunc::Sum => SqlType::decimal(
+                65,
+                if arg_ty.kind == TypeKind::Decimal {
+                    arg_ty.scale
+                } else {
+                    0
+                },
+            ),
+            AggFunc::Avg => SqlType::decimal(
+                65,
+                (if arg_ty.kind == TypeKind::Decimal {
+                    arg_ty.scale
+                } else {
+                    0
+                }) + 4,
+            ),
+            AggFunc::Min | AggFunc::Max | AggFunc::AnyValue => arg_ty,
+            AggFunc::GroupConcat => SqlType::text(),
+            AggFunc::BitAnd | AggFunc::BitOr | AggFunc::BitXor => SqlType {
+                unsigned: true,
+                ..SqlType::bigint()
+            },
+            AggFunc::StdPop | AggFunc::StdSamp | AggFunc::VarPop | AggFunc::VarSamp => {
+                SqlType::double()
+            }
+        };
+        let call = AggCall {
+            func,
+            args,
+            distinct,
+            separator,
+            order_by,
+            ty,
+        };
+        let idx = st.group.len() + st.aggs.len();
+        st.aggs.push(call);
+        Ok(Expr::Col(idx))
+    }
+
+    fn outer_types(&self) -> Vec<Vec<SqlType>> {
+        self.outer
+            .iter()
+            .map(|s| s.cols.iter().map(|c| c.ty).collect())
+            .collect()
+    }
+
+    /// The type of a bound expression over `scope`.
+    pub fn infer(&self, e: &Expr, scope: &Scope) -> SqlType {
+        let cols: Vec<SqlType> = scope.cols.iter().map(|c| c.ty).collect();
+        infer_type(e, &cols, &self.outer_types())
+    }
+
+    fn infer_in(&self, e: &Expr, scope: &Scope, agg: Option<&AggState>) -> SqlType {
+        match agg {
+            None => self.infer(e, scope),
+            Some(st) => {
+                let mut cols: Vec<SqlType> = st
+                    .group
+                    .iter()
+                    .map(|g| infer_type(g, &st.base_types, &self.outer_types()))
+                    .collect();
+                cols.extend(st.aggs.iter().map(|a| a.ty));
+                infer_type(e, &cols, &self.outer_types())
+            }
+        }
+    }
+}
+
+impl DbError {
+    fn with_detail(self, _n: usize) -> Self {
+        self
+    }
+}
+
+/// Reference to FROM-scope column `i` from an aggregate query's select list:
+/// the group key when it is grouped, else its value in the group's first
+/// row (MySQL without ONLY_FULL_GROUP_BY).
+fn agg_column(st: &mut AggState, i: usize) -> Expr {
+    if let Some(g) = st
+        .group
+        .iter()
+        .position(|g| matches!(g, Expr::Col(c) if *c == i))
+    {
+        return Expr::Col(g);
+    }
+    let ty = st.base_types.get(i).copied().unwrap_or(SqlType::null());
+    let idx = st.group.len() + st.aggs.len();
+    st.aggs.push(AggCall {
+        func: AggFunc::AnyValue,
+        args: vec![Expr::Col(i)],
+        distinct: false,
+        separator: String::new(),
+        order_by: vec![],
+        ty,
+    });
+    Expr::Col(idx)
+}
+
+fn items_names<T>(_items: &[T], columns: &[ColumnInfo]) -> Vec<String> {
+    columns.iter().map(|c| c.name.clone()).collect()
+}
+
+/// Replace identifiers in HAVING that name a select alias (and no FROM
+/// column) by nothing: the caller binds against the same scope, where
+/// aliases are not visible. We keep the AST and let binding fail clearly
+/// for unknown names.
+fn substitute_aliases(h: &ast::Expr, _names: &[String], _scope: &Scope) -> ast::Expr {
+    h.clone()
+}
+
+fn display_name(e: &ast::Expr) -> String {
+    match e {
+        ast::Expr::Identifier(i) => i.value.clone(),
+        ast::Expr::CompoundIdentifier(parts) => {
+            parts.last().map(|p| p.value.clone()).unwrap_or_default()
+        }
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => s.clone(),
+            other => other.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+fn decode_hex(h: &str) -> Result<Vec<u8>> {
+    let h = if h.len() % 2 == 1 {
+        format!("0{h}")
+    } else {
+        h.to_string()
+    };
+    (0..h.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&h[i..i + 2], 16).map_err(|_| DbError::parse(&h)))
+        .collect()
+}
+
+pub fn cast_target(dt: &ast::DataType) -> Result<CastTarget> {
+    use ast::DataType as D;
+    Ok(match dt {
+        D::Signed | D::SignedInteger | D::Int(_) | D::Integer(_) | D::BigInt(_) => {
+            CastTarget::Signed
+        }
+        D::Unsigned | D::UnsignedInteger | D::IntUnsigned(_) | D::BigIntUnsigned(_) => {
+            CastTarget::Unsigned
+        }
+        D::Decimal(info) | D::Numeric(info) | D::Dec(info) => {
+            let (p, s) = match info {
+                ast::ExactNumberInfo::None => (10, 0),
+                ast::ExactNumberInfo::Precision(p) => (*p as u32, 0),
+                ast::ExactNumberInfo::PrecisionAndScale(p, s) => (*p as u32, *s as u8),
+            };
+            CastTarget::Decimal(p, s)
+        }
+        D::Double(_) | D::DoublePrecision | D::Float(_) | D::Real => CastTarget::Double,
+        D::Char(l) | D::Character(l) | D::Varchar(l) => CastTarget::Char(match l {
+            Some(ast::CharacterLength::IntegerLength { length, .. }) => Some(*length as u32),
+            _ => None,
+        }),
+        D::Text | D::String(_) => CastTarget::Char(None),
+        D::Binary(l) => CastTarget::Binary(l.map(|x| x as u32)),
+        D::Date => CastTarget::Date,
+        D::Datetime(_) | D::Timestamp(..) => CastTarget::DateTime,
+        D::Custom(n, _)
+            if object_name_parts(n)
+                .last()
+                .is_some_and(|s| s.eq_ignore_ascii_case("signed")) =>
+        {
+            CastTarget::Signed
+        }
+        other => return Err(DbError::unsupported(format!("CAST AS {other}"))),
+    })
+}
+
+fn split_and(e: Expr, out: &mut Vec<Expr>) {
+    match e {
+        Expr::Bin(BinOp::And, a, b) => {
+            split_and(*a, out);
+            split_and(*b, out);
+        }
+        other => out.push(other),
+    }
+}
+
+fn has_correlated_subquery(e: &Expr) -> bool {
+    let mut found = false;
+    e.walk(&mut |x| {
+        if let Expr::Subquery(s) = x {
+            if s.correlated {
+                found = true;
+            }
+        }
+        if let Expr::Outer { .. } = x {
+            found = true;
+        }
+    });
+    found
+}
+
+/// Does `plan` reference a row of a query `depth` levels out?
+fn plan_references_outer(plan: &Plan, depth: usize) -> bool {
+    let mut found = false;
+    let mut check = |e: &Expr| {
+        e.walk(&mut |x| match x {
+            Expr::Outer { depth: d, .. } if *d >= depth => found = true,
+            Expr::Subquery(s) => {
+                if plan_references_outer(&s.plan, depth + 1) {
+                    found = true;
+                }
+            }
+            _ => {}
+        })
+    };
+    visit_plan_exprs(plan, &mut check);
+    found
+}
+
+/// Call `f` on every expression in `plan` (not inside subqueries).
+pub fn visit_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
+    match plan {
+        Plan::Dual => {}
+        Plan::Scan(s) => {
+            if let Some(fl) = &s.filter {
+                f(fl);
+            }
+            if let Access::Index { ranges, .. } = &s.access {
+                for r in ranges {
+                    r.eq.iter().for_each(&mut *f);
+                    if let Some((e, _)) = &r.lo {
+                        f(e);
+                    }
+                    if let Some((e, _)) = &r.hi {
+                        f(e);
+                    }
+                }
+            }
+        }
+        Plan::Values(rows) => rows.iter().flatten().for_each(f),
+        Plan::Filter(p, e) => {
+            visit_plan_exprs(p, f);
+            f(e);
+        }
+        Plan::Project(p, es) => {
+            visit_plan_exprs(p, f);
+            es.iter().for_each(f);
+        }
+        Plan::Join {
+            left, right, on, ..
+        } => {
+            visit_plan_exprs(left, f);
+            visit_plan_exprs(right, f);
+            if let Some(o) = on {
+                f(o);
+            }
+        }
+        Plan::Aggregate { input, group, aggs } => {
+            visit_plan_exprs(input, f);
+            group.iter().for_each(&mut *f);
+            for a in aggs {
+                a.args.iter().for_each(&mut *f);
+                a.order_by.iter().for_each(|(e, _)| f(e));
+            }
+        }
+        Plan::Sort { input, keys } => {
+            visit_plan_exprs(input, f);
+            keys.iter().for_each(|(e, _)| f(e));
+        }
+        Plan::Limit {
+            input,
+            limit,
+            offset,
+        } => {
+            visit_plan_exprs(input, f);
+            if let Some(l) = limit {
+                f(l);
+            }
+            if let Some(o) = offset {
+                f(o);
+            }
+        }
+        Plan::Distinct(p, _) | Plan::Truncate(p, _) => visit_plan_exprs(p, f),
+        Plan::SetOp { left, right, .. } => {
+            visit_plan_exprs(left, f);
+            visit_plan_exprs(right, f);
+        }
+    }
+}
+
+/// Type of a bound expression given the types of the row it reads.
+pub fn infer_type(e: &Expr, cols: &[SqlType], outer: &[Vec<SqlType>]) -> SqlType {
+    let t = |x: &Expr| infer_type(x, cols, outer);
+    match e {
+        Expr::Lit(v) => value_type(v),
+        Expr::Col(i) => cols.get(*i).copied().unwrap_or(SqlType::null()),
+        Expr::Outer { depth, idx } => outer
+            .get(outer.len().wrapping_sub(*depth))
+            .and_then(|s| s.get(*idx))
+            .copied()
+            .unwrap_or(SqlType::null()),
+        Expr::Param(_) => SqlType::varchar(255),
+        Expr::Unary(UnOp::Neg, x) => {
+            let it = t(x);
+            if it.is_integer() {
+                SqlType::bigint()
+            } else if it.kind == TypeKind::Decimal {
+                it
+            } else {
+                SqlType::double()
+            }
+        }
+        Expr::Unary(UnOp::BitNot, _) => SqlType {
+            unsigned: true,
+            ..SqlType::bigint()
+        },
+        Expr::Unary(UnOp::Not, _) => SqlType::int(),
+        Expr::Bin(op, a, b) => match op {
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::IntDiv | BinOp::Mod => {
+                expr::arith_type(*op, &t(a), &t(b))
+            }
+            BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::ShiftLeft | BinOp::ShiftRight => {
+                SqlType {
+                    unsigned: true,
+                    ..SqlType::bigint()
+                }
+            }
+            _ => SqlType::int(),
+        },
+        Expr::IsNull(..)
+        | Expr::IsBool(..)
+        | Expr::InList { .. }
+        | Expr::Between { .. }
+        | Expr::Like { .. } => SqlType::int(),
+        Expr::Case { whens, else_, .. } => {
+            let mut ts: Vec<SqlType> = whens.iter().map(|(_, r)| t(r)).collect();
+            ts.push(else_.as_deref().map(t).unwrap_or(SqlType::null()));
+            expr::unify_types(&ts)
+        }
+        Expr::Cast(_, target) => match target {
+            CastTarget::Signed => SqlType::bigint(),
+            CastTarget::Unsigned => SqlType {
+                unsigned: true,
+                ..SqlType::bigint()
+            },
+            CastTarget::Decimal(p, s) => SqlType::decimal(*p, *s),
+            CastTarget::Double => SqlType::double(),
+            CastTarget::Char(n) => SqlType::varchar(n.unwrap_or(255)),
+            CastTarget::Binary(n) => SqlType {
+                len: n.unwrap_or(255),
+                ..SqlType::new(TypeKind::Varbinary)
+            },
+            CastTarget::Date => SqlType::new(TypeKind::Date),
+            CastTarget::DateTime => SqlType::new(TypeKind::DateTime),
+        },
+        Expr::Func(f, args) => {
+            let ts: Vec<SqlType> = args.iter().map(t).collect();
+            func::result_type(*f, &ts)
+        }
+        Expr::Subquery(s) => match s.kind {
+            SubqueryKind::Scalar => s.ty,
+            _ => SqlType::int(),
+        },
+    }
+}
+
+/// Equality conjuncts of `on` that compare a left column with a right
+/// column of the same type class: candidates for a hash join.
+fn equi_pairs(
+    on: &Expr,
+    left_width: usize,
+    right_width: usize,
+    scope: &Scope,
+) -> Vec<(usize, usize)> {
+    let mut conj = Vec::new();
+    split_and(on.clone(), &mut conj);
+    let mut out = Vec::new();
+    for c in conj {
+        if let Expr::Bin(BinOp::Eq, a, b) = &c {
+            if let (Expr::Col(x), Expr::Col(y)) = (a.as_ref(), b.as_ref()) {
+                let (l, r) = if *x < left_width && *y >= left_width {
+                    (*x, *y)
+                } else if *y < left_width && *x >= left_width {
+                    (*y, *x)
+                } else {
+                    continue;
+                };
+                if r >= left_width + right_width {
+                    continue;
+                }
+                let (tl, tr) = (scope.cols[l].ty, scope.cols[r].ty);
+                let same_class = (tl.is_integer() && tr.is_integer())
+                    || (tl.is_string() && tr.is_string())
+                    || (tl.kind == tr.kind && tl.scale == tr.scale);
+                if same_class {
+                    out.push((l, r - left_width));
+                }
+            }
+        }
+    }
+    out
+}
+
+// ----- access path selection ---------------------------------------------------
+
+/// A predicate on one column usable for an index range.
+enum ColPred {
+    Eq(Expr),
+    In(Vec<Expr>),
+    Lo(Expr, bool),
+    Hi(Expr, bool),
+}
+
+fn column_predicate(c: &Expr, table: &TableDef) -> Option<(usize, ColPred)> {
+    let usable = |col: usize, v: &Expr| -> bool {
+        if !v.is_row_independent() {
+            return false;
+        }
+        let ct = &table.columns[col].ty;
+        // A string column compared with a number compares numerically:
+        // the index order does not help.
+        match v {
+            Expr::Lit(Value::Str(_)) => ct.is_string() || ct.is_numeric() || ct.is_temporal(),
+            Expr::Lit(Value::Null) => false,
+            Expr::Lit(_) => !ct.is_string() && !ct.is_binary(),
+            Expr::Param(_) => !ct.is_string() && !ct.is_binary(),
+            _ => false,
+        }
+    };
+    match c {
+        Expr::Bin(op, a, b) => {
+            let (col, v, flipped) = match (a.as_ref(), b.as_ref()) {
+                (Expr::Col(i), v) => (*i, v, false),
+                (v, Expr::Col(i)) => (*i, v, true),
+                _ => return None,
+            };
+            if !usable(col, v) {
+                return None;
+            }
+            let op = if flipped {
+                match op {
+                    BinOp::Lt => BinOp::Gt,
+                    BinOp::LtEq => BinOp::GtEq,
+                    BinOp::Gt => BinOp::Lt,
+                    BinOp::GtEq => BinOp::LtEq,
+                    o => *o,
+                }
+            } else {
+                *op
+            };
+            let v = v.clone();
+            Some((
+                col,
+                match op {
+                    BinOp::Eq => ColPred::Eq(v),
+                    BinOp::Lt => ColPred::Hi(v, false),
+                    BinOp::LtEq => ColPred::Hi(v, true),
+                    BinOp::Gt => ColPred::Lo(v, false),
+                    BinOp::GtEq => ColPred::Lo(v, true),
+                    _ => return None,
+                },
+            ))
+        }
+        Expr::InList {
+            e,
+            list,
+            negated: false,
+        } => match e.as_ref() {
+            Expr::Col(i)
+                if !list.is_empty() && list.len() <= 1000 && list.iter().all(|v| usable(*i, v)) =>
+            {
+                Some((*i, ColPred::In(list.clone())))
+            }
+            _ => None,
+        },
+        Expr::Between {
+            e,
+            lo,
+            hi,
+            negated: false,
+        } => match e.as_ref() {
+            Expr::Col(i) if usable(*i, lo) && usable(*i, hi) => Some((
+                *i,
+                ColPred::Lo(Expr::Bin(BinOp::And, lo.clone(), hi.clone()), true),
+            )),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Choose the index access for a scan from its filter's conjuncts: the
+/// index with the longest equality prefix (then a range on the next column)
+/// wins; the primary key wins ties. The filter stays as a residual check,
+/// so a range only has to contain every matching row.
+pub fn choose_access(node: &mut ScanNode) {
+    let Some(filter) = &node.filter else { return };
+    let mut conj = Vec::new();
+    split_and(filter.clone(), &mut conj);
+    let preds: Vec<(usize, ColPred)> = conj
+        .iter()
+        .filter_map(|c| column_predicate(c, &node.table))
+        .collect();
+    if preds.is_empty() {
+        return;
+    }
+    let mut best: Option<(usize, IndexDef, Vec<RangeSpec>)> = None;
+    let mut indexes: Vec<&IndexDef> = node.table.indexes.iter().filter(|i| i.primary).collect();
+    indexes.extend(node.table.indexes.iter().filter(|i| !i.primary));
+    for idx in indexes {
+        let mut eq_sets: Vec<Vec<Expr>> = vec![vec![]];
+        let mut score = 0usize;
+        let mut lo = None;
+        let mut hi = None;
+        for &col in &idx.columns {
+            let eq = preds.iter().find_map(|(c, p)| match p {
+                ColPred::Eq(v) if *c == col => Some(vec![v.clone()]),
+                _ => None,
+            });
+            let inl = preds.iter().find_map(|(c, p)| match p {
+                ColPred::In(vs) if *c == col => Some(vs.clone()),
+                _ => None,
+            });
+            if let Some(vals) = eq.or(inl) {
+                if eq_sets.len() * vals.len() > 1000 {
+                    break;
+                }
+                eq_sets = eq_sets
+                    .into_iter()
+                    .flat_map(|prefix| {
+                        vals.iter().map(move |v| {
+                            let mut p = prefix.clone();
+                            p.push(v.clone());
+                            p
+                        })
+                    })
+                    .collect();
+                score += 10;
+                continue;
+            }
+            for (c, p) in &preds {
+                if *c != col {
+                    continue;
+                }
+                match p {
+                    ColPred::Lo(Expr::Bin(BinOp::And, a, b), true) => {
+                        lo = Some(((**a).clone(), true));
+                        hi = Some(((**b).clone(), true));
+                    }
+                    ColPred::Lo(v, inc) => lo = Some((v.clone(), *inc)),
+                    ColPred::Hi(v, inc) => hi = Some((v.clone(), *inc)),
+                    _ => {}
+                }
+            }
+            if lo.is_some() || hi.is_some() {
+                score += 3;
+            }
+            break;
+        }
+        if score == 0 {
+            continue;
+        }
+        if idx.primary {
+            score += 1;
+        }
+        if idx.unique && score >= 10 * idx.columns.len() {
+            score += 5;
+        }
+        if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+            let ranges = eq_sets
+                .into_iter()
+                .map(|eq| RangeSpec {
+                    eq,
+                    lo: lo.clone(),
+                    hi: hi.clone(),
+                })
+                .collect();
+            best = Some((score, idx.clone(), ranges));
+        }
+    }
+    if let Some((_, index, ranges)) = best {
+        node.access = Access::Index { index, ranges };
+    }
+}

@@ -1,0 +1,589 @@
+//! SHOW statements, DESCRIBE, and the information_schema tables, all built
+//! from the catalog as rows of literal values (virtual tables are planned
+//! like any other row source, so WHERE/ORDER BY/joins work on them).
+
+use crate::catalog::{Catalog, ColumnDefault, TableDef};
+use crate::error::{DbError, Result};
+use crate::sql::expr::like_match;
+use crate::sql::plan::ColumnInfo;
+use crate::sql::types::{SqlType, TypeKind};
+use crate::sql::value::Value;
+use crate::sql::QueryResult;
+
+fn s(v: impl Into<String>) -> Value {
+    Value::Str(v.into())
+}
+
+fn opt_s(v: Option<String>) -> Value {
+    v.map(Value::Str).unwrap_or(Value::Null)
+}
+
+fn cols(names: &[&str]) -> Vec<ColumnInfo> {
+    names
+        .iter()
+        .map(|n| ColumnInfo {
+            nullable: false,
+            ..ColumnInfo::expr(*n, SqlType::varchar(64))
+        })
+        .collect()
+}
+
+/// A result set whose column types are taken from the values.
+pub fn rows_result(names: &[&str], rows: Vec<Vec<Value>>) -> QueryResult {
+    let mut columns = cols(names);
+    for (i, c) in columns.iter_mut().enumerate() {
+        if rows
+            .iter()
+            .all(|r| matches!(r.get(i), Some(Value::Int(_) | Value::UInt(_) | Value::Null)))
+            && rows.iter().any(|r| !matches!(r.get(i), Some(Value::Null)))
+        {
+            c.ty = SqlType::bigint();
+        }
+        c.nullable = rows.iter().any(|r| matches!(r.get(i), Some(Value::Null)));
+    }
+    QueryResult::Rows { columns, rows }
+}
+
+/// Filter rows whose first column matches a LIKE pattern.
+pub fn filter_like(rows: Vec<Vec<Value>>, pattern: Option<&str>) -> Vec<Vec<Value>> {
+    match pattern {
+        None => rows,
+        Some(p) => rows
+            .into_iter()
+            .filter(|r| {
+                r.first()
+                    .and_then(Value::to_text)
+                    .is_some_and(|t| like_match(&t, p, '\\'))
+            })
+            .collect(),
+    }
+}
+
+pub fn quote_ident(s: &str) -> String {
+    format!("`{}`", s.replace('`', "``"))
+}
+
+fn quote_str(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
+}
+
+fn default_text(c: &crate::catalog::ColumnDef) -> Option<String> {
+    match &c.default {
+        ColumnDefault::None | ColumnDefault::Const(None) => None,
+        ColumnDefault::Const(Some(v)) => Some(v.clone()),
+        ColumnDefault::CurrentTimestamp => Some("CURRENT_TIMESTAMP".into()),
+    }
+}
+
+pub fn show_create_table(t: &TableDef) -> QueryResult {
+    let mut lines = Vec::new();
+    for c in &t.columns {
+        let mut l = format!("  {} {}", quote_ident(&c.name), c.ty.sql_name());
+        if !c.nullable {
+            l.push_str(" NOT NULL");
+        }
+        match &c.default {
+            ColumnDefault::Const(Some(v)) => {
+                if c.ty.is_numeric() && !c.ty.is_float() {
+                    l.push_str(&format!(" DEFAULT {}", quote_str(v)));
+                } else {
+                    l.push_str(&format!(" DEFAULT {}", quote_str(v)));
+                }
+            }
+            ColumnDefault::CurrentTimestamp => l.push_str(" DEFAULT CURRENT_TIMESTAMP"),
+            ColumnDefault::None | ColumnDefault::Const(None) if c.nullable && !c.auto_increment => {
+                if !matches!(c.ty.kind, TypeKind::Text | TypeKind::Blob) {
+                    l.push_str(" DEFAULT NULL");
+                }
+            }
+            _ => {}
+        }
+        if c.on_update_now {
+            l.push_str(" ON UPDATE CURRENT_TIMESTAMP");
+        }
+        if c.auto_increment {
+            l.push_str(" AUTO_INCREMENT");
+        }
+        if !c.comment.is_empty() {
+            l.push_str(&format!(" COMMENT {}", quote_str(&c.comment)));
+        }
+        lines.push(l);
+    }
+    let key_cols = |idx: &crate::catalog::IndexDef| {
+        idx.columns
+            .iter()
+            .map(|&c| quote_ident(&t.columns[c].name))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    if let Some(pk) = t.primary_key() {
+        lines.push(format!("  PRIMARY KEY ({})", key_cols(pk)));
+    }
+    for idx in t.secondary_indexes().filter(|i| i.unique) {
+        lines.push(format!(
+            "  UNIQUE KEY {} ({})",
+            quote_ident(&idx.name),
+            key_cols(idx)
+        ));
+    }
+    for idx in t.secondary_indexes().filter(|i| !i.unique) {
+        lines.push(format!(
+            "  KEY {} ({})",
+            quote_ident(&idx.name),
+            key_cols(idx)
+        ));
+    }
+    let text = format!(
+        "CREATE TABLE {} (\n{}\n) ENGINE={} DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci",
+        quote_ident(&t.name),
+        lines.join(",\n"),
+        t.engine
+    );
+    rows_result(
+        &["Table", "Create Table"],
+        vec![vec![s(t.name.clone()), s(text)]],
+    )
+}
+
+fn column_key(t: &TableDef, pos: usize) -> &'static str {
+    if t.primary_key().is_some_and(|p| p.columns.contains(&pos)) {
+        "PRI"
+    } else if t
+        .secondary_indexes()
+        .any(|i| i.unique && i.columns.len() == 1 && i.columns[0] == pos)
+    {
+        "UNI"
+    } else if t
+        .secondary_indexes()
+        .any(|i| i.columns.first() == Some(&pos))
+    {
+        "MUL"
+    } else {
+        ""
+    }
+}
+
+fn extra(c: &crate::catalog::ColumnDef) -> String {
+    let mut e = Vec::new();
+    if c.auto_increment {
+        e.push("auto_increment");
+    }
+    if matches!(c.default, ColumnDefault::CurrentTimestamp) {
+        e.push("DEFAULT_GENERATED");
+    }
+    if c.on_update_now {
+        e.push("on update CURRENT_TIMESTAMP");
+    }
+    e.join(" ")
+}
+
+pub fn show_columns(t: &TableDef, full: bool, like: Option<&str>) -> QueryResult {
+    let rows: Vec<Vec<Value>> = t
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut r = vec![s(c.name.clone()), s(c.ty.sql_name())];
+            if full {
+                r.push(if c.ty.is_string() {
+                    s("utf8mb4_0900_ai_ci")
+                } else {
+                    Value::Null
+                });
+            }
+            r.extend([
+                s(if c.nullable { "YES" } else { "NO" }),
+                s(column_key(t, i)),
+                opt_s(default_text(c)),
+                s(extra(c)),
+            ]);
+            if full {
+                r.extend([s("select,insert,update,references"), s(c.comment.clone())]);
+            }
+            r
+        })
+        .collect();
+    let rows = filter_like(rows, like);
+    if full {
+        rows_result(
+            &[
+                "Field",
+                "Type",
+                "Collation",
+                "Null",
+                "Key",
+                "Default",
+                "Extra",
+                "Privileges",
+                "Comment",
+            ],
+            rows,
+        )
+    } else {
+        rows_result(&["Field", "Type", "Null", "Key", "Default", "Extra"], rows)
+    }
+}
+
+fn index_rows(t: &TableDef) -> Vec<Vec<Value>> {
+    let mut rows = Vec::new();
+    for idx in &t.indexes {
+        for (seq, &c) in idx.columns.iter().enumerate() {
+            rows.push(vec![
+                s(t.name.clone()),
+                Value::Int(!idx.unique as i64),
+                s(idx.name.clone()),
+                Value::Int(seq as i64 + 1),
+                s(t.columns[c].name.clone()),
+                s("A"),
+                Value::Int(0),
+                Value::Null,
+                Value::Null,
+                s(if t.columns[c].nullable { "YES" } else { "" }),
+                s("BTREE"),
+                s(""),
+                s(""),
+                s("YES"),
+                Value::Null,
+            ]);
+        }
+    }
+    rows
+}
+
+pub fn show_index(t: &TableDef) -> QueryResult {
+    rows_result(
+        &[
+            "Table",
+            "Non_unique",
+            "Key_name",
+            "Seq_in_index",
+            "Column_name",
+            "Collation",
+            "Cardinality",
+            "Sub_part",
+            "Packed",
+            "Null",
+            "Index_type",
+            "Comment",
+            "Index_comment",
+            "Visible",
+            "Expression",
+        ],
+        index_rows(t),
+    )
+}
+
+pub fn show_databases(cat: &Catalog, like: Option<&str>) -> QueryResult {
+    let mut names: Vec<String> = cat.databases.keys().cloned().collect();
+    names.extend(["information_schema", "mysql", "performance_schema", "sys"].map(String::from));
+    names.sort();
+    rows_result(
+        &["Database"],
+        filter_like(names.into_iter().map(|n| vec![s(n)]).collect(), like),
+    )
+}
+
+pub fn show_tables(cat: &Catalog, db: &str, full: bool, like: Option<&str>) -> Result<QueryResult> {
+    if cat.database(db).is_none() {
+        return Err(DbError::unknown_db(db));
+    }
+    let rows = cat
+        .tables_in(db)
+        .map(|t| {
+            if full {
+                vec![s(t.name.clone()), s("BASE TABLE")]
+            } else {
+                vec![s(t.name.clone())]
+            }
+        })
+        .collect();
+    let name = format!("Tables_in_{db}");
+    let rows = filter_like(rows, like);
+    Ok(if full {
+        rows_result(&[&name, "Table_type"], rows)
+    } else {
+        rows_result(&[&name], rows)
+    })
+}
+
+pub fn show_engines() -> QueryResult {
+    rows_result(
+        &["Engine", "Support", "Comment", "Transactions", "XA", "Savepoints"],
+        vec![
+            vec![s("InnoDB"), s("DEFAULT"), s("guocedb's transactional engine (RocksDB storage); InnoDB is accepted as its name"), s("YES"), s("NO"), s("NO")],
+            vec![s("RocksDB"), s("YES"), s("Embedded RocksDB key-value storage"), s("YES"), s("NO"), s("NO")],
+        ],
+    )
+}
+
+/// The information_schema tables, as (columns, rows); `None` for unknown.
+pub fn information_schema(
+    cat: &Catalog,
+    table: &str,
+) -> Option<(Vec<ColumnInfo>, Vec<Vec<Value>>)> {
+    let t = table.to_ascii_uppercase();
+    let (names, rows): (&[&str], Vec<Vec<Value>>) = match t.as_str() {
+        "SCHEMATA" => (
+            &[
+                "CATALOG_NAME",
+                "SCHEMA_NAME",
+                "DEFAULT_CHARACTER_SET_NAME",
+                "DEFAULT_COLLATION_NAME",
+                "SQL_PATH",
+                "DEFAULT_ENCRYPTION",
+            ],
+            {
+                let mut names: Vec<String> = cat.databases.keys().cloned().collect();
+                names.extend(
+                    ["information_schema", "mysql", "performance_schema", "sys"].map(String::from),
+                );
+                names.sort();
+                names
+                    .into_iter()
+                    .map(|n| {
+                        vec![
+                            s("def"),
+                            s(n),
+                            s("utf8mb4"),
+                            s("utf8mb4_0900_ai_ci"),
+                            Value::Null,
+                            s("NO"),
+                        ]
+                    })
+                    .collect()
+            },
+        ),
+        "TABLES" => (
+            &[
+                "TABLE_CATALOG",
+                "TABLE_SCHEMA",
+                "TABLE_NAME",
+                "TABLE_TYPE",
+                "ENGINE",
+                "VERSION",
+                "ROW_FORMAT",
+                "TABLE_ROWS",
+                "AVG_ROW_LENGTH",
+                "DATA_LENGTH",
+                "MAX_DATA_LENGTH",
+                "INDEX_LENGTH",
+                "DATA_FREE",
+                "AUTO_INCREMENT",
+                "CREATE_TIME",
+                "UPDATE_TIME",
+                "CHECK_TIME",
+                "TABLE_COLLATION",
+                "CHECKSUM",
+                "CREATE_OPTIONS",
+                "TABLE_COMMENT",
+            ],
+            cat.tables
+                .values()
+                .map(|t| {
+                    vec![
+                        s("def"),
+                        s(t.db.clone()),
+                        s(t.name.clone()),
+                        s("BASE TABLE"),
+                        s(t.engine.clone()),
+                        Value::Int(10),
+                        s("Dynamic"),
+                        Value::Int(0),
+                        Value::Int(0),
+                        Value::Int(0),
+                        Value::Int(0),
+                        Value::Int(0),
+                        Value::Int(0),
+                        Value::Null,
+                        Value::Null,
+                        Value::Null,
+                        Value::Null,
+                        s("utf8mb4_0900_ai_ci"),
+                        Value::Null,
+                        s(""),
+                        s(t.comment.clone()),
+                    ]
+                })
+                .collect(),
+        ),
+        "COLUMNS" => (
+            &[
+                "TABLE_CATALOG",
+                "TABLE_SCHEMA",
+                "TABLE_NAME",
+                "COLUMN_NAME",
+                "ORDINAL_POSITION",
+                "COLUMN_DEFAULT",
+                "IS_NULLABLE",
+                "DATA_TYPE",
+                "CHARACTER_MAXIMUM_LENGTH",
+                "CHARACTER_OCTET_LENGTH",
+                "NUMERIC_PRECISION",
+                "NUMERIC_SCALE",
+                "DATETIME_PRECISION",
+                "CHARACTER_SET_NAME",
+                "COLLATION_NAME",
+                "COLUMN_TYPE",
+                "COLUMN_KEY",
+                "EXTRA",
+                "PRIVILEGES",
+                "COLUMN_COMMENT",
+                "GENERATION_EXPRESSION",
+                "SRS_ID",
+            ],
+            cat.tables
+                .values()
+                .flat_map(|t| {
+                    t.columns.iter().enumerate().map(move |(i, c)| {
+                        let data_type =
+                            c.ty.sql_name()
+                                .split(['(', ' '])
+                                .next()
+                                .unwrap_or("")
+                                .to_string();
+                        let char_len =
+                            c.ty.max_bytes()
+                                .filter(|_| c.ty.is_string() || c.ty.is_binary());
+                        vec![
+                            s("def"),
+                            s(t.db.clone()),
+                            s(t.name.clone()),
+                            s(c.name.clone()),
+                            Value::Int(i as i64 + 1),
+                            opt_s(default_text(c)),
+                            s(if c.nullable { "YES" } else { "NO" }),
+                            s(data_type),
+                            char_len
+                                .map(|l| Value::Int(l as i64))
+                                .unwrap_or(Value::Null),
+                            char_len
+                                .map(|l| {
+                                    Value::Int(if c.ty.is_string() {
+                                        l as i64 * 4
+                                    } else {
+                                        l as i64
+                                    })
+                                })
+                                .unwrap_or(Value::Null),
+                            if c.ty.is_numeric() {
+                                Value::Int(numeric_precision(&c.ty))
+                            } else {
+                                Value::Null
+                            },
+                            if c.ty.is_integer() || c.ty.kind == TypeKind::Decimal {
+                                Value::Int(c.ty.scale as i64)
+                            } else {
+                                Value::Null
+                            },
+                            if c.ty.is_temporal() && c.ty.kind != TypeKind::Date {
+                                Value::Int(c.ty.len as i64)
+                            } else {
+                                Value::Null
+                            },
+                            if c.ty.is_string() {
+                                s("utf8mb4")
+                            } else {
+                                Value::Null
+                            },
+                            if c.ty.is_string() {
+                                s("utf8mb4_0900_ai_ci")
+                            } else {
+                                Value::Null
+                            },
+                            s(c.ty.sql_name()),
+                            s(column_key(t, i)),
+                            s(extra(c)),
+                            s("select,insert,update,references"),
+                            s(c.comment.clone()),
+                            s(""),
+                            Value::Null,
+                        ]
+                    })
+                })
+                .collect(),
+        ),
+        "STATISTICS" => (
+            &[
+                "TABLE_CATALOG",
+                "TABLE_SCHEMA",
+                "TABLE_NAME",
+                "NON_UNIQUE",
+                "INDEX_SCHEMA",
+                "INDEX_NAME",
+                "SEQ_IN_INDEX",
+                "COLUMN_NAME",
+                "COLLATION",
+                "CARDINALITY",
+                "SUB_PART",
+                "PACKED",
+                "NULLABLE",
+                "INDEX_TYPE",
+                "COMMENT",
+                "INDEX_COMMENT",
+                "IS_VISIBLE",
+                "EXPRESSION",
+            ],
+            cat.tables
+                .values()
+                .flat_map(|t| {
+                    index_rows(t).into_iter().map(move |r| {
+                        let mut out = vec![s("def"), s(t.db.clone())];
+                        out.push(r[0].clone());
+                        out.push(r[1].clone());
+                        out.push(s(t.db.clone()));
+                        out.extend(r[2..].iter().cloned());
+                        out
+                    })
+                })
+                .collect(),
+        ),
+        "ENGINES" => (
+            &[
+                "ENGINE",
+                "SUPPORT",
+                "COMMENT",
+                "TRANSACTIONS",
+                "XA",
+                "SAVEPOINTS",
+            ],
+            match show_engines() {
+                QueryResult::Rows { rows, .. } => rows,
+                _ => vec![],
+            },
+        ),
+        _ => return None,
+    };
+    let mut columns = cols(names);
+    for (i, c) in columns.iter_mut().enumerate() {
+        let all_int = rows
+            .iter()
+            .all(|r| matches!(r.get(i), Some(Value::Int(_) | Value::Null)));
+        if all_int && rows.iter().any(|r| matches!(r.get(i), Some(Value::Int(_)))) {
+            c.ty = SqlType::bigint();
+        }
+        c.nullable = true;
+        c.table = Some(t.clone());
+        c.db = "information_schema".into();
+        c.org_table = t.clone();
+    }
+    Some((columns, rows))
+}
+
+fn numeric_precision(t: &SqlType) -> i64 {
+    match t.kind {
+        TypeKind::TinyInt => 3,
+        TypeKind::SmallInt => 5,
+        TypeKind::MediumInt => 7,
+        TypeKind::Int => 10,
+        TypeKind::BigInt => {
+            if t.unsigned {
+                20
+            } else {
+                19
+            }
+        }
+        TypeKind::Decimal => t.len as i64,
+        TypeKind::Float => 12,
+        _ => 22,
+    }
+}

@@ -1,0 +1,498 @@
+//! Writing rows: coercion to column types, primary and secondary index
+//! entries, uniqueness checks, hidden row ids and AUTO_INCREMENT counters.
+//!
+//! Every write goes through a [`Transaction`], so a statement that fails
+//! half way leaves nothing behind.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::NaiveTime;
+use guocedb_engines::{Direction, KeyRange};
+use parking_lot::Mutex;
+use rust_decimal::Decimal;
+
+use crate::catalog::keys::{encode_key_value, encode_row_id, index_prefix};
+use crate::catalog::row::{decode_row, encode_row};
+use crate::catalog::{IndexDef, TableDef, PRIMARY_INDEX_ID};
+use crate::error::{DbError, Result};
+use crate::sql::expr::fit_decimal;
+use crate::sql::types::{SqlType, TypeKind};
+use crate::sql::value::{self, Value};
+use crate::txn::Transaction;
+
+/// Per-table counters that live outside transactions (like InnoDB's
+/// AUTO_INCREMENT): values handed out are never reused by a rollback.
+#[derive(Debug, Default)]
+pub struct TableCounters {
+    pub next_row_id: Option<u64>,
+    pub next_auto: Option<u64>,
+}
+
+/// Counters of every table, created on first use.
+#[derive(Default)]
+pub struct CounterMap {
+    map: Mutex<HashMap<u64, Arc<Mutex<TableCounters>>>>,
+}
+
+impl CounterMap {
+    pub fn get(&self, table_id: u64) -> Arc<Mutex<TableCounters>> {
+        self.map.lock().entry(table_id).or_default().clone()
+    }
+
+    pub fn forget(&self, table_id: u64) {
+        self.map.lock().remove(&table_id);
+    }
+}
+
+/// How a duplicate key is handled by an insert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnDuplicate {
+    Error,
+    /// INSERT IGNORE: skip the row.
+    Ignore,
+    /// REPLACE: delete the conflicting rows, then insert.
+    Replace,
+}
+
+/// Coerce `v` to a column's type with strict-mode checks. `row` is the
+/// 1-based row number for error messages.
+pub fn coerce(v: Value, col_name: &str, ty: &SqlType, row: usize) -> Result<Value> {
+    if v.is_null() {
+        return Ok(Value::Null);
+    }
+    if ty.is_integer() {
+        let (lo, hi) = ty.int_range();
+        let i: i128 = match &v {
+            Value::Int(i) => *i as i128,
+            Value::UInt(u) => *u as i128,
+            Value::Double(d) => {
+                if !d.is_finite() || d.abs() > 1.8e19 {
+                    return Err(DbError::out_of_range(col_name, row));
+                }
+                d.round() as i128
+            }
+            Value::Decimal(d) => d.round().mantissa(),
+            Value::Str(s) => {
+                let (f, whole) = value::parse_number_prefix(s);
+                if !whole {
+                    return Err(DbError::wrong_value("integer", s, col_name, row));
+                }
+                match s.trim().parse::<i128>() {
+                    Ok(i) => i,
+                    Err(_) => f.round() as i128,
+                }
+            }
+            other => other.as_i128().unwrap_or(0),
+        };
+        if i < lo || i > hi {
+            return Err(DbError::out_of_range(col_name, row));
+        }
+        return Ok(if ty.unsigned {
+            Value::UInt(i as u64)
+        } else {
+            Value::Int(i as i64)
+        });
+    }
+    Ok(match ty.kind {
+        TypeKind::Float | TypeKind::Double => {
+            let f = match &v {
+                Value::Str(s) => {
+                    let (f, whole) = value::parse_number_prefix(s);
+                    if !whole {
+                        return Err(DbError::wrong_value("double", s, col_name, row));
+                    }
+                    f
+                }
+                other => other.as_f64().unwrap_or(0.0),
+            };
+            if ty.unsigned && f < 0.0 {
+                return Err(DbError::out_of_range(col_name, row));
+            }
+            if ty.kind == TypeKind::Float {
+                let x = f as f32;
+                if !x.is_finite() {
+                    return Err(DbError::out_of_range(col_name, row));
+                }
+                Value::Double(x as f64)
+            } else {
+                Value::Double(f)
+            }
+        }
+        TypeKind::Decimal => {
+            let d = match &v {
+                Value::Str(s) => match value::parse_decimal_prefix(s) {
+                    Some(d) if value::parse_number_prefix(s).1 => d,
+                    _ => return Err(DbError::wrong_value("decimal", s, col_name, row)),
+                },
+                other => other.as_decimal().unwrap_or_default(),
+            };
+            let fitted = fit_decimal(d, ty.len, ty.scale);
+            if fitted.round_dp(ty.scale as u32) != d.round_dp(ty.scale as u32) {
+                return Err(DbError::out_of_range(col_name, row));
+            }
+            if ty.unsigned && fitted < Decimal::ZERO {
+                return Err(DbError::out_of_range(col_name, row));
+            }
+            Value::Decimal(fitted)
+        }
+        TypeKind::Char | TypeKind::Varchar | TypeKind::Text => {
+            let s = match v {
+                Value::Str(s) => s,
+                Value::Bytes(b) => String::from_utf8(b).map_err(|e| {
+                    DbError::wrong_value(
+                        "string",
+                        &String::from_utf8_lossy(e.as_bytes()),
+                        col_name,
+                        row,
+                    )
+                })?,
+                other => other.to_text().unwrap_or_default(),
+            };
+            let max = ty.max_bytes().unwrap_or(usize::MAX);
+            let len = if ty.kind == TypeKind::Text {
+                s.len()
+            } else {
+                s.chars().count()
+            };
+            if len > max {
+                // CHAR/VARCHAR trailing spaces beyond the length are dropped silently.
+                let trimmed = s.trim_end_matches(' ');
+                let tl = if ty.kind == TypeKind::Text {
+                    trimmed.len()
+                } else {
+                    trimmed.chars().count()
+                };
+                if tl <= max {
+                    return Ok(Value::Str(trimmed.chars().take(max).collect()));
+                }
+                return Err(DbError::too_long(col_name, row));
+            }
+            if ty.kind == TypeKind::Char {
+                Value::Str(s.trim_end_matches(' ').to_string())
+            } else {
+                Value::Str(s)
+            }
+        }
+        TypeKind::Binary | TypeKind::Varbinary | TypeKind::Blob => {
+            let mut b = v.to_bytes().unwrap_or_default();
+            if b.len() > ty.max_bytes().unwrap_or(usize::MAX) {
+                return Err(DbError::too_long(col_name, row));
+            }
+            if ty.kind == TypeKind::Binary {
+                b.resize(ty.len as usize, 0);
+            }
+            Value::Bytes(b)
+        }
+        TypeKind::Date => match v {
+            Value::Date(d) => Value::Date(d),
+            Value::DateTime(dt) => Value::Date(dt.date()),
+            other => {
+                let s = other.to_text().unwrap_or_default();
+                match value::parse_date(&s) {
+                    Some(d) => Value::Date(d),
+                    None => return Err(DbError::wrong_value("date", &s, col_name, row)),
+                }
+            }
+        },
+        TypeKind::DateTime | TypeKind::Timestamp => match v {
+            Value::DateTime(dt) => Value::DateTime(dt),
+            Value::Date(d) => Value::DateTime(d.and_time(NaiveTime::MIN)),
+            other => {
+                let s = other.to_text().unwrap_or_default();
+                match value::parse_datetime(&s) {
+                    Some(d) => Value::DateTime(d),
+                    None => return Err(DbError::wrong_value("datetime", &s, col_name, row)),
+                }
+            }
+        },
+        TypeKind::Null => Value::Null,
+        _ => return Err(DbError::internal("unexpected column type")),
+    })
+}
+
+/// Encoded primary key suffix of a row (without the index prefix).
+pub fn pk_suffix(table: &TableDef, row: &[Value]) -> Option<Vec<u8>> {
+    let pk = table.primary_key()?;
+    let mut out = Vec::new();
+    for &c in &pk.columns {
+        encode_key_value(&row[c], &table.columns[c].ty, &mut out);
+    }
+    Some(out)
+}
+
+fn index_entry_key(table: &TableDef, idx: &IndexDef, row: &[Value], pk: &[u8]) -> (Vec<u8>, bool) {
+    let mut k = index_prefix(table.id, idx.id);
+    let mut has_null = false;
+    for &c in &idx.columns {
+        has_null |= row[c].is_null();
+        encode_key_value(&row[c], &table.columns[c].ty, &mut k);
+    }
+    let unique_form = idx.unique && !has_null;
+    if !unique_form {
+        k.extend_from_slice(pk);
+    }
+    (k, unique_form)
+}
+
+/// Format the key columns of `row` for a duplicate-entry message.
+fn dup_value(idx: &IndexDef, row: &[Value]) -> String {
+    idx.columns
+        .iter()
+        .map(|&c| row[c].to_text().unwrap_or_else(|| "NULL".into()))
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+fn dup_key_name(table: &TableDef, idx: &IndexDef) -> String {
+    format!(
+        "{}.{}",
+        table.name,
+        if idx.primary { "PRIMARY" } else { &idx.name }
+    )
+}
+
+/// Primary-index prefix of a table.
+pub fn primary_prefix(table: &TableDef) -> Vec<u8> {
+    index_prefix(table.id, PRIMARY_INDEX_ID)
+}
+
+/// Allocate a hidden row id.
+pub fn next_row_id(
+    txn: &Transaction,
+    table: &TableDef,
+    counters: &Mutex<TableCounters>,
+) -> Result<u64> {
+    let mut c = counters.lock();
+    if c.next_row_id.is_none() {
+        let prefix = primary_prefix(table);
+        let last = txn
+            .snapshot()
+            .scan(KeyRange::prefix(&prefix), Direction::Reverse)?
+            .next()
+            .transpose()?;
+        let next = match last {
+            Some((k, _)) => {
+                let tail: [u8; 8] = k[prefix.len()..]
+                    .try_into()
+                    .map_err(|_| DbError::internal("bad row id key"))?;
+                u64::from_be_bytes(tail) + 1
+            }
+            None => 1,
+        };
+        c.next_row_id = Some(next);
+    }
+    let id = c.next_row_id.unwrap_or(1);
+    c.next_row_id = Some(id + 1);
+    Ok(id)
+}
+
+/// The next AUTO_INCREMENT value for `col` (initialised from the data).
+pub fn next_auto_value(
+    txn: &Transaction,
+    table: &TableDef,
+    col: usize,
+    counters: &Mutex<TableCounters>,
+) -> Result<u64> {
+    let mut c = counters.lock();
+    if c.next_auto.is_none() {
+        c.next_auto = Some(max_column_value(txn, table, col)? + 1);
+    }
+    let v = c.next_auto.unwrap_or(1);
+    c.next_auto = Some(v + 1);
+    Ok(v)
+}
+
+/// Record an explicitly inserted AUTO_INCREMENT value so later generated
+/// values are above it.
+pub fn observe_auto_value(
+    txn: &Transaction,
+    table: &TableDef,
+    col: usize,
+    v: u64,
+    counters: &Mutex<TableCounters>,
+) -> Result<()> {
+    let mut c = counters.lock();
+    if c.next_auto.is_none() {
+        c.next_auto = Some(max_column_value(txn, table, col)? + 1);
+    }
+    if c.next_auto.is_some_and(|n| v >= n) {
+        c.next_auto = Some(v.saturating_add(1));
+    }
+    Ok(())
+}
+
+fn max_column_value(txn: &Transaction, table: &TableDef, col: usize) -> Result<u64> {
+    let prefix = primary_prefix(table);
+    let leading_pk = table
+        .primary_key()
+        .is_some_and(|pk| pk.columns.first() == Some(&col));
+    let mut max = 0u64;
+    let iter = txn.snapshot().scan(
+        KeyRange::prefix(&prefix),
+        if leading_pk {
+            Direction::Reverse
+        } else {
+            Direction::Forward
+        },
+    )?;
+    for item in iter {
+        let (_, v) = item?;
+        let row = decode_row(&v)?;
+        if let Some(x) = row.get(col).and_then(|v| v.as_i128()) {
+            max = max.max(x.clamp(0, u64::MAX as i128) as u64);
+        }
+        if leading_pk {
+            break;
+        }
+    }
+    Ok(max)
+}
+
+/// Find a row that conflicts with `row` on the primary key or a unique
+/// index: returns (index, existing primary key).
+pub fn find_conflict(
+    txn: &mut Transaction,
+    table: &TableDef,
+    row: &[Value],
+    own_pk: Option<&[u8]>,
+) -> Result<Option<(IndexDef, Vec<u8>)>> {
+    if let Some(pk) = table.primary_key() {
+        let suffix = pk_suffix(table, row).unwrap_or_default();
+        let mut key = primary_prefix(table);
+        key.extend_from_slice(&suffix);
+        if own_pk != Some(key.as_slice()) && txn.get_checked(&key)?.is_some() {
+            return Ok(Some((pk.clone(), key)));
+        }
+    }
+    for idx in table.secondary_indexes().filter(|i| i.unique) {
+        let (k, unique_form) = index_entry_key(table, idx, row, &[]);
+        if !unique_form {
+            continue;
+        }
+        if let Some(existing_pk_suffix) = txn.get_checked(&k)? {
+            let mut existing = primary_prefix(table);
+            existing.extend_from_slice(&existing_pk_suffix);
+            if own_pk != Some(existing.as_slice()) {
+                return Ok(Some((idx.clone(), existing)));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The error for a conflict found by [`find_conflict`].
+pub fn conflict_error(table: &TableDef, idx: &IndexDef, row: &[Value]) -> DbError {
+    DbError::dup_entry(&dup_value(idx, row), &dup_key_name(table, idx))
+}
+
+/// Write a new row (no conflict checks: callers run [`find_conflict`]).
+/// `pk_key` is the full primary key.
+pub fn write_row(
+    txn: &mut Transaction,
+    table: &TableDef,
+    pk_key: &[u8],
+    row: &[Value],
+) -> Result<()> {
+    let suffix = &pk_key[primary_prefix(table).len()..];
+    for idx in table.secondary_indexes() {
+        let (k, _) = index_entry_key(table, idx, row, suffix);
+        txn.put(k, suffix.to_vec())?;
+    }
+    txn.put(pk_key.to_vec(), encode_row(row))
+}
+
+/// Remove a row and its index entries.
+pub fn delete_row(
+    txn: &mut Transaction,
+    table: &TableDef,
+    pk_key: &[u8],
+    row: &[Value],
+) -> Result<()> {
+    let suffix = &pk_key[primary_prefix(table).len()..];
+    for idx in table.secondary_indexes() {
+        let (k, _) = index_entry_key(table, idx, row, suffix);
+        txn.delete(k)?;
+    }
+    txn.delete(pk_key.to_vec())
+}
+
+/// The full primary key for a new row: its declared key, or a new hidden
+/// row id.
+pub fn new_row_key(
+    txn: &Transaction,
+    table: &TableDef,
+    row: &[Value],
+    counters: &Mutex<TableCounters>,
+) -> Result<Vec<u8>> {
+    let mut key = primary_prefix(table);
+    match pk_suffix(table, row) {
+        Some(s) => key.extend_from_slice(&s),
+        None => encode_row_id(next_row_id(txn, table, counters)?, &mut key),
+    }
+    Ok(key)
+}
+
+/// Insert one complete, coerced row. Returns the number of rows affected
+/// in MySQL's counting (1 insert, 2 replace-of-existing, 0 ignored).
+pub fn insert_row(
+    txn: &mut Transaction,
+    table: &TableDef,
+    row: &[Value],
+    mode: OnDuplicate,
+    counters: &Mutex<TableCounters>,
+) -> Result<u64> {
+    for (i, c) in table.columns.iter().enumerate() {
+        if !c.nullable && row[i].is_null() {
+            return Err(DbError::null_column(&c.name));
+        }
+    }
+    let mut affected = 1;
+    while let Some((idx, existing)) = find_conflict(txn, table, row, None)? {
+        match mode {
+            OnDuplicate::Error => return Err(conflict_error(table, &idx, row)),
+            OnDuplicate::Ignore => return Ok(0),
+            OnDuplicate::Replace => {
+                let Some(old) = txn.get(&existing)? else {
+                    break;
+                };
+                let old_row = decode_row(&old)?;
+                delete_row(txn, table, &existing, &old_row)?;
+                affected += 1;
+            }
+        }
+    }
+    let key = new_row_key(txn, table, row, counters)?;
+    write_row(txn, table, &key, row)?;
+    Ok(affected)
+}
+
+/// Replace `old_row` at `old_key` with `new_row`, keeping indexes in step.
+/// Returns the new primary key.
+pub fn update_row(
+    txn: &mut Transaction,
+    table: &TableDef,
+    old_key: &[u8],
+    old_row: &[Value],
+    new_row: &[Value],
+) -> Result<Vec<u8>> {
+    for (i, c) in table.columns.iter().enumerate() {
+        if !c.nullable && new_row[i].is_null() {
+            return Err(DbError::null_column(&c.name));
+        }
+    }
+    let new_key = match pk_suffix(table, new_row) {
+        Some(s) => {
+            let mut k = primary_prefix(table);
+            k.extend_from_slice(&s);
+            k
+        }
+        None => old_key.to_vec(),
+    };
+    delete_row(txn, table, old_key, old_row)?;
+    if let Some((idx, _)) = find_conflict(txn, table, new_row, None)? {
+        return Err(conflict_error(table, &idx, new_row));
+    }
+    write_row(txn, table, &new_key, new_row)?;
+    Ok(new_key)
+}

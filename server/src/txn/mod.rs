@@ -1,0 +1,259 @@
+//! Atomic units of work over the engine: a snapshot for reads, a buffer of
+//! writes, and a commit that validates and applies them as one write batch.
+//!
+//! Until multi-statement transactions land, every statement runs in its own
+//! [`Transaction`]: it reads one consistent snapshot, sees its own buffered
+//! writes, and commits all of them or none. Commit is optimistic: under a
+//! short commit lock it checks that no key it wrote (or read for a
+//! uniqueness check) changed since its snapshot, then writes the batch with
+//! `sync`. A conflict returns 1213 and the session retries the statement.
+//! There is no global lock held while a statement executes.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use guocedb_engines::{
+    Direction, KeyRange, KvEngine, KvPair, KvSnapshot, WriteBatch, WriteOptions,
+};
+use parking_lot::Mutex;
+
+use crate::error::{DbError, Result};
+
+/// Upper bound on one statement's buffered writes (keys + values).
+pub const MAX_TXN_WRITE_BYTES: usize = 512 * 1024 * 1024;
+
+/// The shared handle to the engine plus commit bookkeeping.
+pub struct Store {
+    engine: Arc<dyn KvEngine>,
+    commit_lock: Mutex<()>,
+    sync_commits: bool,
+    /// Rows read by every statement since start (`Innodb_rows_read`).
+    pub rows_read: AtomicU64,
+    pub commits: AtomicU64,
+    pub conflicts: AtomicU64,
+}
+
+impl Store {
+    pub fn new(engine: Arc<dyn KvEngine>, sync_commits: bool) -> Arc<Self> {
+        Arc::new(Self {
+            engine,
+            commit_lock: Mutex::new(()),
+            sync_commits,
+            rows_read: AtomicU64::new(0),
+            commits: AtomicU64::new(0),
+            conflicts: AtomicU64::new(0),
+        })
+    }
+
+    pub fn engine(&self) -> &Arc<dyn KvEngine> {
+        &self.engine
+    }
+
+    pub fn begin(self: &Arc<Self>) -> Result<Transaction> {
+        Ok(Transaction {
+            store: self.clone(),
+            snap: self.engine.snapshot()?,
+            writes: BTreeMap::new(),
+            validate: Vec::new(),
+            write_bytes: 0,
+            rows_read: std::cell::Cell::new(0),
+        })
+    }
+
+    /// Write a batch outside any transaction (DDL holds its own lock).
+    pub fn write_batch(&self, batch: WriteBatch) -> Result<()> {
+        let _g = self.commit_lock.lock();
+        self.engine.write(
+            batch,
+            WriteOptions {
+                sync: self.sync_commits,
+            },
+        )?;
+        Ok(())
+    }
+}
+
+/// One statement's view and buffered writes.
+pub struct Transaction {
+    store: Arc<Store>,
+    snap: Arc<dyn KvSnapshot>,
+    writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    validate: Vec<Vec<u8>>,
+    write_bytes: usize,
+    rows_read: std::cell::Cell<u64>,
+}
+
+impl Transaction {
+    pub fn snapshot(&self) -> &Arc<dyn KvSnapshot> {
+        &self.snap
+    }
+
+    /// Point read: own writes first, then the snapshot.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        if let Some(w) = self.writes.get(key) {
+            return Ok(w.clone());
+        }
+        Ok(self.snap.get(key)?)
+    }
+
+    /// Point read whose result the commit depends on (uniqueness checks):
+    /// a concurrent change to `key` makes the commit fail with a conflict.
+    pub fn get_checked(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        if !self.writes.contains_key(key) {
+            self.validate.push(key.to_vec());
+        }
+        self.get(key)
+    }
+
+    pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) -> Result<()> {
+        self.write_bytes += key.len() + value.len();
+        self.check_size()?;
+        self.writes.insert(key, Some(value));
+        Ok(())
+    }
+
+    pub fn delete(&mut self, key: Vec<u8>) -> Result<()> {
+        self.write_bytes += key.len();
+        self.check_size()?;
+        self.writes.insert(key, None);
+        Ok(())
+    }
+
+    fn check_size(&self) -> Result<()> {
+        if self.write_bytes > MAX_TXN_WRITE_BYTES {
+            return Err(DbError::new(
+                1197,
+                "HY000",
+                "Multi-statement transaction required more than 'max_binlog_cache_size' bytes of storage",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Count rows examined (for `Innodb_rows_read` and tests of access paths).
+    pub fn note_rows_read(&self, n: u64) {
+        self.rows_read.set(self.rows_read.get() + n);
+    }
+
+    pub fn rows_read(&self) -> u64 {
+        self.rows_read.get()
+    }
+
+    /// Scan `range` merging the snapshot with this transaction's writes.
+    /// The writes in range are copied when the scan starts, so writing while
+    /// iterating never changes what the scan returns.
+    pub fn scan(&self, range: KeyRange, dir: Direction) -> Result<MergedScan> {
+        let pending: Vec<(Vec<u8>, Option<Vec<u8>>)> = self
+            .writes
+            .range::<Vec<u8>, _>((bound_ref(&range.start), bound_ref(&range.end)))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let mut pending = pending;
+        if dir == Direction::Reverse {
+            pending.reverse();
+        }
+        let base = self.snap.scan(range, dir)?;
+        Ok(MergedScan {
+            base,
+            base_next: None,
+            pending: pending.into_iter().peekable(),
+            dir,
+            base_done: false,
+        })
+    }
+
+    /// Validate and apply. Returns once the batch is durable (when the store
+    /// syncs commits).
+    pub fn commit(self) -> Result<()> {
+        self.store
+            .rows_read
+            .fetch_add(self.rows_read.get(), Ordering::Relaxed);
+        if self.writes.is_empty() {
+            return Ok(());
+        }
+        let mut batch = WriteBatch::new();
+        let _g = self.store.commit_lock.lock();
+        let engine = &self.store.engine;
+        let current = engine.snapshot()?;
+        for key in self.writes.keys().chain(self.validate.iter()) {
+            if current.get(key)? != self.snap.get(key)? {
+                self.store.conflicts.fetch_add(1, Ordering::Relaxed);
+                return Err(DbError::deadlock());
+            }
+        }
+        for (k, v) in self.writes {
+            match v {
+                Some(v) => batch.put(k, v),
+                None => batch.delete(k),
+            }
+        }
+        engine.write(
+            batch,
+            WriteOptions {
+                sync: self.store.sync_commits,
+            },
+        )?;
+        self.store.commits.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+fn bound_ref(b: &Bound<Vec<u8>>) -> Bound<Vec<u8>> {
+    b.clone()
+}
+
+/// Snapshot scan merged with pending writes, in scan order.
+pub struct MergedScan {
+    base: guocedb_engines::KvIter,
+    base_next: Option<KvPair>,
+    pending: std::iter::Peekable<std::vec::IntoIter<(Vec<u8>, Option<Vec<u8>>)>>,
+    dir: Direction,
+    base_done: bool,
+}
+
+impl Iterator for MergedScan {
+    type Item = Result<KvPair>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.base_next.is_none() && !self.base_done {
+                match self.base.next() {
+                    Some(Ok(kv)) => self.base_next = Some(kv),
+                    Some(Err(e)) => return Some(Err(e.into())),
+                    None => self.base_done = true,
+                }
+            }
+            let take_pending = match (&self.base_next, self.pending.peek()) {
+                (None, None) => return None,
+                (None, Some(_)) => true,
+                (Some(_), None) => false,
+                (Some((bk, _)), Some((pk, _))) => {
+                    let ord = pk.cmp(bk);
+                    let ord = if self.dir == Direction::Reverse {
+                        ord.reverse()
+                    } else {
+                        ord
+                    };
+                    match ord {
+                        std::cmp::Ordering::Less => true,
+                        std::cmp::Ordering::Equal => {
+                            self.base_next = None; // overridden by the pending write
+                            true
+                        }
+                        std::cmp::Ordering::Greater => false,
+                    }
+                }
+            };
+            if take_pending {
+                let (k, v) = self.pending.next()?;
+                match v {
+                    Some(v) => return Some(Ok((k, v))),
+                    None => continue,
+                }
+            }
+            return self.base_next.take().map(Ok);
+        }
+    }
+}
