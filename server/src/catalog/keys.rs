@@ -3,6 +3,7 @@
 //! ```text
 //! 0x01 'D' <db name>                      -> DatabaseDef (json)
 //! 0x01 'T' <table id: u64 BE>             -> TableDef (json)
+//! 0x01 'V' <db name> 0x00 <view name>     -> ViewDef (json)
 //! 0x01 'N'                                -> next table id (u64 BE)
 //! 0x02 <table id: u64 BE> <index id: u32 BE> <encoded key columns> -> ...
 //! ```
@@ -40,6 +41,18 @@ pub fn table_def_prefix() -> Vec<u8> {
 pub fn table_def_key(id: u64) -> Vec<u8> {
     let mut k = table_def_prefix();
     k.extend_from_slice(&id.to_be_bytes());
+    k
+}
+
+pub fn view_def_prefix() -> Vec<u8> {
+    vec![META, b'V']
+}
+
+pub fn view_def_key(db: &str, name: &str) -> Vec<u8> {
+    let mut k = view_def_prefix();
+    k.extend_from_slice(db.as_bytes());
+    k.push(0);
+    k.extend_from_slice(name.as_bytes());
     k
 }
 

@@ -108,6 +108,17 @@ impl TableDef {
     }
 }
 
+/// A view: its defining query, re-bound on every use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ViewDef {
+    pub db: String,
+    pub name: String,
+    /// The SELECT text, as written after `AS`.
+    pub query: String,
+    /// Column names given as `CREATE VIEW v (a, b)`.
+    pub columns: Vec<String>,
+}
+
 /// One database (schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DatabaseDef {
@@ -121,6 +132,7 @@ pub struct DatabaseDef {
 pub struct Catalog {
     pub databases: BTreeMap<String, DatabaseDef>,
     pub tables: BTreeMap<(String, String), Arc<TableDef>>,
+    pub views: BTreeMap<(String, String), Arc<ViewDef>>,
     pub next_table_id: u64,
 }
 
@@ -146,6 +158,15 @@ impl Catalog {
             cat.tables
                 .insert((t.db.clone(), t.name.clone()), Arc::new(t));
         }
+        for item in snap.scan(
+            KeyRange::prefix(&keys::view_def_prefix()),
+            Direction::Forward,
+        )? {
+            let (_, v) = item?;
+            let view: ViewDef = decode_def(&v)?;
+            cat.views
+                .insert((view.db.clone(), view.name.clone()), Arc::new(view));
+        }
         if let Some(v) = snap.get(&keys::next_table_id_key())? {
             let arr: [u8; 8] = v
                 .as_slice()
@@ -162,6 +183,29 @@ impl Catalog {
 
     pub fn table(&self, db: &str, name: &str) -> Option<&Arc<TableDef>> {
         self.tables.get(&(db.to_string(), name.to_string()))
+    }
+
+    pub fn view(&self, db: &str, name: &str) -> Option<&Arc<ViewDef>> {
+        self.views.get(&(db.to_string(), name.to_string()))
+    }
+
+    pub fn views_in(&self, db: &str) -> impl Iterator<Item = &Arc<ViewDef>> {
+        let db = db.to_string();
+        self.views.values().filter(move |v| v.db == db)
+    }
+
+    pub fn put_view(&mut self, v: ViewDef, batch: &mut WriteBatch) -> Result<()> {
+        batch.put(keys::view_def_key(&v.db, &v.name), encode_def(&v)?);
+        self.views
+            .insert((v.db.clone(), v.name.clone()), Arc::new(v));
+        Ok(())
+    }
+
+    pub fn drop_view(&mut self, db: &str, name: &str, batch: &mut WriteBatch) -> bool {
+        batch.delete(keys::view_def_key(db, name));
+        self.views
+            .remove(&(db.to_string(), name.to_string()))
+            .is_some()
     }
 
     /// Look a table up or fail with 1146.
@@ -230,6 +274,10 @@ impl Catalog {
         let names: Vec<String> = self.tables_in(name).map(|t| t.name.clone()).collect();
         for t in &names {
             self.drop_table(name, t, batch, snap)?;
+        }
+        let views: Vec<String> = self.views_in(name).map(|v| v.name.clone()).collect();
+        for v in &views {
+            self.drop_view(name, v, batch);
         }
         Ok(names.len())
     }

@@ -403,6 +403,7 @@ impl Session {
                     r
                 }
                 ast::ObjectType::Table => ddl::drop_tables(&self.db, cur, names, *if_exists),
+                ast::ObjectType::View => ddl::drop_views(&self.db, cur, names, *if_exists),
                 ast::ObjectType::Index => {
                     let (Some(name), Some(table)) = (names.first(), table) else {
                         return Err(DbError::parse("DROP INDEX requires ON table"));
@@ -413,6 +414,10 @@ impl Session {
                 other => Err(DbError::unsupported(format!("DROP {other}"))),
             },
             S::CreateTable(ct) => ddl::create_table(&self.db, cur, ct),
+            S::CreateView(cv) => {
+                let db = self.db.clone();
+                ddl::create_view(&db, self, cv)
+            }
             S::CreateIndex(ci) => ddl::create_index(&self.db, cur, ci),
             S::AlterTable(at) => ddl::alter_table(&self.db, cur, at),
             S::Truncate(t) => ddl::truncate(&self.db, cur, &t.table_names.iter().map(|n| n.name.clone()).collect::<Vec<_>>()),

@@ -560,7 +560,7 @@ pub fn create_table(
     if cat.database(&dbname).is_none() {
         return Err(DbError::unknown_db(&dbname));
     }
-    if cat.table(&dbname, &tname).is_some() {
+    if cat.table(&dbname, &tname).is_some() || cat.view(&dbname, &tname).is_some() {
         if ct.if_not_exists {
             return Ok(QueryResult::ok(0));
         }
@@ -1061,6 +1061,90 @@ pub fn rename_tables(
         t.db = nd;
         t.name = nt;
         cat.put_table(t, &mut batch)?;
+    }
+    db.commit_ddl(cat, batch)?;
+    Ok(QueryResult::ok(0))
+}
+
+pub fn create_view(
+    db: &Database,
+    vars: &dyn plan::VarSource,
+    cv: &ast::CreateView,
+) -> Result<QueryResult> {
+    let (dbname, vname) = plan::split_table_name(&cv.name, vars.current_db())?;
+    check_name("table", &vname)?;
+    if cv.materialized {
+        return Err(DbError::unsupported("MATERIALIZED VIEW"));
+    }
+    let _g = db.ddl_lock.write();
+    let mut cat = (*db.catalog()).clone();
+    if cat.database(&dbname).is_none() {
+        return Err(DbError::unknown_db(&dbname));
+    }
+    if cat.table(&dbname, &vname).is_some() {
+        return Err(DbError::table_exists(&vname));
+    }
+    if cat.view(&dbname, &vname).is_some() && !cv.or_replace {
+        if cv.if_not_exists {
+            return Ok(QueryResult::ok(0));
+        }
+        return Err(DbError::table_exists(&vname));
+    }
+    // Bind once now so a broken view fails at CREATE, as in MySQL.
+    let mut binder = plan::Binder::new(&cat, vars);
+    let bound = binder.bind_query(&cv.query)?;
+    let columns: Vec<String> = cv.columns.iter().map(|c| c.name.value.clone()).collect();
+    if !columns.is_empty() && columns.len() != bound.columns.len() {
+        return Err(DbError::new(1353, "HY000", "In definition of view, derived table or common table expression, SELECT list and column names list have different column counts"));
+    }
+    let mut seen = HashSet::new();
+    for n in columns.iter().chain(
+        bound
+            .columns
+            .iter()
+            .map(|c| &c.name)
+            .filter(|_| columns.is_empty()),
+    ) {
+        if !seen.insert(n.to_ascii_lowercase()) {
+            return Err(DbError::dup_column(n));
+        }
+    }
+    let mut batch = WriteBatch::new();
+    cat.put_view(
+        crate::catalog::ViewDef {
+            db: dbname,
+            name: vname,
+            query: cv.query.to_string(),
+            columns,
+        },
+        &mut batch,
+    )?;
+    db.commit_ddl(cat, batch)?;
+    Ok(QueryResult::ok(0))
+}
+
+pub fn drop_views(
+    db: &Database,
+    current_db: Option<&str>,
+    names: &[ast::ObjectName],
+    if_exists: bool,
+) -> Result<QueryResult> {
+    let _g = db.ddl_lock.write();
+    let mut cat = (*db.catalog()).clone();
+    let mut batch = WriteBatch::new();
+    let mut missing = Vec::new();
+    for n in names {
+        let (d, v) = plan::split_table_name(n, current_db)?;
+        if !cat.drop_view(&d, &v, &mut batch) {
+            missing.push(format!("{d}.{v}"));
+        }
+    }
+    if !missing.is_empty() && !if_exists {
+        return Err(DbError::new(
+            1051,
+            "42S02",
+            format!("Unknown table '{}'", missing.join(",")),
+        ));
     }
     db.commit_ddl(cat, batch)?;
     Ok(QueryResult::ok(0))

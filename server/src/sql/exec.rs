@@ -526,7 +526,9 @@ impl<'a> AggRun<'a> {
     fn finish(self) -> Value {
         match self.acc {
             Acc::Count(n) => Value::Int(n),
-            Acc::SumInt(s) => s.map(Value::Decimal).unwrap_or(Value::Null),
+            Acc::SumInt(s) => s
+                .map(|d| Value::Decimal(crate::sql::expr::no_neg_zero(d)))
+                .unwrap_or(Value::Null),
             Acc::SumF(s) => s.map(Value::Double).unwrap_or(Value::Null),
             Acc::Avg { n: 0, .. } => Value::Null,
             Acc::Avg {

@@ -486,9 +486,9 @@ fn unary(op: UnOp, v: Value) -> Result<Value> {
                     return Err(DbError::arith_range("BIGINT", &format!("-({u})")));
                 }
             }
-            Value::Decimal(d) => Value::Decimal(-d),
-            Value::Double(d) => Value::Double(-d),
-            other => Value::Double(-other.as_f64().unwrap_or(0.0)),
+            Value::Decimal(d) => Value::Decimal(no_neg_zero(-d)),
+            Value::Double(d) => Value::Double(if d == 0.0 { 0.0 } else { -d }),
+            other => Value::Double(0.0 - other.as_f64().unwrap_or(0.0)),
         },
     })
 }
@@ -697,7 +697,7 @@ fn arith(op: BinOp, a: Value, b: Value) -> Result<Value> {
                 _ => None,
             };
             match r {
-                Some(d) => Ok(Value::Decimal(d)),
+                Some(d) => Ok(Value::Decimal(no_neg_zero(d))),
                 None => Err(DbError::arith_range("DECIMAL", &show())),
             }
         }
@@ -728,6 +728,14 @@ fn arith(op: BinOp, a: Value, b: Value) -> Result<Value> {
             }
         }
     }
+}
+
+/// MySQL has no negative zero: `-0` and `0 * -1` print as `0`.
+pub fn no_neg_zero(mut d: Decimal) -> Decimal {
+    if d.is_zero() {
+        d.set_sign_positive(true);
+    }
+    d
 }
 
 fn unreachable_op<T>() -> Result<T> {

@@ -848,6 +848,9 @@ impl<'a> Binder<'a> {
                         .collect();
                     return Ok((Plan::Values(rows), cols));
                 }
+                if let Some(view) = self.catalog.view(&db, &tname).cloned() {
+                    return self.bind_view(&view, alias.as_ref().map(|a| ident_name(&a.name)));
+                }
                 let t = self.catalog.require_table(&db, &tname)?.clone();
                 let qual = alias
                     .as_ref()
@@ -913,6 +916,42 @@ impl<'a> Binder<'a> {
             }
             other => Err(DbError::unsupported(other.to_string())),
         }
+    }
+
+    fn bind_view(
+        &mut self,
+        view: &crate::catalog::ViewDef,
+        alias: Option<String>,
+    ) -> Result<(Plan, Vec<ColumnInfo>)> {
+        if self.depth >= MAX_SUBQUERY_DEPTH {
+            return Err(DbError::new(
+                1462,
+                "HY000",
+                format!("`{}`.`{}` contains view recursion", view.db, view.name),
+            ));
+        }
+        let mut stmts = crate::sql::parse(&view.query)?;
+        let Some(ast::Statement::Query(q)) = stmts.pop() else {
+            return Err(DbError::internal(format!(
+                "view {}.{} has no query",
+                view.db, view.name
+            )));
+        };
+        let saved = std::mem::take(&mut self.outer);
+        self.depth += 1;
+        let b = self.bind_query(&q);
+        self.depth -= 1;
+        self.outer = saved;
+        let b = b?;
+        let qual = alias.unwrap_or_else(|| view.name.clone());
+        let mut cols = b.columns;
+        for (i, c) in cols.iter_mut().enumerate() {
+            c.table = Some(qual.clone());
+            if let Some(n) = view.columns.get(i) {
+                c.name = n.clone();
+            }
+        }
+        Ok((b.plan, cols))
     }
 
     fn bind_select(
@@ -1269,8 +1308,10 @@ impl<'a> Binder<'a> {
                         Expr::Lit(Value::UInt(u)) if u == i64::MAX as u64 + 1 => {
                             Expr::Lit(Value::Int(i64::MIN))
                         }
-                        Expr::Lit(Value::Decimal(d)) => Expr::Lit(Value::Decimal(-d)),
-                        Expr::Lit(Value::Double(d)) => Expr::Lit(Value::Double(-d)),
+                        Expr::Lit(Value::Decimal(d)) => {
+                            Expr::Lit(Value::Decimal(expr::no_neg_zero(-d)))
+                        }
+                        Expr::Lit(Value::Double(d)) if d != 0.0 => Expr::Lit(Value::Double(-d)),
                         other => Expr::Unary(UnOp::Neg, Box::new(other)),
                     },
                     ast::UnaryOperator::Plus => inner,

@@ -287,15 +287,15 @@ pub fn show_tables(cat: &Catalog, db: &str, full: bool, like: Option<&str>) -> R
     if cat.database(db).is_none() {
         return Err(DbError::unknown_db(db));
     }
-    let rows = cat
+    let mut rows: Vec<(String, &str)> = cat
         .tables_in(db)
-        .map(|t| {
-            if full {
-                vec![s(t.name.clone()), s("BASE TABLE")]
-            } else {
-                vec![s(t.name.clone())]
-            }
-        })
+        .map(|t| (t.name.clone(), "BASE TABLE"))
+        .collect();
+    rows.extend(cat.views_in(db).map(|v| (v.name.clone(), "VIEW")));
+    rows.sort();
+    let rows = rows
+        .into_iter()
+        .map(|(n, k)| if full { vec![s(n), s(k)] } else { vec![s(n)] })
         .collect();
     let name = format!("Tables_in_{db}");
     let rows = filter_like(rows, like);
@@ -534,6 +534,37 @@ pub fn information_schema(
                         out.extend(r[2..].iter().cloned());
                         out
                     })
+                })
+                .collect(),
+        ),
+        "VIEWS" => (
+            &[
+                "TABLE_CATALOG",
+                "TABLE_SCHEMA",
+                "TABLE_NAME",
+                "VIEW_DEFINITION",
+                "CHECK_OPTION",
+                "IS_UPDATABLE",
+                "DEFINER",
+                "SECURITY_TYPE",
+                "CHARACTER_SET_CLIENT",
+                "COLLATION_CONNECTION",
+            ],
+            cat.views
+                .values()
+                .map(|v| {
+                    vec![
+                        s("def"),
+                        s(v.db.clone()),
+                        s(v.name.clone()),
+                        s(v.query.clone()),
+                        s("NONE"),
+                        s("NO"),
+                        s("root@%"),
+                        s("DEFINER"),
+                        s("utf8mb4"),
+                        s("utf8mb4_0900_ai_ci"),
+                    ]
                 })
                 .collect(),
         ),

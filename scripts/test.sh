@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite: unit and engine tests, end-to-end tests against a
+# real server (mysql_async, the mariadb CLI, PyMySQL), our sqllogictest
+# files, and the shared sqllogictest corpus (reported as a pass rate).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/deps.sh
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+cargo build --workspace --all-targets
+cargo test --workspace
