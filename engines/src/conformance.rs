@@ -112,19 +112,13 @@ fn delete(e: &dyn KvEngine, k: &[u8]) {
 }
 
 fn scan(s: &dyn KvSnapshot, range: KeyRange, dir: Direction) -> Vec<KvPair> {
-    s.scan(range, dir)
-        .unwrap()
-        .collect::<crate::Result<Vec<_>>>()
-        .unwrap()
+    s.scan(range, dir).unwrap().collect::<crate::Result<Vec<_>>>().unwrap()
 }
 
 /// What a scan of `range` over `model` must return.
 fn expected(model: &Model, range: &KeyRange, dir: Direction) -> Vec<KvPair> {
-    let mut out: Vec<KvPair> = model
-        .iter()
-        .filter(|(k, _)| range.contains(k))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let mut out: Vec<KvPair> =
+        model.iter().filter(|(k, _)| range.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
     if dir == Direction::Reverse {
         out.reverse();
     }
@@ -175,8 +169,7 @@ fn put_get_delete(e: &dyn KvEngine) {
     assert_eq!(s.get(b"empty").unwrap(), Some(Vec::new()));
     assert_eq!(s.get(b"a").unwrap(), None);
     // Empty batches are accepted; sync works on every engine.
-    e.write(WriteBatch::new(), WriteOptions { sync: true })
-        .unwrap();
+    e.write(WriteBatch::new(), WriteOptions { sync: true }).unwrap();
     e.sync().unwrap();
     assert_eq!(
         scan(&*s, KeyRange::all(), Direction::Forward),
@@ -209,11 +202,7 @@ fn batch_last_op_wins(e: &dyn KvEngine) {
     let s = e.snapshot().unwrap();
     assert_eq!(
         scan(&*s, KeyRange::all(), Direction::Reverse),
-        vec![
-            (b"d".to_vec(), b"newest".to_vec()),
-            (b"b".to_vec(), b"3".to_vec()),
-            (b"a".to_vec(), b"2".to_vec()),
-        ]
+        vec![(b"d".to_vec(), b"newest".to_vec()), (b"b".to_vec(), b"3".to_vec()), (b"a".to_vec(), b"2".to_vec()),]
     );
 }
 
@@ -226,20 +215,14 @@ fn batch_is_atomic_for_snapshots(e: &dyn KvEngine) {
     e.write(b, WriteOptions::default()).unwrap();
     let after = e.snapshot().unwrap();
     assert!(scan(&*before, KeyRange::all(), Direction::Forward).is_empty());
-    assert_eq!(
-        scan(&*after, KeyRange::all(), Direction::Forward).len(),
-        1000
-    );
+    assert_eq!(scan(&*after, KeyRange::all(), Direction::Forward).len(), 1000);
     // Deleting everything in one batch is just as atomic.
     let mut b = WriteBatch::new();
     for i in 0..1000 {
         b.delete(key(i));
     }
     e.write(b, WriteOptions::default()).unwrap();
-    assert_eq!(
-        scan(&*after, KeyRange::all(), Direction::Reverse).len(),
-        1000
-    );
+    assert_eq!(scan(&*after, KeyRange::all(), Direction::Reverse).len(), 1000);
     assert!(scan(&*e.snapshot().unwrap(), KeyRange::all(), Direction::Forward).is_empty());
 }
 
@@ -297,17 +280,11 @@ fn snapshot_isolation(e: &dyn KvEngine) {
     assert_eq!(s1.get(b"c").unwrap(), None);
     assert_eq!(
         scan(&*s1, KeyRange::all(), Direction::Forward),
-        vec![
-            (b"a".to_vec(), b"1".to_vec()),
-            (b"b".to_vec(), b"1".to_vec())
-        ]
+        vec![(b"a".to_vec(), b"1".to_vec()), (b"b".to_vec(), b"1".to_vec())]
     );
     assert_eq!(
         scan(&*s2, KeyRange::all(), Direction::Reverse),
-        vec![
-            (b"c".to_vec(), b"2".to_vec()),
-            (b"a".to_vec(), b"2".to_vec())
-        ]
+        vec![(b"c".to_vec(), b"2".to_vec()), (b"a".to_vec(), b"2".to_vec())]
     );
     // The latest state.
     assert_eq!(e.get(b"a").unwrap(), None);
@@ -361,12 +338,7 @@ fn scan_bound_combinations(e: &dyn KvEngine) {
     let s = e.snapshot().unwrap();
     // Bound values: every edge key (present or not) plus a few in-betweens.
     let mut values = edge_keys();
-    values.extend([
-        vec![0x00, 0x00, 0x00],
-        vec![0x01, 0x00, 0x00],
-        vec![0x03],
-        vec![0xff; 4],
-    ]);
+    values.extend([vec![0x00, 0x00, 0x00], vec![0x01, 0x00, 0x00], vec![0x03], vec![0xff; 4]]);
     let mut bounds = vec![Bound::Unbounded];
     for v in &values {
         bounds.push(Bound::Included(v.clone()));
@@ -375,10 +347,7 @@ fn scan_bound_combinations(e: &dyn KvEngine) {
     let mut checked = 0;
     for start in &bounds {
         for end in &bounds {
-            let range = KeyRange {
-                start: start.clone(),
-                end: end.clone(),
-            };
+            let range = KeyRange { start: start.clone(), end: end.clone() };
             for dir in DIRECTIONS {
                 let got = scan(&*s, range.clone(), dir);
                 assert_eq!(got, expected(&model, &range, dir), "{range:?} {dir:?}");
@@ -422,11 +391,8 @@ fn prefix_ranges(e: &dyn KvEngine) {
         let range = KeyRange::prefix(&p);
         for dir in DIRECTIONS {
             let got = scan(&*s, range.clone(), dir);
-            let mut want: Vec<KvPair> = model
-                .iter()
-                .filter(|(k, _)| k.starts_with(&p))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
+            let mut want: Vec<KvPair> =
+                model.iter().filter(|(k, _)| k.starts_with(&p)).map(|(k, v)| (k.clone(), v.clone())).collect();
             if dir == Direction::Reverse {
                 want.reverse();
             }
@@ -435,10 +401,7 @@ fn prefix_ranges(e: &dyn KvEngine) {
     }
     // The 0xFF prefix is unbounded above and must reach the very last key.
     let last = scan(&*s, KeyRange::prefix(&[0xff]), Direction::Reverse);
-    assert_eq!(
-        last.first().map(|(k, _)| k.clone()),
-        Some(vec![0xff, 0xff, 0xff])
-    );
+    assert_eq!(last.first().map(|(k, _)| k.clone()), Some(vec![0xff, 0xff, 0xff]));
 }
 
 fn empty_ranges(e: &dyn KvEngine) {
@@ -455,59 +418,26 @@ fn empty_ranges(e: &dyn KvEngine) {
     let a = vec![5u8];
     let b = vec![9u8];
     let empties = [
-        KeyRange {
-            start: Bound::Included(b.clone()),
-            end: Bound::Included(a.clone()),
-        },
-        KeyRange {
-            start: Bound::Excluded(b.clone()),
-            end: Bound::Excluded(a.clone()),
-        },
-        KeyRange {
-            start: Bound::Included(a.clone()),
-            end: Bound::Excluded(a.clone()),
-        },
-        KeyRange {
-            start: Bound::Excluded(a.clone()),
-            end: Bound::Included(a.clone()),
-        },
-        KeyRange {
-            start: Bound::Excluded(a.clone()),
-            end: Bound::Excluded(a.clone()),
-        },
+        KeyRange { start: Bound::Included(b.clone()), end: Bound::Included(a.clone()) },
+        KeyRange { start: Bound::Excluded(b.clone()), end: Bound::Excluded(a.clone()) },
+        KeyRange { start: Bound::Included(a.clone()), end: Bound::Excluded(a.clone()) },
+        KeyRange { start: Bound::Excluded(a.clone()), end: Bound::Included(a.clone()) },
+        KeyRange { start: Bound::Excluded(a.clone()), end: Bound::Excluded(a.clone()) },
         // Nothing lies strictly between a key and its successor.
-        KeyRange {
-            start: Bound::Excluded(a.clone()),
-            end: Bound::Excluded(vec![5, 0]),
-        },
-        KeyRange {
-            start: Bound::Included(vec![]),
-            end: Bound::Excluded(vec![]),
-        },
-        KeyRange {
-            start: Bound::Unbounded,
-            end: Bound::Excluded(vec![]),
-        },
-        KeyRange {
-            start: Bound::Included(vec![100]),
-            end: Bound::Unbounded,
-        },
+        KeyRange { start: Bound::Excluded(a.clone()), end: Bound::Excluded(vec![5, 0]) },
+        KeyRange { start: Bound::Included(vec![]), end: Bound::Excluded(vec![]) },
+        KeyRange { start: Bound::Unbounded, end: Bound::Excluded(vec![]) },
+        KeyRange { start: Bound::Included(vec![100]), end: Bound::Unbounded },
         KeyRange::half_open(vec![5, 0], vec![6]),
         KeyRange::prefix(&[0xff]),
     ];
     for range in empties {
         for dir in DIRECTIONS {
-            assert!(
-                scan(&*s, range.clone(), dir).is_empty(),
-                "{range:?} {dir:?}"
-            );
+            assert!(scan(&*s, range.clone(), dir).is_empty(), "{range:?} {dir:?}");
         }
     }
     // A one-key range.
-    let one = KeyRange {
-        start: Bound::Included(a.clone()),
-        end: Bound::Included(a.clone()),
-    };
+    let one = KeyRange { start: Bound::Included(a.clone()), end: Bound::Included(a.clone()) };
     for dir in DIRECTIONS {
         assert_eq!(scan(&*s, one.clone(), dir), vec![(a.clone(), a.clone())]);
     }
@@ -530,30 +460,17 @@ fn long_scans(e: &dyn KvEngine) {
     let s = e.snapshot().unwrap();
 
     let fwd = scan(&*s, KeyRange::all(), Direction::Forward);
-    let want: Vec<KvPair> = live
-        .iter()
-        .map(|&i| (key(i), i.to_le_bytes().to_vec()))
-        .collect();
+    let want: Vec<KvPair> = live.iter().map(|&i| (key(i), i.to_le_bytes().to_vec())).collect();
     assert_eq!(fwd, want);
     let mut rev = scan(&*s, KeyRange::all(), Direction::Reverse);
     rev.reverse();
     assert_eq!(rev, want);
 
     // A sub-range with bounds on deleted and live keys.
-    let range = KeyRange {
-        start: Bound::Excluded(key(1000)),
-        end: Bound::Included(key(3999)),
-    };
-    let sub: Vec<u32> = live
-        .iter()
-        .copied()
-        .filter(|&i| i > 1000 && i <= 3999)
-        .collect();
+    let range = KeyRange { start: Bound::Excluded(key(1000)), end: Bound::Included(key(3999)) };
+    let sub: Vec<u32> = live.iter().copied().filter(|&i| i > 1000 && i <= 3999).collect();
     for dir in DIRECTIONS {
-        let got: Vec<Vec<u8>> = scan(&*s, range.clone(), dir)
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect();
+        let got: Vec<Vec<u8>> = scan(&*s, range.clone(), dir).into_iter().map(|(k, _)| k).collect();
         let mut want: Vec<Vec<u8>> = sub.iter().map(|&i| key(i)).collect();
         if dir == Direction::Reverse {
             want.reverse();
@@ -561,11 +478,7 @@ fn long_scans(e: &dyn KvEngine) {
         assert_eq!(got, want, "{dir:?}");
     }
     // Taking just the first few does not need the whole range.
-    let first: Vec<_> = s
-        .scan(KeyRange::all(), Direction::Reverse)
-        .unwrap()
-        .take(3)
-        .collect();
+    let first: Vec<_> = s.scan(KeyRange::all(), Direction::Reverse).unwrap().take(3).collect();
     assert_eq!(first.len(), 3);
     assert_eq!(first[0].as_ref().unwrap().0, key(N - 1));
 }
@@ -655,10 +568,7 @@ enum Op {
 }
 
 fn key_strategy() -> impl Strategy<Value = Vec<u8>> {
-    prop::collection::vec(
-        prop::sample::select(vec![0x00u8, 0x01, 0x7f, 0x80, 0xfe, 0xff]),
-        0..4,
-    )
+    prop::collection::vec(prop::sample::select(vec![0x00u8, 0x01, 0x7f, 0x80, 0xfe, 0xff]), 0..4)
 }
 
 fn value_strategy() -> impl Strategy<Value = Vec<u8>> {
@@ -666,13 +576,7 @@ fn value_strategy() -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn batch_strategy() -> impl Strategy<Value = BatchOps> {
-    prop::collection::vec(
-        (
-            key_strategy(),
-            prop::option::weighted(0.7, value_strategy()),
-        ),
-        0..24,
-    )
+    prop::collection::vec((key_strategy(), prop::option::weighted(0.7, value_strategy())), 0..24)
 }
 
 fn bound_strategy() -> impl Strategy<Value = Bound<Vec<u8>>> {
@@ -767,13 +671,7 @@ fn run_model(e: &dyn KvEngine, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let (snap, snap_model) = pick(at, &snapshots, &model);
                 prop_assert_eq!(snap.get(&key).unwrap(), snap_model.get(&key).cloned());
             }
-            Op::Scan {
-                at,
-                range,
-                dir,
-                pause,
-                writes,
-            } => {
+            Op::Scan { at, range, dir, pause, writes } => {
                 let (snap, snap_model) = pick(at, &snapshots, &model);
                 let mut iter = snap.scan(range.clone(), dir).unwrap();
                 let mut got: Vec<KvPair> = iter.by_ref().take(pause).map(|r| r.unwrap()).collect();
@@ -781,13 +679,7 @@ fn run_model(e: &dyn KvEngine, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 for pair in iter {
                     got.push(pair.unwrap());
                 }
-                prop_assert_eq!(
-                    got,
-                    expected(&snap_model, &range, dir),
-                    "{:?} {:?}",
-                    range,
-                    dir
-                );
+                prop_assert_eq!(got, expected(&snap_model, &range, dir), "{:?} {:?}", range, dir);
             }
         }
     }
@@ -809,10 +701,7 @@ fn run_model(e: &dyn KvEngine, ops: Vec<Op>) -> Result<(), TestCaseError> {
 // ---------------------------------------------------------------- engines
 
 fn memory_fixture() -> Fixture {
-    Fixture {
-        engine: Arc::new(crate::memory::MemoryEngine::new()),
-        _keep: None,
-    }
+    Fixture { engine: Arc::new(crate::memory::MemoryEngine::new()), _keep: None }
 }
 
 conformance_suite!(memory_engine, memory_fixture, 1024);
@@ -821,10 +710,7 @@ conformance_suite!(memory_engine, memory_fixture, 1024);
 fn rocks_fixture() -> Fixture {
     let dir = tempfile::TempDir::new().unwrap();
     let engine = crate::rocks::RocksEngine::open(dir.path()).unwrap();
-    Fixture {
-        engine: Arc::new(engine),
-        _keep: Some(Box::new(dir)),
-    }
+    Fixture { engine: Arc::new(engine), _keep: Some(Box::new(dir)) }
 }
 
 #[cfg(all(feature = "rocksdb", not(madsim)))]

@@ -135,10 +135,7 @@ pub struct KeyRange {
 impl KeyRange {
     /// Every key.
     pub fn all() -> Self {
-        Self {
-            start: Bound::Unbounded,
-            end: Bound::Unbounded,
-        }
+        Self { start: Bound::Unbounded, end: Bound::Unbounded }
     }
 
     /// Every key that starts with `prefix`.
@@ -147,18 +144,12 @@ impl KeyRange {
             Some(e) => Bound::Excluded(e),
             None => Bound::Unbounded,
         };
-        Self {
-            start: Bound::Included(prefix.to_vec()),
-            end,
-        }
+        Self { start: Bound::Included(prefix.to_vec()), end }
     }
 
     /// `[start, end)`.
     pub fn half_open(start: Vec<u8>, end: Vec<u8>) -> Self {
-        Self {
-            start: Bound::Included(start),
-            end: Bound::Excluded(end),
-        }
+        Self { start: Bound::Included(start), end: Bound::Excluded(end) }
     }
 
     /// The range's smallest possible key, inclusive. Keys are byte strings,

@@ -24,8 +24,7 @@ use parking_lot::RwLock;
 
 use crate::scan::{Chunk, ChunkSource, ChunkedScan};
 use crate::{
-    Capabilities, Direction, KeyRange, KvEngine, KvIter, KvSnapshot, Result, WriteBatch, WriteOp,
-    WriteOptions,
+    Capabilities, Direction, KeyRange, KvEngine, KvIter, KvSnapshot, Result, WriteBatch, WriteOp, WriteOptions,
 };
 
 /// Multiplier on a chunk's pair limit for the number of keys a chunk may
@@ -90,22 +89,14 @@ impl State {
             Some(c) => Bound::Excluded(c.clone()),
             None => Bound::Unbounded,
         };
-        let mut keys: Vec<Vec<u8>> = self
-            .garbage
-            .range::<Vec<u8>, _>((start, Bound::Unbounded))
-            .take(budget)
-            .cloned()
-            .collect();
+        let mut keys: Vec<Vec<u8>> =
+            self.garbage.range::<Vec<u8>, _>((start, Bound::Unbounded)).take(budget).cloned().collect();
         if keys.len() < budget {
             // Wrap around; stop before the keys already taken.
             let wrap = budget - keys.len();
             let first_taken = keys.first().cloned();
             keys.extend(
-                self.garbage
-                    .iter()
-                    .take_while(|k| first_taken.as_ref().is_none_or(|f| *k < f))
-                    .take(wrap)
-                    .cloned(),
+                self.garbage.iter().take_while(|k| first_taken.as_ref().is_none_or(|f| *k < f)).take(wrap).cloned(),
             );
         }
         self.gc_cursor = keys.last().cloned();
@@ -191,11 +182,7 @@ impl KvEngine for MemoryEngine {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            persistent: false,
-            durable_sync: false,
-            reverse_scan: true,
-        }
+        Capabilities { persistent: false, durable_sync: false, reverse_scan: true }
     }
 
     fn snapshot(&self) -> Result<Arc<dyn KvSnapshot>> {
@@ -207,10 +194,7 @@ impl KvEngine for MemoryEngine {
             *state.snapshots.entry(seq).or_insert(0) += 1;
             seq
         };
-        let pin = Arc::new(SnapshotPin {
-            shared: Arc::clone(&self.shared),
-            seq,
-        });
+        let pin = Arc::new(SnapshotPin { shared: Arc::clone(&self.shared), seq });
         Ok(Arc::new(MemorySnapshot { pin }))
     }
 
@@ -309,20 +293,14 @@ impl ChunkSource for Arc<SnapshotPin> {
         for (examined, (key, versions)) in entries.enumerate() {
             if pairs.len() == limit || examined == max_examined {
                 // Stopped early: resume past the last key examined.
-                return Ok(Chunk {
-                    pairs,
-                    resume_after: last_examined.cloned(),
-                });
+                return Ok(Chunk { pairs, resume_after: last_examined.cloned() });
             }
             last_examined = Some(key);
             if let Some(value) = visible(versions, self.seq) {
                 pairs.push((key.clone(), value.to_vec()));
             }
         }
-        Ok(Chunk {
-            pairs,
-            resume_after: None,
-        })
+        Ok(Chunk { pairs, resume_after: None })
     }
 }
 
@@ -338,11 +316,7 @@ impl KvSnapshot for MemorySnapshot {
     }
 
     fn scan(&self, range: KeyRange, direction: Direction) -> Result<KvIter> {
-        Ok(Box::new(ChunkedScan::new(
-            Arc::clone(&self.pin),
-            range,
-            direction,
-        )))
+        Ok(Box::new(ChunkedScan::new(Arc::clone(&self.pin), range, direction)))
     }
 }
 
@@ -409,14 +383,8 @@ mod tests {
         }
         // Versions 2 and 6 (pinned) and 9 (latest).
         assert_eq!(e.stored_versions(), 3);
-        assert_eq!(
-            snaps[0].get(b"k").unwrap(),
-            Some(2u32.to_be_bytes().to_vec())
-        );
-        assert_eq!(
-            snaps[1].get(b"k").unwrap(),
-            Some(6u32.to_be_bytes().to_vec())
-        );
+        assert_eq!(snaps[0].get(b"k").unwrap(), Some(2u32.to_be_bytes().to_vec()));
+        assert_eq!(snaps[1].get(b"k").unwrap(), Some(6u32.to_be_bytes().to_vec()));
         snaps.remove(0);
         put(&e, b"k", b"x");
         assert_eq!(e.stored_versions(), 2);

@@ -21,8 +21,8 @@ use rocksdb::{BlockBasedOptions, Cache, Options, ReadOptions, Snapshot, DB};
 
 use crate::scan::{Chunk, ChunkSource, ChunkedScan};
 use crate::{
-    Capabilities, Direction, EngineError, KeyRange, KvEngine, KvIter, KvSnapshot, Result,
-    WriteBatch, WriteOp, WriteOptions,
+    Capabilities, Direction, EngineError, KeyRange, KvEngine, KvIter, KvSnapshot, Result, WriteBatch, WriteOp,
+    WriteOptions,
 };
 
 /// Default size of the shared block cache.
@@ -39,9 +39,7 @@ pub struct RocksConfig {
 
 impl Default for RocksConfig {
     fn default() -> Self {
-        Self {
-            block_cache_bytes: DEFAULT_BLOCK_CACHE_BYTES,
-        }
+        Self { block_cache_bytes: DEFAULT_BLOCK_CACHE_BYTES }
     }
 }
 
@@ -60,9 +58,7 @@ pub struct RocksEngine {
 
 impl std::fmt::Debug for RocksEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RocksEngine")
-            .field("path", &self.db.path())
-            .finish()
+        f.debug_struct("RocksEngine").field("path", &self.db.path()).finish()
     }
 }
 
@@ -103,17 +99,11 @@ impl KvEngine for RocksEngine {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            persistent: true,
-            durable_sync: true,
-            reverse_scan: true,
-        }
+        Capabilities { persistent: true, durable_sync: true, reverse_scan: true }
     }
 
     fn snapshot(&self) -> Result<Arc<dyn KvSnapshot>> {
-        Ok(Arc::new(RocksSnapshot {
-            pin: Arc::new(PinnedSnapshot::new(Arc::clone(&self.db))),
-        }))
+        Ok(Arc::new(RocksSnapshot { pin: Arc::new(PinnedSnapshot::new(Arc::clone(&self.db))) }))
     }
 
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
@@ -183,8 +173,7 @@ impl ChunkSource for Arc<PinnedSnapshot> {
         // Each chunk is its own short-lived iterator, pinned to the snapshot
         // (`raw_iterator_opt` sets it). It is dropped before we return.
         let mut it = self.snapshot.raw_iterator_opt(ro);
-        let in_range =
-            |k: &[u8]| k >= lower.as_slice() && upper.as_ref().is_none_or(|u| k < u.as_slice());
+        let in_range = |k: &[u8]| k >= lower.as_slice() && upper.as_ref().is_none_or(|u| k < u.as_slice());
         match direction {
             Direction::Forward => it.seek(&lower),
             Direction::Reverse => match &upper {
@@ -206,10 +195,7 @@ impl ChunkSource for Arc<PinnedSnapshot> {
             }
             if pairs.len() == limit {
                 let resume_after = pairs.last().map(|(k, _): &(Vec<u8>, Vec<u8>)| k.clone());
-                return Ok(Chunk {
-                    pairs,
-                    resume_after,
-                });
+                return Ok(Chunk { pairs, resume_after });
             }
             pairs.push((k.to_vec(), v.to_vec()));
             match direction {
@@ -219,10 +205,7 @@ impl ChunkSource for Arc<PinnedSnapshot> {
         }
         // The iterator stopped: either the range is exhausted or it failed.
         it.status().map_err(storage)?;
-        Ok(Chunk {
-            pairs,
-            resume_after: None,
-        })
+        Ok(Chunk { pairs, resume_after: None })
     }
 }
 
@@ -239,11 +222,7 @@ impl KvSnapshot for RocksSnapshot {
     }
 
     fn scan(&self, range: KeyRange, direction: Direction) -> Result<KvIter> {
-        Ok(Box::new(ChunkedScan::new(
-            Arc::clone(&self.pin),
-            range,
-            direction,
-        )))
+        Ok(Box::new(ChunkedScan::new(Arc::clone(&self.pin), range, direction)))
     }
 }
 
@@ -268,21 +247,12 @@ mod tests {
             e.sync().unwrap();
         }
         let e = RocksEngine::open(dir.path()).unwrap();
-        assert_eq!(
-            e.get(&0u32.to_be_bytes()).unwrap(),
-            Some(0u32.to_le_bytes().to_vec())
-        );
-        assert_eq!(
-            e.get(&999u32.to_be_bytes()).unwrap(),
-            Some(999u32.to_le_bytes().to_vec())
-        );
+        assert_eq!(e.get(&0u32.to_be_bytes()).unwrap(), Some(0u32.to_le_bytes().to_vec()));
+        assert_eq!(e.get(&999u32.to_be_bytes()).unwrap(), Some(999u32.to_le_bytes().to_vec()));
         assert_eq!(e.get(&7u32.to_be_bytes()).unwrap(), None);
         assert_eq!(e.get(b"unsynced-then-synced").unwrap(), Some(b"v".to_vec()));
         let snap = e.snapshot().unwrap();
-        let n = snap
-            .scan(KeyRange::all(), Direction::Forward)
-            .unwrap()
-            .count();
+        let n = snap.scan(KeyRange::all(), Direction::Forward).unwrap().count();
         assert_eq!(n, 1000);
     }
 

@@ -71,9 +71,7 @@ impl<S: ChunkSource> ChunkedScan<S> {
     /// Read chunks until one yields something or the range is exhausted.
     fn refill(&mut self) -> Result<()> {
         while self.buffered.is_empty() && !self.finished {
-            let chunk = self
-                .source
-                .read_chunk(&self.remaining, self.direction, self.next_chunk)?;
+            let chunk = self.source.read_chunk(&self.remaining, self.direction, self.next_chunk)?;
             debug_assert!(chunk.pairs.len() <= self.next_chunk);
             self.buffered.extend(chunk.pairs);
             match chunk.resume_after {

@@ -25,11 +25,7 @@ impl std::error::Error for DbError {}
 
 impl DbError {
     pub fn new(code: u16, state: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            state,
-            message: message.into(),
-        }
+        Self { code, state, message: message.into() }
     }
 
     /// 1105 ER_UNKNOWN_ERROR: something went wrong inside the server.
@@ -48,11 +44,7 @@ impl DbError {
 
     /// 1235 ER_NOT_SUPPORTED_YET.
     pub fn unsupported(what: impl fmt::Display) -> Self {
-        Self::new(
-            1235,
-            "42000",
-            format!("This version of guocedb doesn't yet support '{what}'"),
-        )
+        Self::new(1235, "42000", format!("This version of guocedb doesn't yet support '{what}'"))
     }
 
     /// 1046 ER_NO_DB_ERROR.
@@ -67,20 +59,12 @@ impl DbError {
 
     /// 1007 ER_DB_CREATE_EXISTS.
     pub fn db_exists(db: &str) -> Self {
-        Self::new(
-            1007,
-            "HY000",
-            format!("Can't create database '{db}'; database exists"),
-        )
+        Self::new(1007, "HY000", format!("Can't create database '{db}'; database exists"))
     }
 
     /// 1008 ER_DB_DROP_EXISTS.
     pub fn db_drop_missing(db: &str) -> Self {
-        Self::new(
-            1008,
-            "HY000",
-            format!("Can't drop database '{db}'; database doesn't exist"),
-        )
+        Self::new(1008, "HY000", format!("Can't drop database '{db}'; database doesn't exist"))
     }
 
     /// 1146 ER_NO_SUCH_TABLE.
@@ -100,20 +84,12 @@ impl DbError {
 
     /// 1054 ER_BAD_FIELD_ERROR.
     pub fn unknown_column(col: &str, clause: &str) -> Self {
-        Self::new(
-            1054,
-            "42S22",
-            format!("Unknown column '{col}' in '{clause}'"),
-        )
+        Self::new(1054, "42S22", format!("Unknown column '{col}' in '{clause}'"))
     }
 
     /// 1052 ER_NON_UNIQ_ERROR.
     pub fn ambiguous_column(col: &str, clause: &str) -> Self {
-        Self::new(
-            1052,
-            "23000",
-            format!("Column '{col}' in {clause} is ambiguous"),
-        )
+        Self::new(1052, "23000", format!("Column '{col}' in {clause} is ambiguous"))
     }
 
     /// 1060 ER_DUP_FIELDNAME.
@@ -128,11 +104,7 @@ impl DbError {
 
     /// 1062 ER_DUP_ENTRY.
     pub fn dup_entry(value: &str, key: &str) -> Self {
-        Self::new(
-            1062,
-            "23000",
-            format!("Duplicate entry '{value}' for key '{key}'"),
-        )
+        Self::new(1062, "23000", format!("Duplicate entry '{value}' for key '{key}'"))
     }
 
     /// 1048 ER_BAD_NULL_ERROR.
@@ -142,65 +114,42 @@ impl DbError {
 
     /// 1364 ER_NO_DEFAULT_FOR_FIELD.
     pub fn no_default(col: &str) -> Self {
-        Self::new(
-            1364,
-            "HY000",
-            format!("Field '{col}' doesn't have a default value"),
-        )
+        Self::new(1364, "HY000", format!("Field '{col}' doesn't have a default value"))
     }
 
     /// 1136 ER_WRONG_VALUE_COUNT_ON_ROW.
     pub fn value_count(row: usize) -> Self {
-        Self::new(
-            1136,
-            "21S01",
-            format!("Column count doesn't match value count at row {row}"),
-        )
+        Self::new(1136, "21S01", format!("Column count doesn't match value count at row {row}"))
     }
 
     /// 1264 ER_WARN_DATA_OUT_OF_RANGE.
     pub fn out_of_range(col: &str, row: usize) -> Self {
-        Self::new(
-            1264,
-            "22003",
-            format!("Out of range value for column '{col}' at row {row}"),
-        )
+        Self::new(1264, "22003", format!("Out of range value for column '{col}' at row {row}"))
     }
 
     /// 1406 ER_DATA_TOO_LONG.
     pub fn too_long(col: &str, row: usize) -> Self {
-        Self::new(
-            1406,
-            "22001",
-            format!("Data too long for column '{col}' at row {row}"),
-        )
+        Self::new(1406, "22001", format!("Data too long for column '{col}' at row {row}"))
     }
 
     /// 1366 ER_TRUNCATED_WRONG_VALUE_FOR_FIELD.
     pub fn wrong_value(ty: &str, value: &str, col: &str, row: usize) -> Self {
-        Self::new(
-            1366,
-            "HY000",
-            format!("Incorrect {ty} value: '{value}' for column '{col}' at row {row}"),
-        )
+        Self::new(1366, "HY000", format!("Incorrect {ty} value: '{value}' for column '{col}' at row {row}"))
+    }
+
+    /// 1292 for a temporal column given a value that is not a valid date.
+    pub fn bad_temporal(ty: &str, value: &str, col: &str, row: usize) -> Self {
+        Self::new(1292, "22007", format!("Incorrect {ty} value: '{value}' for column '{col}' at row {row}"))
     }
 
     /// 1292 ER_TRUNCATED_WRONG_VALUE.
     pub fn truncated(ty: &str, value: &str) -> Self {
-        Self::new(
-            1292,
-            "22007",
-            format!("Truncated incorrect {ty} value: '{value}'"),
-        )
+        Self::new(1292, "22007", format!("Truncated incorrect {ty} value: '{value}'"))
     }
 
     /// 1690 ER_DATA_OUT_OF_RANGE (arithmetic overflow).
     pub fn arith_range(ty: &str, expr: &str) -> Self {
-        Self::new(
-            1690,
-            "22003",
-            format!("{ty} value is out of range in '{expr}'"),
-        )
+        Self::new(1690, "22003", format!("{ty} value is out of range in '{expr}'"))
     }
 
     /// 1305 ER_SP_DOES_NOT_EXIST (unknown function).
@@ -210,11 +159,7 @@ impl DbError {
 
     /// 1582 ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT.
     pub fn param_count(name: &str) -> Self {
-        Self::new(
-            1582,
-            "42000",
-            format!("Incorrect parameter count in the call to native function '{name}'"),
-        )
+        Self::new(1582, "42000", format!("Incorrect parameter count in the call to native function '{name}'"))
     }
 
     /// 1111 ER_INVALID_GROUP_FUNC_USE.
@@ -229,11 +174,7 @@ impl DbError {
 
     /// 1241 ER_OPERAND_COLUMNS.
     pub fn operand_columns(n: usize) -> Self {
-        Self::new(
-            1241,
-            "21000",
-            format!("Operand should contain {n} column(s)"),
-        )
+        Self::new(1241, "21000", format!("Operand should contain {n} column(s)"))
     }
 
     /// 1193 ER_UNKNOWN_SYSTEM_VARIABLE.
@@ -243,11 +184,7 @@ impl DbError {
 
     /// 1091 ER_CANT_DROP_FIELD_OR_KEY.
     pub fn cant_drop(name: &str) -> Self {
-        Self::new(
-            1091,
-            "42000",
-            format!("Can't DROP '{name}'; check that column/key exists"),
-        )
+        Self::new(1091, "42000", format!("Can't DROP '{name}'; check that column/key exists"))
     }
 
     /// 1068 ER_MULTIPLE_PRI_KEY.
@@ -271,11 +208,7 @@ impl DbError {
 
     /// 1153 ER_NET_PACKET_TOO_LARGE.
     pub fn packet_too_large() -> Self {
-        Self::new(
-            1153,
-            "08S01",
-            "Got a packet bigger than 'max_allowed_packet' bytes",
-        )
+        Self::new(1153, "08S01", "Got a packet bigger than 'max_allowed_packet' bytes")
     }
 
     /// 1040 ER_CON_COUNT_ERROR.
@@ -297,11 +230,7 @@ impl DbError {
 
     /// 1243 ER_UNKNOWN_STMT_HANDLER.
     pub fn unknown_stmt(id: u32, what: &str) -> Self {
-        Self::new(
-            1243,
-            "HY000",
-            format!("Unknown prepared statement handler ({id}) given to {what}"),
-        )
+        Self::new(1243, "HY000", format!("Unknown prepared statement handler ({id}) given to {what}"))
     }
 
     /// 1210 ER_WRONG_ARGUMENTS.
@@ -312,11 +241,7 @@ impl DbError {
     /// 1213 ER_LOCK_DEADLOCK: used for write conflicts the statement could
     /// not resolve by retrying.
     pub fn deadlock() -> Self {
-        Self::new(
-            1213,
-            "40001",
-            "Deadlock found when trying to get lock; try restarting transaction",
-        )
+        Self::new(1213, "40001", "Deadlock found when trying to get lock; try restarting transaction")
     }
 
     /// 1114 ER_RECORD_FILE_FULL: a size limit was reached.

@@ -42,14 +42,7 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve {
-            config,
-            data_dir,
-            port,
-            bind,
-            root_password,
-            engine,
-        } => {
+        Command::Serve { config, data_dir, port, bind, root_password, engine } => {
             let mut cfg = match &config {
                 Some(p) => Config::from_file(p)?,
                 None => Config::default(),
@@ -71,13 +64,8 @@ fn main() -> anyhow::Result<()> {
             }
             let filter = tracing_subscriber::EnvFilter::try_from_env("GUOCEDB_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cfg.log));
-            tracing_subscriber::fmt()
-                .with_env_filter(filter)
-                .with_target(false)
-                .init();
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
+            tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             rt.block_on(guocedb::server::run(cfg))
         }
     }

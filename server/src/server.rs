@@ -17,9 +17,7 @@ pub fn open_engine(config: &Config) -> anyhow::Result<Arc<dyn KvEngine>> {
             std::fs::create_dir_all(&config.data_dir)?;
             let engine = guocedb_engines::rocks::RocksEngine::open_with(
                 &config.data_dir,
-                guocedb_engines::rocks::RocksConfig {
-                    block_cache_bytes: config.block_cache_bytes,
-                },
+                guocedb_engines::rocks::RocksConfig { block_cache_bytes: config.block_cache_bytes },
             )?;
             Ok(Arc::new(engine))
         }

@@ -36,6 +36,8 @@ pub struct TestServer {
     root: tempfile::TempDir,
     port: u16,
     child: Option<Child>,
+    /// Extra arguments passed to `guocedb serve` (e.g. `--config FILE`).
+    extra_args: Vec<String>,
 }
 
 impl TestServer {
@@ -51,18 +53,30 @@ impl TestServer {
     /// Starts a server, returning an error (with the server's stderr) if it
     /// does not come up.
     pub fn try_start() -> anyhow::Result<TestServer> {
+        Self::try_start_with_config("")
+    }
+
+    /// Starts a server with `config` (TOML) written to a file and passed as
+    /// `--config`; flags for data dir, port and bind still win.
+    pub fn start_with_config(config: &str) -> TestServer {
+        match Self::try_start_with_config(config) {
+            Ok(s) => s,
+            Err(e) => panic!("TestServer::start_with_config failed: {e:#}"),
+        }
+    }
+
+    /// [`TestServer::start_with_config`], returning the error.
+    pub fn try_start_with_config(config: &str) -> anyhow::Result<TestServer> {
         let bin = guocedb_binary()?;
-        let root = tempfile::Builder::new()
-            .prefix("guocedb-test-")
-            .tempdir()
-            .context("creating a temporary directory")?;
+        let root =
+            tempfile::Builder::new().prefix("guocedb-test-").tempdir().context("creating a temporary directory")?;
         std::fs::create_dir(root.path().join("data")).context("creating the data directory")?;
-        let mut server = TestServer {
-            bin,
-            root,
-            port: free_port()?,
-            child: None,
-        };
+        let mut server = TestServer { bin, root, port: free_port()?, child: None, extra_args: Vec::new() };
+        if !config.is_empty() {
+            let path = server.root.path().join("guocedb.toml");
+            std::fs::write(&path, config).context("writing the test config")?;
+            server.extra_args = vec!["--config".into(), path.display().to_string()];
+        }
         // A port picked as free can be taken before the server binds it;
         // retry with another one in that case only.
         let mut attempts = 0;
@@ -157,6 +171,7 @@ impl TestServer {
             .arg(&port)
             .arg("--bind")
             .arg("127.0.0.1")
+            .args(&self.extra_args)
             .env("RUST_BACKTRACE", "1")
             .stdin(Stdio::null())
             .stdout(stdout)
@@ -213,29 +228,16 @@ pub fn guocedb_binary() -> anyhow::Result<PathBuf> {
         }
         return Ok(bin);
     }
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
+    let workspace =
+        Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .or_else(|| option_env!("CARGO_TARGET_DIR").map(PathBuf::from))
-        .map(|t| {
-            if t.is_relative() {
-                workspace.join(t)
-            } else {
-                t
-            }
-        })
+        .map(|t| if t.is_relative() { workspace.join(t) } else { t })
         .unwrap_or_else(|| workspace.join("target"));
-    let bin = target
-        .join("debug")
-        .join(format!("guocedb{}", std::env::consts::EXE_SUFFIX));
+    let bin = target.join("debug").join(format!("guocedb{}", std::env::consts::EXE_SUFFIX));
     if !bin.is_file() {
-        bail!(
-            "{} not found: build it with `cargo build -p guocedb`, or set GUOCEDB_BIN",
-            bin.display()
-        );
+        bail!("{} not found: build it with `cargo build -p guocedb`, or set GUOCEDB_BIN", bin.display());
     }
     Ok(bin)
 }
@@ -246,11 +248,7 @@ fn free_port() -> anyhow::Result<u16> {
 }
 
 fn append(path: &Path) -> anyhow::Result<File> {
-    OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .with_context(|| format!("opening {}", path.display()))
+    OpenOptions::new().create(true).append(true).open(path).with_context(|| format!("opening {}", path.display()))
 }
 
 fn read_lossy(path: &Path) -> String {
@@ -266,13 +264,11 @@ fn read_lossy(path: &Path) -> String {
 fn probe(port: u16) -> Result<(), String> {
     // Cheap check first: something listening, sending a greeting packet.
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_millis(500))
-        .map_err(|e| format!("TCP connect: {e}"))?;
+    let mut stream =
+        TcpStream::connect_timeout(&addr, Duration::from_millis(500)).map_err(|e| format!("TCP connect: {e}"))?;
     let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
     let mut header = [0u8; 5];
-    stream
-        .read_exact(&mut header)
-        .map_err(|e| format!("reading the greeting: {e}"))?;
+    stream.read_exact(&mut header).map_err(|e| format!("reading the greeting: {e}"))?;
     if header[4] == 0xff {
         return Err("the server sent an error packet instead of a greeting".into());
     }
@@ -282,10 +278,8 @@ fn probe(port: u16) -> Result<(), String> {
     // own so this works whether or not the caller is inside a runtime.
     let url = format!("mysql://root@127.0.0.1:{port}");
     std::thread::spawn(move || -> Result<(), String> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("runtime: {e}"))?;
+        let rt =
+            tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("runtime: {e}"))?;
         rt.block_on(async {
             let opts = slt::runner::connection_opts(&url)?;
             let conn = tokio::time::timeout(Duration::from_secs(3), mysql_async::Conn::new(opts))

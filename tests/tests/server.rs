@@ -11,11 +11,7 @@ use guocedb_tests::TestServer;
 use mysql_async::prelude::Queryable;
 
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-        .block_on(f)
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime").block_on(f)
 }
 
 async fn connect(url: &str) -> mysql_async::Result<mysql_async::Conn> {
@@ -33,18 +29,10 @@ fn own_sqllogictest_files_pass() {
     assert!(!files.is_empty(), "no .test files in tests/slt");
     let opts = runner::RunOptions::new(server.url());
     let mut text = String::new();
-    let reports = block_on(runner::run_files(&opts, files, |r| {
-        text.push_str(&report::file_text(r))
-    }))
-    .expect("run");
+    let reports = block_on(runner::run_files(&opts, files, |r| text.push_str(&report::file_text(r)))).expect("run");
     let totals = report::totals(&reports);
     println!("{text}{}", report::final_line(&totals));
-    assert_eq!(
-        totals.failed,
-        0,
-        "sqllogictest failures:\n{text}\nserver stderr:\n{}",
-        server.stderr_log()
-    );
+    assert_eq!(totals.failed, 0, "sqllogictest failures:\n{text}\nserver stderr:\n{}", server.stderr_log());
 }
 
 /// Committed data survives a SIGKILL and a restart on the same directory.
@@ -55,31 +43,20 @@ fn data_survives_kill_and_restart() {
     let url = server.url();
     block_on(async {
         let mut conn = connect(&url).await.expect("connect");
-        conn.query_drop("CREATE DATABASE durable")
-            .await
-            .expect("create db");
-        conn.query_drop("CREATE TABLE durable.t (id INT PRIMARY KEY, v VARCHAR(10))")
-            .await
-            .expect("create table");
-        conn.query_drop("INSERT INTO durable.t VALUES (1, 'one'), (2, 'two')")
-            .await
-            .expect("insert");
+        conn.query_drop("CREATE DATABASE durable").await.expect("create db");
+        conn.query_drop("CREATE TABLE durable.t (id INT PRIMARY KEY, v VARCHAR(10))").await.expect("create table");
+        conn.query_drop("INSERT INTO durable.t VALUES (1, 'one'), (2, 'two')").await.expect("insert");
     });
 
     server.kill();
     assert!(!server.is_running());
-    assert!(
-        block_on(connect(&url)).is_err(),
-        "a killed server still accepts connections"
-    );
+    assert!(block_on(connect(&url)).is_err(), "a killed server still accepts connections");
 
     server.restart();
     assert_eq!(server.url(), url, "restart keeps the port");
     let rows: Vec<(i32, String)> = block_on(async {
         let mut conn = connect(&url).await.expect("connect after restart");
-        conn.query("SELECT id, v FROM durable.t ORDER BY id")
-            .await
-            .expect("select after restart")
+        conn.query("SELECT id, v FROM durable.t ORDER BY id").await.expect("select after restart")
     });
     assert_eq!(rows, vec![(1, "one".to_string()), (2, "two".to_string())]);
 }
@@ -96,9 +73,7 @@ fn servers_are_independent() {
     block_on(async {
         let mut ca = connect(&a.url()).await.expect("connect a");
         let mut cb = connect(&b.url()).await.expect("connect b");
-        ca.query_drop("CREATE DATABASE only_in_a")
-            .await
-            .expect("create");
+        ca.query_drop("CREATE DATABASE only_in_a").await.expect("create");
         let in_b: Vec<String> = cb.query("SHOW DATABASES").await.expect("show");
         assert!(!in_b.iter().any(|d| d == "only_in_a"));
     });

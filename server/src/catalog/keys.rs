@@ -130,11 +130,7 @@ pub fn encode_key_value(v: &Value, ty: &SqlType, out: &mut Vec<u8>) {
 fn encode_f64(f: f64, out: &mut Vec<u8>) {
     let f = if f == 0.0 { 0.0 } else { f }; // -0 sorts with 0
     let bits = f.to_bits();
-    let b = if bits >> 63 == 0 {
-        bits ^ (1 << 63)
-    } else {
-        !bits
-    };
+    let b = if bits >> 63 == 0 { bits ^ (1 << 63) } else { !bits };
     out.extend_from_slice(&b.to_be_bytes());
 }
 

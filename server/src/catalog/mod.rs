@@ -92,9 +92,7 @@ impl TableDef {
     }
 
     pub fn column_index(&self, name: &str) -> Option<usize> {
-        self.columns
-            .iter()
-            .position(|c| c.name.eq_ignore_ascii_case(name))
+        self.columns.iter().position(|c| c.name.eq_ignore_ascii_case(name))
     }
 
     pub fn auto_increment_column(&self) -> Option<usize> {
@@ -102,9 +100,7 @@ impl TableDef {
     }
 
     pub fn index_by_name(&self, name: &str) -> Option<&IndexDef> {
-        self.indexes
-            .iter()
-            .find(|i| i.name.eq_ignore_ascii_case(name))
+        self.indexes.iter().find(|i| i.name.eq_ignore_ascii_case(name))
     }
 }
 
@@ -139,39 +135,25 @@ pub struct Catalog {
 impl Catalog {
     /// Load every definition from a snapshot of the engine.
     pub fn load(snap: &dyn KvSnapshot) -> Result<Self> {
-        let mut cat = Catalog {
-            next_table_id: 1,
-            ..Default::default()
-        };
+        let mut cat = Catalog { next_table_id: 1, ..Default::default() };
         for item in snap.scan(KeyRange::prefix(&keys::db_def_prefix()), Direction::Forward)? {
             let (_, v) = item?;
             let db: DatabaseDef = decode_def(&v)?;
             cat.databases.insert(db.name.clone(), db);
         }
-        for item in snap.scan(
-            KeyRange::prefix(&keys::table_def_prefix()),
-            Direction::Forward,
-        )? {
+        for item in snap.scan(KeyRange::prefix(&keys::table_def_prefix()), Direction::Forward)? {
             let (_, v) = item?;
             let t: TableDef = decode_def(&v)?;
             cat.next_table_id = cat.next_table_id.max(t.id + 1);
-            cat.tables
-                .insert((t.db.clone(), t.name.clone()), Arc::new(t));
+            cat.tables.insert((t.db.clone(), t.name.clone()), Arc::new(t));
         }
-        for item in snap.scan(
-            KeyRange::prefix(&keys::view_def_prefix()),
-            Direction::Forward,
-        )? {
+        for item in snap.scan(KeyRange::prefix(&keys::view_def_prefix()), Direction::Forward)? {
             let (_, v) = item?;
             let view: ViewDef = decode_def(&v)?;
-            cat.views
-                .insert((view.db.clone(), view.name.clone()), Arc::new(view));
+            cat.views.insert((view.db.clone(), view.name.clone()), Arc::new(view));
         }
         if let Some(v) = snap.get(&keys::next_table_id_key())? {
-            let arr: [u8; 8] = v
-                .as_slice()
-                .try_into()
-                .map_err(|_| DbError::internal("corrupt table id counter"))?;
+            let arr: [u8; 8] = v.as_slice().try_into().map_err(|_| DbError::internal("corrupt table id counter"))?;
             cat.next_table_id = cat.next_table_id.max(u64::from_be_bytes(arr));
         }
         Ok(cat)
@@ -196,25 +178,18 @@ impl Catalog {
 
     pub fn put_view(&mut self, v: ViewDef, batch: &mut WriteBatch) -> Result<()> {
         batch.put(keys::view_def_key(&v.db, &v.name), encode_def(&v)?);
-        self.views
-            .insert((v.db.clone(), v.name.clone()), Arc::new(v));
+        self.views.insert((v.db.clone(), v.name.clone()), Arc::new(v));
         Ok(())
     }
 
     pub fn drop_view(&mut self, db: &str, name: &str, batch: &mut WriteBatch) -> bool {
         batch.delete(keys::view_def_key(db, name));
-        self.views
-            .remove(&(db.to_string(), name.to_string()))
-            .is_some()
+        self.views.remove(&(db.to_string(), name.to_string())).is_some()
     }
 
     /// Look a table up or fail with 1146.
     pub fn require_table(&self, db: &str, name: &str) -> Result<&Arc<TableDef>> {
-        if self.databases.get(db).is_none() {
-            return Err(DbError::unknown_db(db));
-        }
-        self.table(db, name)
-            .ok_or_else(|| DbError::no_table(db, name))
+        self.table(db, name).ok_or_else(|| DbError::no_table(db, name))
     }
 
     pub fn tables_in(&self, db: &str) -> impl Iterator<Item = &Arc<TableDef>> {
@@ -226,18 +201,14 @@ impl Catalog {
     pub fn allocate_table_id(&mut self, batch: &mut WriteBatch) -> u64 {
         let id = self.next_table_id;
         self.next_table_id += 1;
-        batch.put(
-            keys::next_table_id_key(),
-            self.next_table_id.to_be_bytes().to_vec(),
-        );
+        batch.put(keys::next_table_id_key(), self.next_table_id.to_be_bytes().to_vec());
         id
     }
 
     /// Record a table definition (insert or replace) in memory and in `batch`.
     pub fn put_table(&mut self, t: TableDef, batch: &mut WriteBatch) -> Result<()> {
         batch.put(keys::table_def_key(t.id), encode_def(&t)?);
-        self.tables
-            .insert((t.db.clone(), t.name.clone()), Arc::new(t));
+        self.tables.insert((t.db.clone(), t.name.clone()), Arc::new(t));
         Ok(())
     }
 
@@ -263,12 +234,7 @@ impl Catalog {
         Ok(())
     }
 
-    pub fn drop_database(
-        &mut self,
-        name: &str,
-        batch: &mut WriteBatch,
-        snap: &dyn KvSnapshot,
-    ) -> Result<usize> {
+    pub fn drop_database(&mut self, name: &str, batch: &mut WriteBatch, snap: &dyn KvSnapshot) -> Result<usize> {
         self.databases.remove(name);
         batch.delete(keys::db_def_key(name));
         let names: Vec<String> = self.tables_in(name).map(|t| t.name.clone()).collect();

@@ -103,11 +103,7 @@ pub fn decode_row(b: &[u8]) -> Result<Vec<Value>> {
             }
             8 => {
                 let m = i64::from_le_bytes(r.arr()?);
-                Value::DateTime(
-                    chrono::DateTime::from_timestamp_micros(m)
-                        .ok_or_else(corrupt)?
-                        .naive_utc(),
-                )
+                Value::DateTime(chrono::DateTime::from_timestamp_micros(m).ok_or_else(corrupt)?.naive_utc())
             }
             _ => return Err(corrupt()),
         });

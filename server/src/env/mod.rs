@@ -12,9 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// clock.
 pub fn now_micros() -> i64 {
     // Under madsim, SystemTime is intercepted by the simulator.
-    let d = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO);
+    let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
     i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
 }
 

@@ -43,18 +43,7 @@ pub struct PacketGuard<R> {
 impl<R> PacketGuard<R> {
     pub fn new(inner: R, limit: usize) -> (Self, Tripped) {
         let t = Tripped::default();
-        (
-            Self {
-                inner,
-                limit,
-                header: [0; 4],
-                header_len: 0,
-                remaining: 0,
-                logical: 0,
-                tripped: t.clone(),
-            },
-            t,
-        )
+        (Self { inner, limit, header: [0; 4], header_len: 0, remaining: 0, logical: 0, tripped: t.clone() }, t)
     }
 
     fn observe(&mut self, mut data: &[u8]) -> io::Result<()> {
@@ -65,17 +54,12 @@ impl<R> PacketGuard<R> {
                 self.header_len += take;
                 data = &data[take..];
                 if self.header_len == 4 {
-                    let len =
-                        u32::from_le_bytes([self.header[0], self.header[1], self.header[2], 0])
-                            as usize;
+                    let len = u32::from_le_bytes([self.header[0], self.header[1], self.header[2], 0]) as usize;
                     self.header_len = 0;
                     self.logical += len;
                     if self.logical > self.limit {
                         self.tripped.set(self.header[3].wrapping_add(1));
-                        return Err(io::Error::new(
-                            io::ErrorKind::InvalidData,
-                            "packet exceeds max_allowed_packet",
-                        ));
+                        return Err(io::Error::new(io::ErrorKind::InvalidData, "packet exceeds max_allowed_packet"));
                     }
                     if len < 0xFF_FFFF {
                         self.logical = 0; // last fragment of this logical packet
@@ -93,11 +77,7 @@ impl<R> PacketGuard<R> {
 }
 
 impl<R: AsyncRead + Unpin> AsyncRead for PacketGuard<R> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         match Pin::new(&mut self.inner).poll_read(cx, buf) {
             Poll::Ready(Ok(())) => {
@@ -113,11 +93,7 @@ impl<R: AsyncRead + Unpin> AsyncRead for PacketGuard<R> {
 }
 
 /// Write one ERR packet with sequence id `seq`.
-pub async fn write_error_packet<W: AsyncWrite + Unpin>(
-    w: &mut W,
-    seq: u8,
-    e: &DbError,
-) -> io::Result<()> {
+pub async fn write_error_packet<W: AsyncWrite + Unpin>(w: &mut W, seq: u8, e: &DbError) -> io::Result<()> {
     let mut payload = vec![0xFF];
     payload.extend_from_slice(&e.code.to_le_bytes());
     payload.push(b'#');

@@ -18,8 +18,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use opensrv_mysql::{
     AsyncMysqlIntermediary, AsyncMysqlShim, Column, ColumnFlags, ColumnType, ErrorKind, InitWriter,
-    IntermediaryOptions, OkResponse, ParamParser, QueryResultWriter, StatementMetaWriter,
-    ValueInner,
+    IntermediaryOptions, OkResponse, ParamParser, QueryResultWriter, StatementMetaWriter, ValueInner,
 };
 use sha1::{Digest, Sha1};
 use tokio::io::AsyncWrite;
@@ -43,8 +42,7 @@ pub async fn serve(db: Arc<Database>, listener: TcpListener) -> io::Result<()> {
         let active = active.clone();
         tokio::spawn(async move {
             let n = active.fetch_add(1, Ordering::SeqCst) + 1;
-            db.connections
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            db.connections.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let over = n > db.config.max_connections;
             if let Err(e) = handle_connection(db, stream, peer, over).await {
                 tracing::debug!(%peer, error = %e, "connection ended with error");
@@ -72,10 +70,7 @@ async fn handle_connection(
         shim,
         reader,
         &mut w,
-        &IntermediaryOptions {
-            process_use_statement_on_query: true,
-            ..Default::default()
-        },
+        &IntermediaryOptions { process_use_statement_on_query: true, ..Default::default() },
     )
     .await;
     if let Some(seq) = tripped.get() {
@@ -107,13 +102,7 @@ impl Shim {
         }
         let session = Session::new(db.clone(), "root", &peer.ip().to_string());
         let connection_id = session.info.connection_id;
-        Self {
-            session: Some(session),
-            db,
-            salt,
-            peer,
-            connection_id,
-        }
+        Self { session: Some(session), db, salt, peer, connection_id }
     }
 
     /// Run `f` on the session on the blocking pool, catching panics.
@@ -139,18 +128,12 @@ impl Shim {
                         .or_else(|| p.downcast_ref::<String>().cloned())
                         .unwrap_or_default();
                     tracing::error!(peer = %self.peer, panic = %msg, "statement panicked");
-                    DbError::internal(format!(
-                        "internal error while executing the statement: {msg}"
-                    ))
+                    DbError::internal(format!("internal error while executing the statement: {msg}"))
                 })
             }
             Err(e) => {
                 // The blocking task itself failed; start a fresh session.
-                self.session = Some(Session::new(
-                    self.db.clone(),
-                    "root",
-                    &self.peer.ip().to_string(),
-                ));
+                self.session = Some(Session::new(self.db.clone(), "root", &self.peer.ip().to_string()));
                 Err(DbError::internal(format!("statement task failed: {e}")))
             }
         }
@@ -172,10 +155,7 @@ fn error_kind(e: &DbError) -> ErrorKind {
     ErrorKind::from(e.code)
 }
 
-async fn write_error<W: AsyncWrite + Send + Unpin>(
-    w: QueryResultWriter<'_, W>,
-    e: &DbError,
-) -> io::Result<()> {
+async fn write_error<W: AsyncWrite + Send + Unpin>(w: QueryResultWriter<'_, W>, e: &DbError) -> io::Result<()> {
     w.error(error_kind(e), e.message.as_bytes()).await
 }
 
@@ -215,12 +195,7 @@ pub fn column_def(c: &ColumnInfo) -> Column {
         TypeKind::Timestamp => ColumnType::MYSQL_TYPE_TIMESTAMP,
         TypeKind::Null => ColumnType::MYSQL_TYPE_NULL,
     };
-    Column {
-        table: c.table.clone().unwrap_or_default(),
-        column: c.name.clone(),
-        coltype,
-        colflags: flags,
-    }
+    Column { table: c.table.clone().unwrap_or_default(), column: c.name.clone(), coltype, colflags: flags }
 }
 
 /// Text form of a value in a column of type `t`.
@@ -246,18 +221,8 @@ async fn write_result<W: AsyncWrite + Send + Unpin>(
     binary: bool,
 ) -> io::Result<()> {
     match r {
-        QueryResult::Ok {
-            affected,
-            last_insert_id,
-            info,
-        } => {
-            w.completed(OkResponse {
-                affected_rows: affected,
-                last_insert_id,
-                info,
-                ..Default::default()
-            })
-            .await
+        QueryResult::Ok { affected, last_insert_id, info } => {
+            w.completed(OkResponse { affected_rows: affected, last_insert_id, info, ..Default::default() }).await
         }
         QueryResult::Rows { columns, rows } => {
             let defs: Vec<Column> = columns.iter().map(column_def).collect();
@@ -291,12 +256,8 @@ fn write_binary_col<W: AsyncWrite + Send + Unpin>(
         TypeKind::TinyInt => rw.write_col(i().clamp(-128, 127) as i8),
         TypeKind::SmallInt if t.unsigned => rw.write_col(i().clamp(0, 65535) as u16),
         TypeKind::SmallInt => rw.write_col(i().clamp(-32768, 32767) as i16),
-        TypeKind::MediumInt | TypeKind::Int if t.unsigned => {
-            rw.write_col(i().clamp(0, u32::MAX as i128) as u32)
-        }
-        TypeKind::MediumInt | TypeKind::Int => {
-            rw.write_col(i().clamp(i32::MIN as i128, i32::MAX as i128) as i32)
-        }
+        TypeKind::MediumInt | TypeKind::Int if t.unsigned => rw.write_col(i().clamp(0, u32::MAX as i128) as u32),
+        TypeKind::MediumInt | TypeKind::Int => rw.write_col(i().clamp(i32::MIN as i128, i32::MAX as i128) as i32),
         TypeKind::BigInt if t.unsigned => rw.write_col(i().clamp(0, u64::MAX as i128) as u64),
         TypeKind::BigInt => rw.write_col(i().clamp(i64::MIN as i128, i64::MAX as i128) as i64),
         TypeKind::Float => rw.write_col(v.as_f64().unwrap_or(0.0) as f32),
@@ -338,22 +299,18 @@ fn param_value(p: opensrv_mysql::ParamValue) -> Value {
             },
             ColumnType::MYSQL_TYPE_NEWDECIMAL | ColumnType::MYSQL_TYPE_DECIMAL => {
                 let s = String::from_utf8_lossy(b);
-                s.parse()
-                    .map(Value::Decimal)
-                    .unwrap_or_else(|_| Value::Str(s.into_owned()))
+                s.parse().map(Value::Decimal).unwrap_or_else(|_| Value::Str(s.into_owned()))
             }
             _ => match std::str::from_utf8(b) {
                 Ok(s) => Value::Str(s.to_string()),
                 Err(_) => Value::Bytes(b.to_vec()),
             },
         },
-        ValueInner::Date(_) | ValueInner::Datetime(_) => {
-            match opensrv_mysql::to_naive_datetime(p.value) {
-                Ok(dt) if p.coltype == ColumnType::MYSQL_TYPE_DATE => Value::Date(dt.date()),
-                Ok(dt) => Value::DateTime(dt),
-                Err(_) => Value::Null,
-            }
-        }
+        ValueInner::Date(_) | ValueInner::Datetime(_) => match opensrv_mysql::to_naive_datetime(p.value) {
+            Ok(dt) if p.coltype == ColumnType::MYSQL_TYPE_DATE => Value::Date(dt.date()),
+            Ok(dt) => Value::DateTime(dt),
+            Err(_) => Value::Null,
+        },
         ValueInner::Time(b) => Value::Str(format!("{b:?}")),
     }
 }
@@ -374,13 +331,7 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for Shim {
         self.salt
     }
 
-    async fn authenticate(
-        &self,
-        auth_plugin: &str,
-        username: &[u8],
-        salt: &[u8],
-        auth_data: &[u8],
-    ) -> bool {
+    async fn authenticate(&self, auth_plugin: &str, username: &[u8], salt: &[u8], auth_data: &[u8]) -> bool {
         if username != b"root" {
             tracing::info!(peer = %self.peer, user = %String::from_utf8_lossy(username), "access denied: unknown user");
             return false;
@@ -402,21 +353,11 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for Shim {
         ok
     }
 
-    async fn on_prepare<'a>(
-        &'a mut self,
-        query: &'a str,
-        info: StatementMetaWriter<'a, W>,
-    ) -> io::Result<()> {
+    async fn on_prepare<'a>(&'a mut self, query: &'a str, info: StatementMetaWriter<'a, W>) -> io::Result<()> {
         let sql = query.to_string();
         let r = self
             .with_session(move |s| {
-                s.prepare(&sql).map(|(id, p)| {
-                    (
-                        id,
-                        p.params,
-                        p.columns.iter().map(column_def).collect::<Vec<_>>(),
-                    )
-                })
+                s.prepare(&sql).map(|(id, p)| (id, p.params, p.columns.iter().map(column_def).collect::<Vec<_>>()))
             })
             .await
             .and_then(|r| r);
@@ -443,10 +384,7 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for Shim {
         results: QueryResultWriter<'a, W>,
     ) -> io::Result<()> {
         let values: Vec<Value> = params.into_iter().map(param_value).collect();
-        let r = self
-            .with_session(move |s| s.execute_prepared(id, &values))
-            .await
-            .and_then(|r| r);
+        let r = self.with_session(move |s| s.execute_prepared(id, &values)).await.and_then(|r| r);
         match r {
             Ok(res) => write_result(results, res, true).await,
             Err(e) => write_error(results, &e).await,
@@ -462,11 +400,7 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for Shim {
         }
     }
 
-    async fn on_query<'a>(
-        &'a mut self,
-        query: &'a str,
-        results: QueryResultWriter<'a, W>,
-    ) -> io::Result<()> {
+    async fn on_query<'a>(&'a mut self, query: &'a str, results: QueryResultWriter<'a, W>) -> io::Result<()> {
         let sql = query.to_string();
         let outcome = self.with_session(move |s| s.execute(&sql)).await;
         let mut list = match outcome {
@@ -484,18 +418,9 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for Shim {
         let mut w = results;
         for (r, defs) in list.into_iter().zip(defs_all.iter()) {
             w = match r {
-                Ok(QueryResult::Ok {
-                    affected,
-                    last_insert_id,
-                    info,
-                }) => {
-                    w.complete_one(OkResponse {
-                        affected_rows: affected,
-                        last_insert_id,
-                        info,
-                        ..Default::default()
-                    })
-                    .await?
+                Ok(QueryResult::Ok { affected, last_insert_id, info }) => {
+                    w.complete_one(OkResponse { affected_rows: affected, last_insert_id, info, ..Default::default() })
+                        .await?
                 }
                 Ok(QueryResult::Rows { columns, rows }) => {
                     let mut rw = w.start(defs).await?;
@@ -518,11 +443,7 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for Shim {
 
     async fn on_init<'a>(&'a mut self, db: &'a str, w: InitWriter<'a, W>) -> io::Result<()> {
         let name = db.to_string();
-        match self
-            .with_session(move |s| s.use_database(&name))
-            .await
-            .and_then(|r| r)
-        {
+        match self.with_session(move |s| s.use_database(&name)).await.and_then(|r| r) {
             Ok(()) => w.ok().await,
             Err(e) => w.error(error_kind(&e), e.message.as_bytes()).await,
         }

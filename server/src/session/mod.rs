@@ -53,19 +53,12 @@ pub struct Session {
 
 impl VarSource for Session {
     fn user_var(&self, name: &str) -> Value {
-        self.user_vars
-            .get(&name.to_ascii_lowercase())
-            .cloned()
-            .unwrap_or(Value::Null)
+        self.user_vars.get(&name.to_ascii_lowercase()).cloned().unwrap_or(Value::Null)
     }
 
     fn system_var(&self, name: &str, global: bool) -> Result<Value> {
         let n = name.to_ascii_lowercase();
-        let n = n
-            .strip_prefix("session.")
-            .or_else(|| n.strip_prefix("local."))
-            .unwrap_or(&n)
-            .to_string();
+        let n = n.strip_prefix("session.").or_else(|| n.strip_prefix("local.")).unwrap_or(&n).to_string();
         if n == "last_insert_id" || n == "identity" {
             return Ok(Value::UInt(self.info.last_insert_id));
         }
@@ -86,9 +79,7 @@ impl VarSource for Session {
 }
 
 fn now_datetime() -> NaiveDateTime {
-    chrono::DateTime::from_timestamp_micros(crate::env::now_micros())
-        .map(|d| d.naive_utc())
-        .unwrap_or_default()
+    chrono::DateTime::from_timestamp_micros(crate::env::now_micros()).map(|d| d.naive_utc()).unwrap_or_default()
 }
 
 /// Strip leading comments (but keep `/*!` executable comments, whose body
@@ -110,6 +101,64 @@ fn strip_leading_comments(sql: &str) -> &str {
             return s;
         }
     }
+}
+
+/// MySQL's `a MOD b` operator, which the parser does not know, becomes
+/// `a % b` (the `MOD(a, b)` function form is left alone). Quoted text is
+/// never touched.
+fn rewrite_mod_operator(sql: &str) -> std::borrow::Cow<'_, str> {
+    if !sql.to_ascii_lowercase().contains("mod") {
+        return std::borrow::Cow::Borrowed(sql);
+    }
+    let b = sql.as_bytes();
+    let mut out = String::with_capacity(sql.len());
+    let mut i = 0;
+    let mut quote: Option<u8> = None;
+    while i < b.len() {
+        let c = b[i];
+        if let Some(q) = quote {
+            out.push(c as char);
+            if c == b'\\' && i + 1 < b.len() {
+                out.push(b[i + 1] as char);
+                i += 2;
+                continue;
+            }
+            if c == q {
+                quote = None;
+            }
+            i += 1;
+            continue;
+        }
+        if c == b'\'' || c == b'"' || c == b'`' {
+            quote = Some(c);
+            out.push(c as char);
+            i += 1;
+            continue;
+        }
+        let is_ident = |x: u8| x.is_ascii_alphanumeric() || x == b'_' || x == b'$' || x >= 0x80;
+        if i + 3 <= b.len()
+            && b[i..i + 3].eq_ignore_ascii_case(b"mod")
+            && (i == 0 || !is_ident(b[i - 1]))
+            && (i + 3 == b.len() || !is_ident(b[i + 3]))
+        {
+            let next = b[i + 3..].iter().find(|x| !x.is_ascii_whitespace());
+            if next != Some(&b'(') {
+                out.push('%');
+                i += 3;
+                continue;
+            }
+        }
+        // Copy one UTF-8 character.
+        let len = match c {
+            0x00..=0x7F => 1,
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            _ => 4,
+        };
+        out.push_str(&sql[i..(i + len).min(sql.len())]);
+        i += len;
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Unwrap `/*!NNNNN body */` executable comments into `body`.
@@ -145,11 +194,7 @@ fn words(sql: &str, n: usize) -> Vec<String> {
 }
 
 fn unquote(s: &str) -> String {
-    s.trim()
-        .trim_matches('`')
-        .trim_matches('\'')
-        .trim_matches('"')
-        .to_string()
+    s.trim().trim_matches('`').trim_matches('\'').trim_matches('"').to_string()
 }
 
 /// The LIKE pattern of a `SHOW … LIKE 'x'` tail, if any.
@@ -171,8 +216,9 @@ fn show_filter(f: Option<&ast::ShowStatementFilter>) -> Result<Option<String>> {
 
 fn show_options_filter(o: &ast::ShowStatementOptions) -> Result<Option<String>> {
     match &o.filter_position {
-        Some(ast::ShowStatementFilterPosition::Infix(f))
-        | Some(ast::ShowStatementFilterPosition::Suffix(f)) => show_filter(Some(f)),
+        Some(ast::ShowStatementFilterPosition::Infix(f)) | Some(ast::ShowStatementFilterPosition::Suffix(f)) => {
+            show_filter(Some(f))
+        }
         None => Ok(None),
     }
 }
@@ -182,12 +228,7 @@ impl Session {
         let connection_id = db.next_connection_id();
         Self {
             db,
-            info: SessionInfo {
-                user: user.to_string(),
-                host: host.to_string(),
-                connection_id,
-                ..Default::default()
-            },
+            info: SessionInfo { user: user.to_string(), host: host.to_string(), connection_id, ..Default::default() },
             vars: BTreeMap::new(),
             user_vars: HashMap::new(),
             prepared: HashMap::new(),
@@ -199,26 +240,17 @@ impl Session {
 
     /// Run SQL text (one or more `;`-separated statements).
     pub fn execute(&mut self, sql: &str) -> Vec<Result<QueryResult>> {
-        self.db
-            .questions
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.db.questions.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let text = strip_leading_comments(sql);
-        let text = if text.contains("/*!") {
-            unwrap_executable_comments(text)
-        } else {
-            text.to_string()
-        };
-        let text = strip_leading_comments(&text)
-            .trim()
-            .trim_end_matches(';')
-            .trim()
-            .to_string();
+        let text = if text.contains("/*!") { unwrap_executable_comments(text) } else { text.to_string() };
+        let text = strip_leading_comments(&text).trim().trim_end_matches(';').trim().to_string();
         if text.is_empty() {
             return vec![Err(DbError::new(1065, "42000", "Query was empty"))];
         }
         if let Some(r) = self.special_statement(&text) {
             return vec![r];
         }
+        let text = rewrite_mod_operator(&text).into_owned();
         let stmts = match crate::sql::parse(&text) {
             Ok(s) => s,
             Err(e) => return vec![Err(e)],
@@ -244,12 +276,16 @@ impl Session {
         let w = words(sql, 6);
         let w: Vec<&str> = w.iter().map(String::as_str).collect();
         Some(match w.as_slice() {
-            ["begin", ..] | ["start", "transaction", ..] | ["xa", ..] => {
-                Err(DbError::unsupported("multi-statement transactions (BEGIN / START TRANSACTION); every statement is its own transaction"))
-            }
+            ["begin", ..] | ["start", "transaction", ..] | ["xa", ..] => Err(DbError::unsupported(
+                "multi-statement transactions (BEGIN / START TRANSACTION); every statement is its own transaction",
+            )),
             ["commit", ..] | ["rollback"] | ["rollback", "work"] => Ok(QueryResult::ok(0)),
-            ["savepoint", ..] | ["release", "savepoint", ..] | ["rollback", "to", ..] => Err(DbError::unsupported("SAVEPOINT")),
-            ["lock", "tables", ..] | ["lock", "table", ..] | ["unlock", "tables", ..] | ["flush", ..] => Ok(QueryResult::ok(0)),
+            ["savepoint", ..] | ["release", "savepoint", ..] | ["rollback", "to", ..] => {
+                Err(DbError::unsupported("SAVEPOINT"))
+            }
+            ["lock", "tables", ..] | ["lock", "table", ..] | ["unlock", "tables", ..] | ["flush", ..] => {
+                Ok(QueryResult::ok(0))
+            }
             ["show", "warnings", ..] | ["show", "errors", ..] => {
                 let errors_only = w[1] == "errors";
                 let rows = self
@@ -260,7 +296,9 @@ impl Session {
                     .collect();
                 Ok(show::rows_result(&["Level", "Code", "Message"], rows))
             }
-            ["show", "count(*)", ..] => Ok(show::rows_result(&["@@session.warning_count"], vec![vec![Value::Int(self.warnings.len() as i64)]])),
+            ["show", "count(*)", ..] => {
+                Ok(show::rows_result(&["@@session.warning_count"], vec![vec![Value::Int(self.warnings.len() as i64)]]))
+            }
             ["show", "index" | "indexes" | "keys", "from" | "in", ..] => {
                 let toks: Vec<&str> = sql.split_whitespace().collect();
                 let table = toks.get(3).map(|t| unquote(t)).unwrap_or_default();
@@ -280,13 +318,25 @@ impl Session {
                 cat.require_table(&d, &t).map(|t| show::show_index(t))
             }
             ["show", "engines"] | ["show", "storage", "engines"] => Ok(show::show_engines()),
-            ["show", "status", ..] | ["show", "global" | "session", "status", ..] => Ok(self.show_status(like_tail(sql).as_deref())),
+            ["show", "status", ..] | ["show", "global" | "session", "status", ..] => {
+                Ok(self.show_status(like_tail(sql).as_deref()))
+            }
             ["show", "character", "set", ..] | ["show", "charset", ..] => Ok(show::rows_result(
                 &["Charset", "Description", "Default collation", "Maxlen"],
                 show::filter_like(
                     vec![
-                        vec![Value::Str("utf8mb4".into()), Value::Str("UTF-8 Unicode".into()), Value::Str("utf8mb4_0900_ai_ci".into()), Value::Int(4)],
-                        vec![Value::Str("binary".into()), Value::Str("Binary pseudo charset".into()), Value::Str("binary".into()), Value::Int(1)],
+                        vec![
+                            Value::Str("utf8mb4".into()),
+                            Value::Str("UTF-8 Unicode".into()),
+                            Value::Str("utf8mb4_0900_ai_ci".into()),
+                            Value::Int(4),
+                        ],
+                        vec![
+                            Value::Str("binary".into()),
+                            Value::Str("Binary pseudo charset".into()),
+                            Value::Str("binary".into()),
+                            Value::Int(1),
+                        ],
                     ],
                     like_tail(sql).as_deref(),
                 ),
@@ -295,9 +345,33 @@ impl Session {
                 &["Collation", "Charset", "Id", "Default", "Compiled", "Sortlen", "Pad_attribute"],
                 show::filter_like(
                     vec![
-                        vec![Value::Str("utf8mb4_0900_ai_ci".into()), Value::Str("utf8mb4".into()), Value::Int(255), Value::Str("Yes".into()), Value::Str("Yes".into()), Value::Int(0), Value::Str("NO PAD".into())],
-                        vec![Value::Str("utf8mb4_bin".into()), Value::Str("utf8mb4".into()), Value::Int(46), Value::Str("".into()), Value::Str("Yes".into()), Value::Int(1), Value::Str("PAD SPACE".into())],
-                        vec![Value::Str("binary".into()), Value::Str("binary".into()), Value::Int(63), Value::Str("Yes".into()), Value::Str("Yes".into()), Value::Int(1), Value::Str("NO PAD".into())],
+                        vec![
+                            Value::Str("utf8mb4_0900_ai_ci".into()),
+                            Value::Str("utf8mb4".into()),
+                            Value::Int(255),
+                            Value::Str("Yes".into()),
+                            Value::Str("Yes".into()),
+                            Value::Int(0),
+                            Value::Str("NO PAD".into()),
+                        ],
+                        vec![
+                            Value::Str("utf8mb4_bin".into()),
+                            Value::Str("utf8mb4".into()),
+                            Value::Int(46),
+                            Value::Str("".into()),
+                            Value::Str("Yes".into()),
+                            Value::Int(1),
+                            Value::Str("PAD SPACE".into()),
+                        ],
+                        vec![
+                            Value::Str("binary".into()),
+                            Value::Str("binary".into()),
+                            Value::Int(63),
+                            Value::Str("Yes".into()),
+                            Value::Str("Yes".into()),
+                            Value::Int(1),
+                            Value::Str("NO PAD".into()),
+                        ],
                     ],
                     like_tail(sql).as_deref(),
                 ),
@@ -318,7 +392,10 @@ impl Session {
             }
             ["show", "grants", ..] => Ok(show::rows_result(
                 &[&format!("Grants for {}@{}", self.info.user, self.info.host)],
-                vec![vec![Value::Str(format!("GRANT ALL PRIVILEGES ON *.* TO `{}`@`{}` WITH GRANT OPTION", self.info.user, self.info.host))]],
+                vec![vec![Value::Str(format!(
+                    "GRANT ALL PRIVILEGES ON *.* TO `{}`@`{}` WITH GRANT OPTION",
+                    self.info.user, self.info.host
+                ))]],
             )),
             ["show", "plugins"] => Ok(show::rows_result(&["Name", "Status", "Type", "Library", "License"], vec![])),
             _ => return None,
@@ -328,9 +405,7 @@ impl Session {
     fn show_status(&self, like: Option<&str>) -> QueryResult {
         use std::sync::atomic::Ordering::Relaxed;
         let db = &self.db;
-        let uptime = crate::env::instant()
-            .duration_since(db.started_at)
-            .as_secs();
+        let uptime = crate::env::instant().duration_since(db.started_at).as_secs();
         let rows = vec![
             ("Com_commit", db.store.commits.load(Relaxed)),
             ("Connections", db.connections.load(Relaxed)),
@@ -341,26 +416,15 @@ impl Session {
             ("Threads_connected", 0),
             ("Uptime", uptime),
         ];
-        let rows = rows
-            .into_iter()
-            .map(|(k, v)| vec![Value::Str(k.into()), Value::Str(v.to_string())])
-            .collect();
+        let rows = rows.into_iter().map(|(k, v)| vec![Value::Str(k.into()), Value::Str(v.to_string())]).collect();
         show::rows_result(&["Variable_name", "Value"], show::filter_like(rows, like))
     }
 
     /// Run one parsed statement with `params` bound to its `?`s.
-    pub fn execute_statement(
-        &mut self,
-        stmt: &ast::Statement,
-        params: &[Value],
-    ) -> Result<QueryResult> {
+    pub fn execute_statement(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<QueryResult> {
         let r = self.dispatch(stmt, params);
         match &r {
-            Ok(QueryResult::Ok {
-                affected,
-                last_insert_id,
-                ..
-            }) => {
+            Ok(QueryResult::Ok { affected, last_insert_id, .. }) => {
                 self.warnings.clear();
                 self.info.row_count = *affected as i64;
                 if *last_insert_id != 0 {
@@ -420,11 +484,15 @@ impl Session {
             }
             S::CreateIndex(ci) => ddl::create_index(&self.db, cur, ci),
             S::AlterTable(at) => ddl::alter_table(&self.db, cur, at),
-            S::Truncate(t) => ddl::truncate(&self.db, cur, &t.table_names.iter().map(|n| n.name.clone()).collect::<Vec<_>>()),
+            S::Truncate(t) => {
+                ddl::truncate(&self.db, cur, &t.table_names.iter().map(|n| n.name.clone()).collect::<Vec<_>>())
+            }
             S::RenameTable(pairs) => ddl::rename_tables(&self.db, cur, pairs),
             S::Use(u) => {
                 let name = match u {
-                    ast::Use::Object(n) | ast::Use::Database(n) | ast::Use::Schema(n) => plan::object_name_parts(n).join("."),
+                    ast::Use::Object(n) | ast::Use::Database(n) | ast::Use::Schema(n) => {
+                        plan::object_name_parts(n).join(".")
+                    }
                     _ => return Err(DbError::unsupported("USE form")),
                 };
                 self.use_database(&name)?;
@@ -442,7 +510,11 @@ impl Session {
                 show::show_tables(&self.db.catalog(), &db, *full, show_options_filter(show_options)?.as_deref())
             }
             S::ShowColumns { full, show_options, .. } => {
-                let name = show_options.show_in.as_ref().and_then(|i| i.parent_name.as_ref()).ok_or_else(|| DbError::parse("SHOW COLUMNS"))?;
+                let name = show_options
+                    .show_in
+                    .as_ref()
+                    .and_then(|i| i.parent_name.as_ref())
+                    .ok_or_else(|| DbError::parse("SHOW COLUMNS"))?;
                 let (d, t) = plan::split_table_name(name, cur)?;
                 let cat = self.db.catalog();
                 Ok(show::show_columns(cat.require_table(&d, &t)?, *full, show_options_filter(show_options)?.as_deref()))
@@ -462,20 +534,24 @@ impl Session {
                 Ok(vars::show_variables(self, *global, like.as_deref()))
             }
             S::ShowStatus { filter, .. } => Ok(self.show_status(show_filter(filter.as_ref())?.as_deref())),
-            S::ShowCollation { .. } => self.special_statement("show collation").unwrap_or_else(|| Ok(QueryResult::ok(0))),
+            S::ShowCollation { .. } => {
+                self.special_statement("show collation").unwrap_or_else(|| Ok(QueryResult::ok(0)))
+            }
             S::Explain { statement, .. } => self.explain(statement, params),
-            S::StartTransaction { .. } => Err(DbError::unsupported("multi-statement transactions (BEGIN / START TRANSACTION); every statement is its own transaction")),
+            S::StartTransaction { .. } => Err(DbError::unsupported(
+                "multi-statement transactions (BEGIN / START TRANSACTION); every statement is its own transaction",
+            )),
             S::Commit { .. } | S::Rollback { savepoint: None, .. } => Ok(QueryResult::ok(0)),
             S::LockTables { .. } | S::UnlockTables => Ok(QueryResult::ok(0)),
-            other => Err(DbError::unsupported(other.to_string().split_whitespace().take(3).collect::<Vec<_>>().join(" "))),
+            other => {
+                Err(DbError::unsupported(other.to_string().split_whitespace().take(3).collect::<Vec<_>>().join(" ")))
+            }
         }
     }
 
     pub fn use_database(&mut self, name: &str) -> Result<()> {
         let known = self.db.catalog().database(name).is_some()
-            || ddl::SYSTEM_DATABASES
-                .iter()
-                .any(|s| s.eq_ignore_ascii_case(name));
+            || ddl::SYSTEM_DATABASES.iter().any(|s| s.eq_ignore_ascii_case(name));
         if !known {
             return Err(DbError::unknown_db(name));
         }
@@ -489,14 +565,7 @@ impl Session {
         params: &'a [Value],
         now: NaiveDateTime,
     ) -> StmtCtx<'a> {
-        StmtCtx {
-            db: &self.db,
-            catalog: cat,
-            info: &self.info,
-            vars: self,
-            params,
-            now,
-        }
+        StmtCtx { db: &self.db, catalog: cat, info: &self.info, vars: self, params, now }
     }
 
     /// Run a read-only query.
@@ -513,10 +582,7 @@ impl Session {
             }
             let txn = self.db.store.begin()?;
             let env = ctx.env(&txn);
-            let ectx = Ctx {
-                env: &env,
-                outer: vec![],
-            };
+            let ectx = Ctx { env: &env, outer: vec![] };
             let rows = exec::run_plan(&bq.plan, &ectx, None)?;
             let read = env.rows_read.get();
             txn.commit()?;
@@ -560,12 +626,7 @@ impl Session {
 
     fn run_set(&mut self, set: &ast::Set, params: &[Value]) -> Result<QueryResult> {
         match set {
-            ast::Set::SingleAssignment {
-                scope,
-                variable,
-                values,
-                ..
-            } => {
+            ast::Set::SingleAssignment { scope, variable, values, .. } => {
                 let name = plan::object_name_parts(variable).join(".");
                 let value = values.first().ok_or_else(|| DbError::parse("SET"))?;
                 self.assign(scope.as_ref(), &name, value, params)?;
@@ -601,13 +662,7 @@ impl Session {
         let b = binder.bind_expr(e, &plan::Scope::default(), &mut None, "field list")?;
         let txn = self.db.store.begin()?;
         let env = ctx.env(&txn);
-        b.eval(
-            &[],
-            &Ctx {
-                env: &env,
-                outer: vec![],
-            },
-        )
+        b.eval(&[], &Ctx { env: &env, outer: vec![] })
     }
 
     fn assign(
@@ -619,8 +674,7 @@ impl Session {
     ) -> Result<()> {
         let v = self.eval_const(value, params)?;
         if let Some(u) = name.strip_prefix('@').filter(|n| !n.starts_with('@')) {
-            self.user_vars
-                .insert(u.trim_matches('`').to_ascii_lowercase(), v);
+            self.user_vars.insert(u.trim_matches('`').to_ascii_lowercase(), v);
             return Ok(());
         }
         let mut global = matches!(scope, Some(ast::ContextModifier::Global));
@@ -677,14 +731,10 @@ impl Session {
     /// out its result columns.
     pub fn prepare(&mut self, sql: &str) -> Result<(u32, &Prepared)> {
         if self.prepared.len() >= MAX_PREPARED_PER_SESSION {
-            return Err(DbError::new(
-                1461,
-                "42000",
-                "Can't create more than max_prepared_stmt_count statements",
-            ));
+            return Err(DbError::new(1461, "42000", "Can't create more than max_prepared_stmt_count statements"));
         }
         let text = strip_leading_comments(sql).trim().trim_end_matches(';');
-        let mut stmts = crate::sql::parse(text)?;
+        let mut stmts = crate::sql::parse(&rewrite_mod_operator(text))?;
         if stmts.len() != 1 {
             return Err(DbError::new(
                 1295,
@@ -713,18 +763,8 @@ impl Session {
         };
         let id = self.next_stmt_id;
         self.next_stmt_id = self.next_stmt_id.wrapping_add(1).max(1);
-        self.prepared.insert(
-            id,
-            Prepared {
-                statement,
-                params,
-                columns,
-            },
-        );
-        let p = self
-            .prepared
-            .get(&id)
-            .ok_or_else(|| DbError::internal("prepared statement vanished"))?;
+        self.prepared.insert(id, Prepared { statement, params, columns });
+        let p = self.prepared.get(&id).ok_or_else(|| DbError::internal("prepared statement vanished"))?;
         Ok((id, p))
     }
 
@@ -739,9 +779,7 @@ impl Session {
             }
             None => return Err(DbError::unknown_stmt(id, "mysqld_stmt_execute")),
         };
-        self.db
-            .questions
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.db.questions.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.execute_statement(&stmt, params)
     }
 
@@ -750,13 +788,7 @@ impl Session {
     }
 }
 
-fn explain_row(
-    id: i64,
-    table: Option<&str>,
-    ty: &str,
-    key: Option<&str>,
-    extra: &str,
-) -> Vec<Value> {
+fn explain_row(id: i64, table: Option<&str>, ty: &str, key: Option<&str>, extra: &str) -> Vec<Value> {
     let s = |x: &str| Value::Str(x.to_string());
     vec![
         Value::Int(id),
@@ -780,14 +812,11 @@ fn explain_plan(p: &Plan, id: i64, out: &mut Vec<Vec<Value>>) {
             let (ty, key) = match &s.access {
                 Access::Full => ("ALL", None),
                 Access::Index { index, ranges } => {
-                    let full_eq = ranges.iter().all(|r| {
-                        r.eq.len() == index.columns.len() && r.lo.is_none() && r.hi.is_none()
-                    });
+                    let full_eq =
+                        ranges.iter().all(|r| r.eq.len() == index.columns.len() && r.lo.is_none() && r.hi.is_none());
                     let ty = if full_eq && index.unique && ranges.len() == 1 {
                         "const"
-                    } else if ranges.iter().all(|r| r.lo.is_none() && r.hi.is_none())
-                        && ranges.len() == 1
-                    {
+                    } else if ranges.iter().all(|r| r.lo.is_none() && r.hi.is_none()) && ranges.len() == 1 {
                         "ref"
                     } else {
                         "range"
@@ -795,11 +824,7 @@ fn explain_plan(p: &Plan, id: i64, out: &mut Vec<Vec<Value>>) {
                     (ty, Some(index.name.as_str()))
                 }
             };
-            let extra = if s.filter.is_some() {
-                "Using where"
-            } else {
-                ""
-            };
+            let extra = if s.filter.is_some() { "Using where" } else { "" };
             out.push(explain_row(id, Some(&s.table.name), ty, key, extra));
         }
         Plan::Dual | Plan::Values(_) => {}

@@ -78,10 +78,7 @@ pub fn system_variable_defaults(db: &Database) -> Vec<(&'static str, Value)> {
 }
 
 pub fn default_value(db: &Database, name: &str) -> Option<Value> {
-    system_variable_defaults(db)
-        .into_iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v)
+    system_variable_defaults(db).into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
 }
 
 fn is_true(v: &Value) -> Option<bool> {
@@ -103,16 +100,11 @@ pub fn validate_assignment(db: &Database, name: &str, v: Value) -> Result<Value>
     match name {
         "autocommit" => match is_true(&v) {
             Some(true) => Ok(Value::Int(1)),
-            Some(false) => Err(DbError::unsupported(
-                "autocommit=0 (multi-statement transactions)",
-            )),
+            Some(false) => Err(DbError::unsupported("autocommit=0 (multi-statement transactions)")),
             None => Err(DbError::new(
                 1231,
                 "42000",
-                format!(
-                    "Variable 'autocommit' can't be set to the value of '{}'",
-                    v.to_text().unwrap_or_default()
-                ),
+                format!("Variable 'autocommit' can't be set to the value of '{}'", v.to_text().unwrap_or_default()),
             )),
         },
         "version"
@@ -123,11 +115,9 @@ pub fn validate_assignment(db: &Database, name: &str, v: Value) -> Result<Value>
         | "protocol_version"
         | "license"
         | "have_ssl"
-        | "lower_case_table_names" => Err(DbError::new(
-            1238,
-            "HY000",
-            format!("Variable '{name}' is a read only variable"),
-        )),
+        | "lower_case_table_names" => {
+            Err(DbError::new(1238, "HY000", format!("Variable '{name}' is a read only variable")))
+        }
         "foreign_key_checks"
         | "unique_checks"
         | "sql_auto_is_null"
@@ -145,10 +135,7 @@ pub fn show_variables(sess: &Session, global: bool, like: Option<&str>) -> crate
         .into_iter()
         .map(|(n, d)| {
             let v = sess.system_var(n, global).unwrap_or(d);
-            vec![
-                Value::Str(n.to_string()),
-                Value::Str(v.to_text().unwrap_or_default()),
-            ]
+            vec![Value::Str(n.to_string()), Value::Str(v.to_text().unwrap_or_default())]
         })
         .collect();
     show::rows_result(&["Variable_name", "Value"], show::filter_like(rows, like))

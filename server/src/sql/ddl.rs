@@ -11,8 +11,8 @@ use sqlparser::ast;
 use crate::catalog::keys::{index_prefix, table_prefix};
 use crate::catalog::row::{decode_row, encode_row};
 use crate::catalog::{
-    self, ColumnDef, ColumnDefault, DatabaseDef, IndexDef, TableDef, MAX_COLUMNS, MAX_INDEXES,
-    MAX_KEY_PARTS, MAX_NAME_LEN, PRIMARY_INDEX_ID,
+    self, ColumnDef, ColumnDefault, DatabaseDef, IndexDef, TableDef, MAX_COLUMNS, MAX_INDEXES, MAX_KEY_PARTS,
+    MAX_NAME_LEN, PRIMARY_INDEX_ID,
 };
 use crate::db::Database;
 use crate::error::{DbError, Result};
@@ -23,8 +23,7 @@ use crate::sql::value::Value;
 use crate::sql::QueryResult;
 
 /// Names of the databases that always exist and cannot be created/dropped.
-pub const SYSTEM_DATABASES: [&str; 4] =
-    ["information_schema", "mysql", "performance_schema", "sys"];
+pub const SYSTEM_DATABASES: [&str; 4] = ["information_schema", "mysql", "performance_schema", "sys"];
 
 fn check_name(kind: &str, name: &str) -> Result<()> {
     if name.is_empty() || name.len() > MAX_NAME_LEN || name.ends_with(' ') {
@@ -37,20 +36,12 @@ fn check_name(kind: &str, name: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn create_database(
-    db: &Database,
-    name: &ast::ObjectName,
-    if_not_exists: bool,
-) -> Result<QueryResult> {
+pub fn create_database(db: &Database, name: &ast::ObjectName, if_not_exists: bool) -> Result<QueryResult> {
     let name = object_name_parts(name).join(".");
     check_name("database", &name)?;
     let _g = db.ddl_lock.write();
     let mut cat = (*db.catalog()).clone();
-    if cat.database(&name).is_some()
-        || SYSTEM_DATABASES
-            .iter()
-            .any(|s| s.eq_ignore_ascii_case(&name))
-    {
+    if cat.database(&name).is_some() || SYSTEM_DATABASES.iter().any(|s| s.eq_ignore_ascii_case(&name)) {
         if if_not_exists {
             return Ok(QueryResult::ok(0));
         }
@@ -58,11 +49,7 @@ pub fn create_database(
     }
     let mut batch = WriteBatch::new();
     cat.put_database(
-        DatabaseDef {
-            name,
-            charset: "utf8mb4".into(),
-            collation: "utf8mb4_0900_ai_ci".into(),
-        },
+        DatabaseDef { name, charset: "utf8mb4".into(), collation: "utf8mb4_0900_ai_ci".into() },
         &mut batch,
     )?;
     db.commit_ddl(cat, batch)?;
@@ -76,15 +63,8 @@ pub fn drop_database(db: &Database, name: &str, if_exists: bool) -> Result<Query
         if if_exists {
             return Ok(QueryResult::ok(0));
         }
-        if SYSTEM_DATABASES
-            .iter()
-            .any(|s| s.eq_ignore_ascii_case(name))
-        {
-            return Err(DbError::new(
-                1044,
-                "42000",
-                format!("Access denied for user 'root'@'%' to database '{name}'"),
-            ));
+        if SYSTEM_DATABASES.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+            return Err(DbError::new(1044, "42000", format!("Access denied for user 'root'@'%' to database '{name}'")));
         }
         return Err(DbError::db_drop_missing(name));
     }
@@ -100,10 +80,7 @@ pub fn drop_database(db: &Database, name: &str, if_exists: bool) -> Result<Query
 /// Map a parsed data type to ours.
 pub fn sql_type(dt: &ast::DataType) -> Result<SqlType> {
     use ast::DataType as D;
-    let int = |k: TypeKind, unsigned: bool| SqlType {
-        unsigned,
-        ..SqlType::new(k)
-    };
+    let int = |k: TypeKind, unsigned: bool| SqlType { unsigned, ..SqlType::new(k) };
     let char_len = |l: &Option<ast::CharacterLength>, default: u32| -> u32 {
         match l {
             Some(ast::CharacterLength::IntegerLength { length, .. }) => *length as u32,
@@ -117,31 +94,16 @@ pub fn sql_type(dt: &ast::DataType) -> Result<SqlType> {
             ast::ExactNumberInfo::PrecisionAndScale(p, s) => (*p as u32, *s as u32),
         };
         if p > 65 {
-            return Err(DbError::new(
-                1426,
-                "42000",
-                format!("Too-big precision {p} specified. Maximum is 65."),
-            ));
+            return Err(DbError::new(1426, "42000", format!("Too-big precision {p} specified. Maximum is 65.")));
         }
         if s > 30 {
-            return Err(DbError::new(
-                1425,
-                "42000",
-                format!("Too big scale {s} specified. Maximum is 30."),
-            ));
+            return Err(DbError::new(1425, "42000", format!("Too big scale {s} specified. Maximum is 30.")));
         }
         if s > p {
-            return Err(DbError::new(
-                1427,
-                "42000",
-                "For float(M,D), double(M,D) or decimal(M,D), M must be >= D",
-            ));
+            return Err(DbError::new(1427, "42000", "For float(M,D), double(M,D) or decimal(M,D), M must be >= D"));
         }
         // Values are exact to 28 significant digits (see ARCHITECTURE.md).
-        Ok(SqlType {
-            unsigned,
-            ..SqlType::decimal(p.max(1), s as u8)
-        })
+        Ok(SqlType { unsigned, ..SqlType::decimal(p.max(1), s as u8) })
     };
     Ok(match dt {
         D::TinyInt(_) => int(TypeKind::TinyInt, false),
@@ -151,48 +113,27 @@ pub fn sql_type(dt: &ast::DataType) -> Result<SqlType> {
         D::MediumInt(_) => int(TypeKind::MediumInt, false),
         D::MediumIntUnsigned(_) => int(TypeKind::MediumInt, true),
         D::Int(_) | D::Integer(_) | D::Int4(_) => int(TypeKind::Int, false),
-        D::IntUnsigned(_)
-        | D::IntegerUnsigned(_)
-        | D::Int4Unsigned(_)
-        | D::Unsigned
-        | D::UnsignedInteger => int(TypeKind::Int, true),
-        D::BigInt(_) | D::Int8(_) | D::Int64 => int(TypeKind::BigInt, false),
-        D::BigIntUnsigned(_) | D::Int8Unsigned(_) | D::UBigInt | D::UInt64 => {
-            int(TypeKind::BigInt, true)
+        D::IntUnsigned(_) | D::IntegerUnsigned(_) | D::Int4Unsigned(_) | D::Unsigned | D::UnsignedInteger => {
+            int(TypeKind::Int, true)
         }
-        D::Bool | D::Boolean => SqlType {
-            is_bool: true,
-            ..int(TypeKind::TinyInt, false)
-        },
+        D::BigInt(_) | D::Int8(_) | D::Int64 => int(TypeKind::BigInt, false),
+        D::BigIntUnsigned(_) | D::Int8Unsigned(_) | D::UBigInt | D::UInt64 => int(TypeKind::BigInt, true),
+        D::Bool | D::Boolean => SqlType { is_bool: true, ..int(TypeKind::TinyInt, false) },
         D::Decimal(i) | D::Numeric(i) | D::Dec(i) => dec(i, false)?,
         D::DecimalUnsigned(i) | D::DecUnsigned(i) => dec(i, true)?,
         D::Float(info) => {
             let p = match info {
-                ast::ExactNumberInfo::Precision(p)
-                | ast::ExactNumberInfo::PrecisionAndScale(p, _) => *p,
+                ast::ExactNumberInfo::Precision(p) | ast::ExactNumberInfo::PrecisionAndScale(p, _) => *p,
                 ast::ExactNumberInfo::None => 0,
             };
-            SqlType::new(if p > 24 {
-                TypeKind::Double
-            } else {
-                TypeKind::Float
-            })
+            SqlType::new(if p > 24 { TypeKind::Double } else { TypeKind::Float })
         }
-        D::FloatUnsigned(_) => SqlType {
-            unsigned: true,
-            ..SqlType::new(TypeKind::Float)
-        },
-        D::Real | D::Double(_) | D::DoublePrecision | D::Float8 | D::Float64 => {
-            SqlType::new(TypeKind::Double)
+        D::FloatUnsigned(_) => SqlType { unsigned: true, ..SqlType::new(TypeKind::Float) },
+        D::Real | D::Double(_) | D::DoublePrecision | D::Float8 | D::Float64 => SqlType::new(TypeKind::Double),
+        D::DoubleUnsigned(_) | D::DoublePrecisionUnsigned | D::RealUnsigned => {
+            SqlType { unsigned: true, ..SqlType::new(TypeKind::Double) }
         }
-        D::DoubleUnsigned(_) | D::DoublePrecisionUnsigned | D::RealUnsigned => SqlType {
-            unsigned: true,
-            ..SqlType::new(TypeKind::Double)
-        },
-        D::Char(l) | D::Character(l) => SqlType {
-            len: char_len(l, 1),
-            ..SqlType::new(TypeKind::Char)
-        },
+        D::Char(l) | D::Character(l) => SqlType { len: char_len(l, 1), ..SqlType::new(TypeKind::Char) },
         D::Varchar(l) | D::CharacterVarying(l) | D::CharVarying(l) | D::Nvarchar(l) => {
             let Some(ast::CharacterLength::IntegerLength { length, .. }) = l else {
                 return Err(DbError::parse("VARCHAR without a length"));
@@ -207,63 +148,24 @@ pub fn sql_type(dt: &ast::DataType) -> Result<SqlType> {
             SqlType::varchar(*length as u32)
         }
         D::Text => SqlType::text(),
-        D::TinyText => SqlType {
-            size_class: 0,
-            len: 255,
-            ..SqlType::new(TypeKind::Text)
-        },
-        D::MediumText => SqlType {
-            size_class: 2,
-            len: 16_777_215,
-            ..SqlType::new(TypeKind::Text)
-        },
-        D::LongText => SqlType {
-            size_class: 3,
-            len: u32::MAX,
-            ..SqlType::new(TypeKind::Text)
-        },
-        D::Binary(l) => SqlType {
-            len: l.unwrap_or(1) as u32,
-            ..SqlType::new(TypeKind::Binary)
-        },
+        D::TinyText => SqlType { size_class: 0, len: 255, ..SqlType::new(TypeKind::Text) },
+        D::MediumText => SqlType { size_class: 2, len: 16_777_215, ..SqlType::new(TypeKind::Text) },
+        D::LongText => SqlType { size_class: 3, len: u32::MAX, ..SqlType::new(TypeKind::Text) },
+        D::Binary(l) => SqlType { len: l.unwrap_or(1) as u32, ..SqlType::new(TypeKind::Binary) },
         D::Varbinary(l) => {
             let len = match l {
                 Some(ast::BinaryLength::IntegerLength { length }) => *length as u32,
                 _ => return Err(DbError::parse("VARBINARY without a length")),
             };
-            SqlType {
-                len,
-                ..SqlType::new(TypeKind::Varbinary)
-            }
+            SqlType { len, ..SqlType::new(TypeKind::Varbinary) }
         }
-        D::Blob(_) | D::Bytea => SqlType {
-            len: 65535,
-            ..SqlType::new(TypeKind::Blob)
-        },
-        D::TinyBlob => SqlType {
-            size_class: 0,
-            len: 255,
-            ..SqlType::new(TypeKind::Blob)
-        },
-        D::MediumBlob => SqlType {
-            size_class: 2,
-            len: 16_777_215,
-            ..SqlType::new(TypeKind::Blob)
-        },
-        D::LongBlob => SqlType {
-            size_class: 3,
-            len: u32::MAX,
-            ..SqlType::new(TypeKind::Blob)
-        },
+        D::Blob(_) | D::Bytea => SqlType { len: 65535, ..SqlType::new(TypeKind::Blob) },
+        D::TinyBlob => SqlType { size_class: 0, len: 255, ..SqlType::new(TypeKind::Blob) },
+        D::MediumBlob => SqlType { size_class: 2, len: 16_777_215, ..SqlType::new(TypeKind::Blob) },
+        D::LongBlob => SqlType { size_class: 3, len: u32::MAX, ..SqlType::new(TypeKind::Blob) },
         D::Date => SqlType::new(TypeKind::Date),
-        D::Datetime(p) => SqlType {
-            len: p.unwrap_or(0) as u32,
-            ..SqlType::new(TypeKind::DateTime)
-        },
-        D::Timestamp(p, _) => SqlType {
-            len: p.unwrap_or(0) as u32,
-            ..SqlType::new(TypeKind::Timestamp)
-        },
+        D::Datetime(p) => SqlType { len: p.unwrap_or(0) as u32, ..SqlType::new(TypeKind::DateTime) },
+        D::Timestamp(p, _) => SqlType { len: p.unwrap_or(0) as u32, ..SqlType::new(TypeKind::Timestamp) },
         other => return Err(DbError::unsupported(format!("column type {other}"))),
     })
 }
@@ -271,15 +173,8 @@ pub fn sql_type(dt: &ast::DataType) -> Result<SqlType> {
 fn is_now_expr(e: &ast::Expr) -> bool {
     match e {
         ast::Expr::Function(f) => {
-            let n = object_name_parts(&f.name)
-                .last()
-                .cloned()
-                .unwrap_or_default()
-                .to_ascii_lowercase();
-            matches!(
-                n.as_str(),
-                "now" | "current_timestamp" | "localtime" | "localtimestamp"
-            )
+            let n = object_name_parts(&f.name).last().cloned().unwrap_or_default().to_ascii_lowercase();
+            matches!(n.as_str(), "now" | "current_timestamp" | "localtime" | "localtimestamp")
         }
         ast::Expr::Identifier(i) => i.value.eq_ignore_ascii_case("current_timestamp"),
         _ => false,
@@ -303,9 +198,7 @@ fn default_of(db: &Database, name: &str, ty: &SqlType, e: &ast::Expr) -> Result<
     let v = match bound {
         crate::sql::expr::Expr::Lit(v) => v,
         crate::sql::expr::Expr::Unary(crate::sql::expr::UnOp::Neg, inner) => match *inner {
-            crate::sql::expr::Expr::Lit(v) => {
-                crate::sql::expr::binary(crate::sql::expr::BinOp::Sub, Value::Int(0), v)?
-            }
+            crate::sql::expr::Expr::Lit(v) => crate::sql::expr::binary(crate::sql::expr::BinOp::Sub, Value::Int(0), v)?,
             _ => return Err(DbError::invalid_default(name)),
         },
         _ => return Err(DbError::invalid_default(name)),
@@ -357,9 +250,7 @@ fn column_def(db: &Database, c: &ast::ColumnDef) -> Result<(ColumnDef, bool, boo
             ast::ColumnOption::OnUpdate(e) if is_now_expr(e) => col.on_update_now = true,
             ast::ColumnOption::CharacterSet(_) | ast::ColumnOption::Collation(_) => {}
             ast::ColumnOption::DialectSpecific(toks)
-                if toks
-                    .iter()
-                    .any(|t| t.to_string().eq_ignore_ascii_case("AUTO_INCREMENT")) =>
+                if toks.iter().any(|t| t.to_string().eq_ignore_ascii_case("AUTO_INCREMENT")) =>
             {
                 col.auto_increment = true
             }
@@ -369,25 +260,21 @@ fn column_def(db: &Database, c: &ast::ColumnDef) -> Result<(ColumnDef, bool, boo
     }
     if pk {
         if explicit_null {
-            return Err(DbError::new(1171, "42000", "All parts of a PRIMARY KEY must be NOT NULL; if you need NULL in a key, use UNIQUE instead"));
+            return Err(DbError::new(
+                1171,
+                "42000",
+                "All parts of a PRIMARY KEY must be NOT NULL; if you need NULL in a key, use UNIQUE instead",
+            ));
         }
         col.nullable = false;
     }
     if col.auto_increment && !(ty.is_integer() || ty.is_float()) {
-        return Err(DbError::new(
-            1063,
-            "42000",
-            format!("Incorrect column specifier for column '{name}'"),
-        ));
+        return Err(DbError::new(1063, "42000", format!("Incorrect column specifier for column '{name}'")));
     }
     if !col.nullable && matches!(col.default, ColumnDefault::Const(None)) {
         return Err(DbError::invalid_default(&name));
     }
-    if ty.kind == TypeKind::Timestamp
-        && col.default == ColumnDefault::None
-        && !explicit_null
-        && col.nullable
-    {
+    if ty.kind == TypeKind::Timestamp && col.default == ColumnDefault::None && !explicit_null && col.nullable {
         // MySQL 8 (explicit_defaults_for_timestamp=ON): a plain TIMESTAMP is NULLable with default NULL.
     }
     Ok((col, pk, unique))
@@ -406,27 +293,18 @@ fn index_columns(t: &TableDef, cols: &[ast::IndexColumn]) -> Result<Vec<usize>> 
         let name = match &ic.column.expr {
             ast::Expr::Identifier(i) => i.value.clone(),
             // `col(10)` prefix lengths parse as a function call.
-            ast::Expr::Function(f) => object_name_parts(&f.name)
-                .last()
-                .cloned()
-                .unwrap_or_default(),
+            ast::Expr::Function(f) => object_name_parts(&f.name).last().cloned().unwrap_or_default(),
             other => return Err(DbError::unsupported(format!("functional index on {other}"))),
         };
-        let i = t.column_index(&name).ok_or_else(|| {
-            DbError::new(
-                1072,
-                "42000",
-                format!("Key column '{name}' doesn't exist in table"),
-            )
-        })?;
+        let i = t
+            .column_index(&name)
+            .ok_or_else(|| DbError::new(1072, "42000", format!("Key column '{name}' doesn't exist in table")))?;
         if t.columns[i].ty.kind == TypeKind::Text || t.columns[i].ty.kind == TypeKind::Blob {
             if !matches!(&ic.column.expr, ast::Expr::Function(_)) {
                 return Err(DbError::new(
                     1170,
                     "42000",
-                    format!(
-                        "BLOB/TEXT column '{name}' used in key specification without a key length"
-                    ),
+                    format!("BLOB/TEXT column '{name}' used in key specification without a key length"),
                 ));
             }
         }
@@ -436,13 +314,7 @@ fn index_columns(t: &TableDef, cols: &[ast::IndexColumn]) -> Result<Vec<usize>> 
 }
 
 /// Add an index definition to `t` (validating names and limits).
-fn add_index(
-    t: &mut TableDef,
-    name: Option<String>,
-    columns: Vec<usize>,
-    unique: bool,
-    primary: bool,
-) -> Result<()> {
+fn add_index(t: &mut TableDef, name: Option<String>, columns: Vec<usize>, unique: bool, primary: bool) -> Result<()> {
     if primary {
         if t.primary_key().is_some() {
             return Err(DbError::multiple_pk());
@@ -450,24 +322,12 @@ fn add_index(
         for &c in &columns {
             t.columns[c].nullable = false;
         }
-        t.indexes.insert(
-            0,
-            IndexDef {
-                id: PRIMARY_INDEX_ID,
-                name: "PRIMARY".into(),
-                columns,
-                unique: true,
-                primary: true,
-            },
-        );
+        t.indexes
+            .insert(0, IndexDef { id: PRIMARY_INDEX_ID, name: "PRIMARY".into(), columns, unique: true, primary: true });
         return Ok(());
     }
     if t.indexes.len() >= MAX_INDEXES {
-        return Err(DbError::new(
-            1069,
-            "42000",
-            format!("Too many keys specified; max {MAX_INDEXES} keys allowed"),
-        ));
+        return Err(DbError::new(1069, "42000", format!("Too many keys specified; max {MAX_INDEXES} keys allowed")));
     }
     let name = match name {
         Some(n) => {
@@ -489,24 +349,12 @@ fn add_index(
     };
     let id = t.next_index_id;
     t.next_index_id += 1;
-    t.indexes.push(IndexDef {
-        id,
-        name,
-        columns,
-        unique,
-        primary: false,
-    });
+    t.indexes.push(IndexDef { id, name, columns, unique, primary: false });
     Ok(())
 }
 
 fn check_auto_increment(t: &TableDef) -> Result<()> {
-    let autos: Vec<usize> = t
-        .columns
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.auto_increment)
-        .map(|(i, _)| i)
-        .collect();
+    let autos: Vec<usize> = t.columns.iter().enumerate().filter(|(_, c)| c.auto_increment).map(|(i, _)| i).collect();
     if autos.len() > 1 {
         return Err(DbError::wrong_auto_key());
     }
@@ -520,9 +368,9 @@ fn check_auto_increment(t: &TableDef) -> Result<()> {
 
 fn table_option_engine(ct: &ast::CreateTable) -> String {
     let opts = match &ct.table_options {
-        ast::CreateTableOptions::Plain(o)
-        | ast::CreateTableOptions::With(o)
-        | ast::CreateTableOptions::Options(o) => o.as_slice(),
+        ast::CreateTableOptions::Plain(o) | ast::CreateTableOptions::With(o) | ast::CreateTableOptions::Options(o) => {
+            o.as_slice()
+        }
         _ => &[],
     };
     for o in opts {
@@ -534,10 +382,7 @@ fn table_option_engine(ct: &ast::CreateTable) -> String {
             }
         }
         if let ast::SqlOption::KeyValue { key, value } = o {
-            if object_name_parts(key)
-                .join(".")
-                .eq_ignore_ascii_case("ENGINE")
-            {
+            if object_name_parts(key).join(".").eq_ignore_ascii_case("ENGINE") {
                 return value.to_string();
             }
         }
@@ -545,11 +390,7 @@ fn table_option_engine(ct: &ast::CreateTable) -> String {
     "InnoDB".into()
 }
 
-pub fn create_table(
-    db: &Database,
-    current_db: Option<&str>,
-    ct: &ast::CreateTable,
-) -> Result<QueryResult> {
+pub fn create_table(db: &Database, current_db: Option<&str>, ct: &ast::CreateTable) -> Result<QueryResult> {
     let (dbname, tname) = plan::split_table_name(&ct.name, current_db)?;
     check_name("table", &tname)?;
     if ct.query.is_some() {
@@ -578,9 +419,7 @@ pub fn create_table(
     };
     if let Some(like) = &ct.like {
         let src_name = match like {
-            ast::CreateTableLikeKind::Parenthesized(l) | ast::CreateTableLikeKind::Plain(l) => {
-                &l.name
-            }
+            ast::CreateTableLikeKind::Parenthesized(l) | ast::CreateTableLikeKind::Plain(l) => &l.name,
         };
         let (sdb, sname) = plan::split_table_name(src_name, current_db)?;
         let src = cat.require_table(&sdb, &sname)?;
@@ -607,11 +446,7 @@ pub fn create_table(
         }
     }
     if t.columns.is_empty() {
-        return Err(DbError::new(
-            1113,
-            "42000",
-            "A table must have at least 1 column",
-        ));
+        return Err(DbError::new(1113, "42000", "A table must have at least 1 column"));
     }
     for (name, cols, unique, primary) in inline_keys {
         add_index(&mut t, name, cols, unique, primary)?;
@@ -635,22 +470,12 @@ fn apply_constraint(t: &mut TableDef, con: &ast::TableConstraint) -> Result<()> 
         }
         ast::TableConstraint::Unique(u) => {
             let cols = index_columns(t, &u.columns)?;
-            let name = u
-                .index_name
-                .as_ref()
-                .or(u.name.as_ref())
-                .map(|i| i.value.clone());
+            let name = u.index_name.as_ref().or(u.name.as_ref()).map(|i| i.value.clone());
             add_index(t, name, cols, true, false)
         }
         ast::TableConstraint::Index(i) => {
             let cols = index_columns(t, &i.columns)?;
-            add_index(
-                t,
-                i.name.as_ref().map(|n| n.value.clone()),
-                cols,
-                false,
-                false,
-            )
+            add_index(t, i.name.as_ref().map(|n| n.value.clone()), cols, false, false)
         }
         ast::TableConstraint::ForeignKey(_) | ast::TableConstraint::Check(_) => {
             // Accepted and not enforced until the compatibility issue adds them.
@@ -679,11 +504,7 @@ pub fn drop_tables(
         }
     }
     if !missing.is_empty() && !if_exists {
-        return Err(DbError::new(
-            1051,
-            "42S02",
-            format!("Unknown table '{}'", missing.join(",")),
-        ));
+        return Err(DbError::new(1051, "42S02", format!("Unknown table '{}'", missing.join(","))));
     }
     let snap = db.store.engine().snapshot()?;
     let mut batch = WriteBatch::new();
@@ -761,46 +582,22 @@ fn rebuild_table(
     Ok(())
 }
 
-fn implicit_default(ty: &SqlType) -> Value {
-    if ty.is_numeric() {
-        Value::Int(0)
-    } else if ty.kind == TypeKind::Date {
-        Value::Str("1970-01-01".into())
-    } else if ty.is_temporal() {
-        Value::Str("1970-01-01 00:00:00".into())
-    } else {
-        Value::Str(String::new())
-    }
-}
-
-pub fn alter_table(
-    db: &Database,
-    current_db: Option<&str>,
-    at: &ast::AlterTable,
-) -> Result<QueryResult> {
+pub fn alter_table(db: &Database, current_db: Option<&str>, at: &ast::AlterTable) -> Result<QueryResult> {
     let (dbname, tname) = plan::split_table_name(&at.name, current_db)?;
     let _g = db.ddl_lock.write();
     let mut cat = (*db.catalog()).clone();
     let old = cat.require_table(&dbname, &tname)?.clone();
     let mut t = (*old).clone();
     // mapping[i]: where new column i comes from.
-    let mut mapping: Vec<std::result::Result<usize, Value>> =
-        (0..t.columns.len()).map(Ok).collect();
+    let mut mapping: Vec<std::result::Result<usize, Value>> = (0..t.columns.len()).map(Ok).collect();
     let mut rebuild = false;
     let mut rename_to: Option<(String, String)> = None;
     let now = Value::DateTime(
-        chrono::DateTime::from_timestamp_micros(crate::env::now_micros())
-            .map(|d| d.naive_utc())
-            .unwrap_or_default(),
+        chrono::DateTime::from_timestamp_micros(crate::env::now_micros()).map(|d| d.naive_utc()).unwrap_or_default(),
     );
     for op in &at.operations {
         match op {
-            ast::AlterTableOperation::AddColumn {
-                column_def: cd,
-                if_not_exists,
-                column_position,
-                ..
-            } => {
+            ast::AlterTableOperation::AddColumn { column_def: cd, if_not_exists, column_position, .. } => {
                 let (col, pk, unique) = column_def(db, cd)?;
                 if t.column_index(&col.name).is_some() {
                     if *if_not_exists {
@@ -812,15 +609,13 @@ pub fn alter_table(
                     ColumnDefault::Const(Some(s)) => Value::Str(s.clone()),
                     ColumnDefault::CurrentTimestamp => now.clone(),
                     _ if col.nullable => Value::Null,
-                    _ => implicit_default(&col.ty),
+                    _ => table::implicit_default(&col.ty),
                 };
                 let pos = match column_position {
                     None => t.columns.len(),
                     Some(ast::MySQLColumnPosition::First) => 0,
                     Some(ast::MySQLColumnPosition::After(id)) => {
-                        t.column_index(&id.value)
-                            .ok_or_else(|| DbError::unknown_column(&id.value, &t.name))?
-                            + 1
+                        t.column_index(&id.value).ok_or_else(|| DbError::unknown_column(&id.value, &t.name))? + 1
                     }
                 };
                 t.columns.insert(pos, col);
@@ -840,11 +635,7 @@ pub fn alter_table(
                 }
                 rebuild = true;
             }
-            ast::AlterTableOperation::DropColumn {
-                column_names,
-                if_exists,
-                ..
-            } => {
+            ast::AlterTableOperation::DropColumn { column_names, if_exists, .. } => {
                 for cn in column_names {
                     let Some(pos) = t.column_index(&cn.value) else {
                         if *if_exists {
@@ -879,8 +670,7 @@ pub fn alter_table(
             }
             ast::AlterTableOperation::DropIndex { name } => {
                 let before = t.indexes.len();
-                t.indexes
-                    .retain(|i| i.primary || !i.name.eq_ignore_ascii_case(&name.value));
+                t.indexes.retain(|i| i.primary || !i.name.eq_ignore_ascii_case(&name.value));
                 if t.indexes.len() == before {
                     return Err(DbError::cant_drop(&name.value));
                 }
@@ -899,16 +689,11 @@ pub fn alter_table(
                 };
                 rename_to = Some(plan::split_table_name(n, Some(&dbname))?);
             }
-            ast::AlterTableOperation::RenameColumn {
-                old_column_name,
-                new_column_name,
-            } => {
+            ast::AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
                 let pos = t
                     .column_index(&old_column_name.value)
                     .ok_or_else(|| DbError::unknown_column(&old_column_name.value, &t.name))?;
-                if t.column_index(&new_column_name.value)
-                    .is_some_and(|p| p != pos)
-                {
+                if t.column_index(&new_column_name.value).is_some_and(|p| p != pos) {
                     return Err(DbError::dup_column(&new_column_name.value));
                 }
                 t.columns[pos].name = new_column_name.value.clone();
@@ -943,15 +728,8 @@ pub fn alter_table(
     Ok(QueryResult::ok(0))
 }
 
-pub fn create_index(
-    db: &Database,
-    current_db: Option<&str>,
-    ci: &ast::CreateIndex,
-) -> Result<QueryResult> {
-    let name = ci
-        .name
-        .as_ref()
-        .map(|n| object_name_parts(n).last().cloned().unwrap_or_default());
+pub fn create_index(db: &Database, current_db: Option<&str>, ci: &ast::CreateIndex) -> Result<QueryResult> {
+    let name = ci.name.as_ref().map(|n| object_name_parts(n).last().cloned().unwrap_or_default());
     let con = if ci.unique {
         ast::TableConstraint::Unique(ast::UniqueConstraint {
             name: None,
@@ -977,10 +755,7 @@ pub fn create_index(
         name: ci.table_name.clone(),
         if_exists: false,
         only: false,
-        operations: vec![ast::AlterTableOperation::AddConstraint {
-            constraint: con,
-            not_valid: false,
-        }],
+        operations: vec![ast::AlterTableOperation::AddConstraint { constraint: con, not_valid: false }],
         location: None,
         on_cluster: None,
         table_type: None,
@@ -1000,13 +775,9 @@ pub fn drop_index(
         if_exists: false,
         only: false,
         operations: vec![if index.eq_ignore_ascii_case("primary") {
-            ast::AlterTableOperation::DropPrimaryKey {
-                drop_behavior: None,
-            }
+            ast::AlterTableOperation::DropPrimaryKey { drop_behavior: None }
         } else {
-            ast::AlterTableOperation::DropIndex {
-                name: ast::Ident::new(index),
-            }
+            ast::AlterTableOperation::DropIndex { name: ast::Ident::new(index) }
         }],
         location: None,
         on_cluster: None,
@@ -1016,11 +787,7 @@ pub fn drop_index(
     alter_table(db, current_db, &at)
 }
 
-pub fn truncate(
-    db: &Database,
-    current_db: Option<&str>,
-    names: &[ast::ObjectName],
-) -> Result<QueryResult> {
+pub fn truncate(db: &Database, current_db: Option<&str>, names: &[ast::ObjectName]) -> Result<QueryResult> {
     let _g = db.ddl_lock.write();
     let cat = (*db.catalog()).clone();
     let snap = db.store.engine().snapshot()?;
@@ -1037,11 +804,7 @@ pub fn truncate(
     Ok(QueryResult::ok(0))
 }
 
-pub fn rename_tables(
-    db: &Database,
-    current_db: Option<&str>,
-    pairs: &[ast::RenameTable],
-) -> Result<QueryResult> {
+pub fn rename_tables(db: &Database, current_db: Option<&str>, pairs: &[ast::RenameTable]) -> Result<QueryResult> {
     let _g = db.ddl_lock.write();
     let mut cat = (*db.catalog()).clone();
     let mut batch = WriteBatch::new();
@@ -1066,11 +829,7 @@ pub fn rename_tables(
     Ok(QueryResult::ok(0))
 }
 
-pub fn create_view(
-    db: &Database,
-    vars: &dyn plan::VarSource,
-    cv: &ast::CreateView,
-) -> Result<QueryResult> {
+pub fn create_view(db: &Database, vars: &dyn plan::VarSource, cv: &ast::CreateView) -> Result<QueryResult> {
     let (dbname, vname) = plan::split_table_name(&cv.name, vars.current_db())?;
     check_name("table", &vname)?;
     if cv.materialized {
@@ -1098,25 +857,14 @@ pub fn create_view(
         return Err(DbError::new(1353, "HY000", "In definition of view, derived table or common table expression, SELECT list and column names list have different column counts"));
     }
     let mut seen = HashSet::new();
-    for n in columns.iter().chain(
-        bound
-            .columns
-            .iter()
-            .map(|c| &c.name)
-            .filter(|_| columns.is_empty()),
-    ) {
+    for n in columns.iter().chain(bound.columns.iter().map(|c| &c.name).filter(|_| columns.is_empty())) {
         if !seen.insert(n.to_ascii_lowercase()) {
             return Err(DbError::dup_column(n));
         }
     }
     let mut batch = WriteBatch::new();
     cat.put_view(
-        crate::catalog::ViewDef {
-            db: dbname,
-            name: vname,
-            query: cv.query.to_string(),
-            columns,
-        },
+        crate::catalog::ViewDef { db: dbname, name: vname, query: cv.query.to_string(), columns },
         &mut batch,
     )?;
     db.commit_ddl(cat, batch)?;
@@ -1140,11 +888,7 @@ pub fn drop_views(
         }
     }
     if !missing.is_empty() && !if_exists {
-        return Err(DbError::new(
-            1051,
-            "42S02",
-            format!("Unknown table '{}'", missing.join(",")),
-        ));
+        return Err(DbError::new(1051, "42S02", format!("Unknown table '{}'", missing.join(","))));
     }
     db.commit_ddl(cat, batch)?;
     Ok(QueryResult::ok(0))

@@ -33,13 +33,7 @@ pub struct StmtCtx<'a> {
 
 impl<'a> StmtCtx<'a> {
     pub fn env<'t>(&'t self, txn: &'t Transaction) -> ExecEnv<'t> {
-        ExecEnv {
-            txn,
-            params: self.params,
-            session: self.info,
-            now: self.now,
-            rows_read: std::cell::Cell::new(0),
-        }
+        ExecEnv { txn, params: self.params, session: self.info, now: self.now, rows_read: std::cell::Cell::new(0) }
     }
 
     pub fn binder(&self) -> Binder<'a> {
@@ -59,6 +53,7 @@ fn table_scope(t: &TableDef, qualifier: &str) -> Scope {
                 db: t.db.clone(),
                 ty: c.ty,
                 nullable: c.nullable,
+                hidden: false,
             })
             .collect(),
     }
@@ -68,10 +63,7 @@ fn is_default_keyword(e: &ast::Expr) -> bool {
     matches!(e, ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
 }
 
-fn resolve_table<'c>(
-    ctx: &'c StmtCtx,
-    name: &ast::ObjectName,
-) -> Result<&'c std::sync::Arc<TableDef>> {
+fn resolve_table<'c>(ctx: &'c StmtCtx, name: &ast::ObjectName) -> Result<&'c std::sync::Arc<TableDef>> {
     let (db, t) = plan::split_table_name(name, ctx.info.database.as_deref())?;
     ctx.catalog.require_table(&db, &t)
 }
@@ -82,20 +74,13 @@ fn rewrite_values_fn(e: &ast::Expr) -> ast::Expr {
     let mut e = e.clone();
     let _ = ast::visit_expressions_mut(&mut e, |x| {
         if let ast::Expr::Function(f) = x {
-            let name = plan::object_name_parts(&f.name)
-                .last()
-                .cloned()
-                .unwrap_or_default();
+            let name = plan::object_name_parts(&f.name).last().cloned().unwrap_or_default();
             if name.eq_ignore_ascii_case("values") {
                 if let ast::FunctionArguments::List(l) = &f.args {
-                    if let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(
-                        ast::Expr::Identifier(id),
-                    ))] = l.args.as_slice()
+                    if let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ast::Expr::Identifier(id)))] =
+                        l.args.as_slice()
                     {
-                        *x = ast::Expr::CompoundIdentifier(vec![
-                            ast::Ident::new("__new"),
-                            id.clone(),
-                        ]);
+                        *x = ast::Expr::CompoundIdentifier(vec![ast::Ident::new("__new"), id.clone()]);
                     }
                 }
             }
@@ -107,14 +92,10 @@ fn rewrite_values_fn(e: &ast::Expr) -> ast::Expr {
 
 fn assignment_column(t: &TableDef, a: &ast::Assignment) -> Result<usize> {
     let name = match &a.target {
-        ast::AssignmentTarget::ColumnName(n) => plan::object_name_parts(n)
-            .last()
-            .cloned()
-            .unwrap_or_default(),
+        ast::AssignmentTarget::ColumnName(n) => plan::object_name_parts(n).last().cloned().unwrap_or_default(),
         ast::AssignmentTarget::Tuple(_) => return Err(DbError::unsupported("tuple assignment")),
     };
-    t.column_index(&name)
-        .ok_or_else(|| DbError::unknown_column(&name, "field list"))
+    t.column_index(&name).ok_or_else(|| DbError::unknown_column(&name, "field list"))
 }
 
 pub fn insert(ctx: &StmtCtx, txn: &mut Transaction, ins: &ast::Insert) -> Result<QueryResult> {
@@ -133,19 +114,10 @@ pub fn insert(ctx: &StmtCtx, txn: &mut Transaction, ins: &ast::Insert) -> Result
     // Target columns.
     let mut targets: Vec<usize> = Vec::new();
     for c in &ins.columns {
-        let n = plan::object_name_parts(c)
-            .last()
-            .cloned()
-            .unwrap_or_default();
-        let i = table
-            .column_index(&n)
-            .ok_or_else(|| DbError::unknown_column(&n, "field list"))?;
+        let n = plan::object_name_parts(c).last().cloned().unwrap_or_default();
+        let i = table.column_index(&n).ok_or_else(|| DbError::unknown_column(&n, "field list"))?;
         if targets.contains(&i) {
-            return Err(DbError::new(
-                1110,
-                "42000",
-                format!("Column '{n}' specified twice"),
-            ));
+            return Err(DbError::new(1110, "42000", format!("Column '{n}' specified twice")));
         }
         targets.push(i);
     }
@@ -155,10 +127,7 @@ pub fn insert(ctx: &StmtCtx, txn: &mut Transaction, ins: &ast::Insert) -> Result
     let mut source_rows: Vec<Vec<Option<Value>>> = Vec::new();
     {
         let env = ctx.env(txn);
-        let ectx = Ctx {
-            env: &env,
-            outer: vec![],
-        };
+        let ectx = Ctx { env: &env, outer: vec![] };
         if !ins.assignments.is_empty() {
             targets.clear();
             let mut row = Vec::new();
@@ -167,11 +136,7 @@ pub fn insert(ctx: &StmtCtx, txn: &mut Transaction, ins: &ast::Insert) -> Result
                 row.push(if is_default_keyword(&a.value) {
                     None
                 } else {
-                    Some(
-                        binder
-                            .bind_expr(&a.value, &empty, &mut None, "field list")?
-                            .eval(&[], &ectx)?,
-                    )
+                    Some(binder.bind_expr(&a.value, &empty, &mut None, "field list")?.eval(&[], &ectx)?)
                 });
             }
             source_rows.push(row);
@@ -180,9 +145,7 @@ pub fn insert(ctx: &StmtCtx, txn: &mut Transaction, ins: &ast::Insert) -> Result
                 targets = (0..table.columns.len()).collect();
             }
             match src.body.as_ref() {
-                ast::SetExpr::Values(values)
-                    if src.order_by.is_none() && src.limit_clause.is_none() =>
-                {
+                ast::SetExpr::Values(values) if src.order_by.is_none() && src.limit_clause.is_none() => {
                     for (ri, r) in values.rows.iter().enumerate() {
                         if r.len() != targets.len() && !(r.is_empty() && ins.columns.is_empty()) {
                             return Err(DbError::value_count(ri + 1));
@@ -226,12 +189,7 @@ pub fn insert(ctx: &StmtCtx, txn: &mut Transaction, ins: &ast::Insert) -> Result
                 .map(|a| {
                     Ok((
                         assignment_column(&table, a)?,
-                        binder.bind_expr(
-                            &rewrite_values_fn(&a.value),
-                            &scope,
-                            &mut None,
-                            "field list",
-                        )?,
+                        binder.bind_expr(&rewrite_values_fn(&a.value), &scope, &mut None, "field list")?,
                     ))
                 })
                 .collect::<Result<_>>()?
@@ -251,24 +209,44 @@ pub fn insert(ctx: &StmtCtx, txn: &mut Transaction, ins: &ast::Insert) -> Result
         for (k, v) in targets.iter().zip(src) {
             row[*k] = v;
         }
+        // Values and checks first; AUTO_INCREMENT values are taken only for
+        // rows that pass them (a failed row does not use up an id).
+        let ignore = mode == OnDuplicate::Ignore;
         let mut full = Vec::with_capacity(row.len());
         for (i, (c, v)) in table.columns.iter().zip(row).enumerate() {
             let v = match v {
                 Some(v) => v,
-                None => c.default_value(&now)?,
+                None => match c.default_value(&now) {
+                    Ok(v) => v,
+                    Err(_) if ignore => table::implicit_default(&c.ty),
+                    Err(e) => return Err(e),
+                },
             };
-            let mut v = table::coerce(v, &c.name, &c.ty, rownum)?;
-            if Some(i) == auto_col {
-                let n = v.as_i128().unwrap_or(0);
-                if v.is_null() || n == 0 {
-                    let gen = table::next_auto_value(txn, &table, i, &counters)?;
-                    first_auto.get_or_insert(gen);
-                    v = table::coerce(Value::UInt(gen), &c.name, &c.ty, rownum)?;
-                } else if n > 0 {
-                    table::observe_auto_value(txn, &table, i, n as u64, &counters)?;
+            let v = match table::coerce(v.clone(), &c.name, &c.ty, rownum) {
+                Ok(v) => v,
+                Err(_) if ignore => table::coerce_lenient(v, &c.ty),
+                Err(e) => return Err(e),
+            };
+            let v = if v.is_null() && !c.nullable && Some(i) != auto_col {
+                if !ignore {
+                    return Err(DbError::null_column(&c.name));
                 }
-            }
+                table::coerce_lenient(table::implicit_default(&c.ty), &c.ty)
+            } else {
+                v
+            };
             full.push(v);
+        }
+        if let Some(i) = auto_col {
+            let c = &table.columns[i];
+            let n = full[i].as_i128().unwrap_or(0);
+            if full[i].is_null() || n == 0 {
+                let gen = table::next_auto_value(txn, &table, i, &counters)?;
+                first_auto.get_or_insert(gen);
+                full[i] = table::coerce(Value::UInt(gen), &c.name, &c.ty, rownum)?;
+            } else if n > 0 {
+                table::observe_auto_value(txn, &table, i, n as u64, &counters)?;
+            }
         }
         if odku.is_empty() {
             affected += table::insert_row(txn, &table, &full, mode, &counters)?;
@@ -293,20 +271,12 @@ pub fn insert(ctx: &StmtCtx, txn: &mut Transaction, ins: &ast::Insert) -> Result
                 let mut work = old_row.clone();
                 {
                     let env = ctx.env(txn);
-                    let ectx = Ctx {
-                        env: &env,
-                        outer: vec![],
-                    };
+                    let ectx = Ctx { env: &env, outer: vec![] };
                     for (col, e) in &odku {
                         let mut both = work.clone();
                         both.extend(full.iter().cloned());
                         let v = e.eval(&both, &ectx)?;
-                        work[*col] = table::coerce(
-                            v,
-                            &table.columns[*col].name,
-                            &table.columns[*col].ty,
-                            rownum,
-                        )?;
+                        work[*col] = table::coerce(v, &table.columns[*col].name, &table.columns[*col].ty, rownum)?;
                     }
                 }
                 if work != old_row {
@@ -316,11 +286,7 @@ pub fn insert(ctx: &StmtCtx, txn: &mut Transaction, ins: &ast::Insert) -> Result
             }
         }
     }
-    Ok(QueryResult::Ok {
-        affected,
-        last_insert_id: first_auto.unwrap_or(0),
-        info: String::new(),
-    })
+    Ok(QueryResult::Ok { affected, last_insert_id: first_auto.unwrap_or(0), info: String::new() })
 }
 
 /// Rows of `table` matching `selection`, with their primary keys, in the
@@ -336,15 +302,8 @@ fn target_rows(
 ) -> Result<(Vec<(Vec<u8>, Vec<Value>)>, Scope)> {
     let scope = table_scope(table, qualifier);
     let mut binder = ctx.binder();
-    let filter = selection
-        .map(|w| binder.bind_expr(w, &scope, &mut None, "where clause"))
-        .transpose()?;
-    let mut node = ScanNode {
-        table: table.clone(),
-        access: Access::Full,
-        filter,
-        reverse: false,
-    };
+    let filter = selection.map(|w| binder.bind_expr(w, &scope, &mut None, "where clause")).transpose()?;
+    let mut node = ScanNode { table: table.clone(), access: Access::Full, filter, reverse: false };
     plan::choose_access(&mut node);
     let keys: Vec<(Expr, bool)> = order_by
         .iter()
@@ -355,14 +314,9 @@ fn target_rows(
             ))
         })
         .collect::<Result<_>>()?;
-    let limit_e = limit
-        .map(|l| binder.bind_expr(l, &Scope::default(), &mut None, "LIMIT"))
-        .transpose()?;
+    let limit_e = limit.map(|l| binder.bind_expr(l, &Scope::default(), &mut None, "LIMIT")).transpose()?;
     let env = ctx.env(txn);
-    let ectx = Ctx {
-        env: &env,
-        outer: vec![],
-    };
+    let ectx = Ctx { env: &env, outer: vec![] };
     let lim = match &limit_e {
         Some(e) => match e.eval(&[], &ectx)? {
             Value::Int(i) if i >= 0 => Some(i as usize),
@@ -375,10 +329,7 @@ fn target_rows(
     if !keys.is_empty() {
         let mut dec: Vec<(Vec<Value>, (Vec<u8>, Vec<Value>))> = Vec::with_capacity(rows.len());
         for r in rows {
-            let k = keys
-                .iter()
-                .map(|(e, _)| e.eval(&r.1, &ectx))
-                .collect::<Result<Vec<_>>>()?;
+            let k = keys.iter().map(|(e, _)| e.eval(&r.1, &ectx)).collect::<Result<Vec<_>>>()?;
             dec.push((k, r));
         }
         dec.sort_by(|a, b| {
@@ -403,9 +354,7 @@ fn single_table(twj: &ast::TableWithJoins) -> Result<(&ast::ObjectName, Option<S
         return Err(DbError::unsupported("multi-table UPDATE/DELETE"));
     }
     match &twj.relation {
-        ast::TableFactor::Table { name, alias, .. } => {
-            Ok((name, alias.as_ref().map(|a| a.name.value.clone())))
-        }
+        ast::TableFactor::Table { name, alias, .. } => Ok((name, alias.as_ref().map(|a| a.name.value.clone()))),
         _ => Err(DbError::unsupported("UPDATE/DELETE of a derived table")),
     }
 }
@@ -417,25 +366,13 @@ pub fn update(ctx: &StmtCtx, txn: &mut Transaction, up: &ast::Update) -> Result<
     let (name, alias) = single_table(&up.table)?;
     let table = resolve_table(ctx, name)?.clone();
     let qualifier = alias.unwrap_or_else(|| table.name.clone());
-    let (rows, scope) = target_rows(
-        ctx,
-        txn,
-        &table,
-        &qualifier,
-        up.selection.as_ref(),
-        &up.order_by,
-        up.limit.as_ref(),
-    )?;
+    let (rows, scope) =
+        target_rows(ctx, txn, &table, &qualifier, up.selection.as_ref(), &up.order_by, up.limit.as_ref())?;
     let mut binder = ctx.binder();
     let assigns: Vec<(usize, Expr)> = up
         .assignments
         .iter()
-        .map(|a| {
-            Ok((
-                assignment_column(&table, a)?,
-                binder.bind_expr(&a.value, &scope, &mut None, "field list")?,
-            ))
-        })
+        .map(|a| Ok((assignment_column(&table, a)?, binder.bind_expr(&a.value, &scope, &mut None, "field list")?)))
         .collect::<Result<_>>()?;
     let matched = rows.len() as u64;
     let mut changed = 0u64;
@@ -444,16 +381,9 @@ pub fn update(ctx: &StmtCtx, txn: &mut Transaction, up: &ast::Update) -> Result<
         let mut work = old.clone();
         {
             let env = ctx.env(txn);
-            let ectx = Ctx {
-                env: &env,
-                outer: vec![],
-            };
+            let ectx = Ctx { env: &env, outer: vec![] };
             for (col, e) in &assigns {
-                let v = if let Expr::Lit(v) = e {
-                    v.clone()
-                } else {
-                    e.eval(&work, &ectx)?
-                };
+                let v = if let Expr::Lit(v) = e { v.clone() } else { e.eval(&work, &ectx)? };
                 let c = &table.columns[*col];
                 work[*col] = table::coerce(v, &c.name, &c.ty, ri + 1)?;
             }
@@ -486,15 +416,8 @@ pub fn delete(ctx: &StmtCtx, txn: &mut Transaction, del: &ast::Delete) -> Result
     let (name, alias) = single_table(&from[0])?;
     let table = resolve_table(ctx, name)?.clone();
     let qualifier = alias.unwrap_or_else(|| table.name.clone());
-    let (rows, _) = target_rows(
-        ctx,
-        txn,
-        &table,
-        &qualifier,
-        del.selection.as_ref(),
-        &del.order_by,
-        del.limit.as_ref(),
-    )?;
+    let (rows, _) =
+        target_rows(ctx, txn, &table, &qualifier, del.selection.as_ref(), &del.order_by, del.limit.as_ref())?;
     let n = rows.len() as u64;
     for (key, row) in rows {
         table::delete_row(txn, &table, &key, &row)?;

@@ -59,14 +59,8 @@ fn check_size(n: usize) -> Result<()> {
 pub fn run_plan(plan: &Plan, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<Row>> {
     match plan {
         Plan::Dual => Ok(vec![vec![]]),
-        Plan::Scan(node) => Ok(scan(node, ctx, limit)?
-            .into_iter()
-            .map(|(_, r)| r)
-            .collect()),
-        Plan::Values(rows) => rows
-            .iter()
-            .map(|r| r.iter().map(|e| e.eval(&[], ctx)).collect())
-            .collect(),
+        Plan::Scan(node) => Ok(scan(node, ctx, limit)?.into_iter().map(|(_, r)| r).collect()),
+        Plan::Values(rows) => rows.iter().map(|r| r.iter().map(|e| e.eval(&[], ctx)).collect()).collect(),
         Plan::Filter(input, pred) => {
             let rows = run_plan(input, ctx, None)?;
             let mut out = Vec::new();
@@ -82,31 +76,12 @@ pub fn run_plan(plan: &Plan, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<Row>
         }
         Plan::Project(input, exprs) => {
             let rows = run_plan(input, ctx, limit)?;
-            rows.iter()
-                .map(|r| exprs.iter().map(|e| e.eval(r, ctx)).collect())
-                .collect()
+            rows.iter().map(|r| exprs.iter().map(|e| e.eval(r, ctx)).collect()).collect()
         }
-        Plan::Join {
-            left,
-            right,
-            kind,
-            on,
-            equi,
-            left_width,
-            right_width,
-        } => {
+        Plan::Join { left, right, kind, on, equi, left_width, right_width } => {
             let l = run_plan(left, ctx, None)?;
             let r = run_plan(right, ctx, None)?;
-            join(
-                l,
-                r,
-                *kind,
-                on.as_ref(),
-                equi,
-                *left_width,
-                *right_width,
-                ctx,
-            )
+            join(l, r, *kind, on.as_ref(), equi, *left_width, *right_width, ctx)
         }
         Plan::Aggregate { input, group, aggs } => {
             let rows = run_plan(input, ctx, None)?;
@@ -116,10 +91,7 @@ pub fn run_plan(plan: &Plan, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<Row>
             let rows = run_plan(input, ctx, None)?;
             let mut decorated: Vec<(Vec<Value>, Row)> = Vec::with_capacity(rows.len());
             for r in rows {
-                let k = keys
-                    .iter()
-                    .map(|(e, _)| e.eval(&r, ctx))
-                    .collect::<Result<Vec<_>>>()?;
+                let k = keys.iter().map(|(e, _)| e.eval(&r, ctx)).collect::<Result<Vec<_>>>()?;
                 decorated.push((k, r));
             }
             decorated.sort_by(|a, b| {
@@ -133,20 +105,12 @@ pub fn run_plan(plan: &Plan, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<Row>
             });
             Ok(decorated.into_iter().map(|(_, r)| r).collect())
         }
-        Plan::Limit {
-            input,
-            limit: lim,
-            offset,
-        } => {
+        Plan::Limit { input, limit: lim, offset } => {
             let lim = eval_count(lim.as_ref(), ctx)?;
             let off = eval_count(offset.as_ref(), ctx)?.unwrap_or(0);
             let hint = lim.map(|l| l.saturating_add(off));
             let rows = run_plan(input, ctx, hint)?;
-            Ok(rows
-                .into_iter()
-                .skip(off)
-                .take(lim.unwrap_or(usize::MAX))
-                .collect())
+            Ok(rows.into_iter().skip(off).take(lim.unwrap_or(usize::MAX)).collect())
         }
         Plan::Distinct(input, n) => {
             let rows = run_plan(input, ctx, None)?;
@@ -176,12 +140,7 @@ pub fn run_plan(plan: &Plan, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<Row>
                 })
                 .collect())
         }
-        Plan::SetOp {
-            left,
-            right,
-            op,
-            all,
-        } => {
+        Plan::SetOp { left, right, op, all } => {
             let l = run_plan(left, ctx, None)?;
             let r = run_plan(right, ctx, None)?;
             set_op(l, r, *op, *all)
@@ -221,9 +180,7 @@ fn set_op(l: Vec<Row>, r: Vec<Row>, op: SetOpKind, all: bool) -> Result<Vec<Row>
                 out
             } else {
                 let mut seen = HashSet::new();
-                out.into_iter()
-                    .filter(|row| seen.insert(row_key(row)))
-                    .collect()
+                out.into_iter().filter(|row| seen.insert(row_key(row))).collect()
             }
         }
         SetOpKind::Intersect | SetOpKind::Except => {
@@ -236,11 +193,7 @@ fn set_op(l: Vec<Row>, r: Vec<Row>, op: SetOpKind, all: bool) -> Result<Vec<Row>
             for row in l {
                 let k = row_key(&row);
                 let in_right = counts.get(&k).copied().unwrap_or(0);
-                let keep = if op == SetOpKind::Intersect {
-                    in_right > 0
-                } else {
-                    in_right == 0
-                };
+                let keep = if op == SetOpKind::Intersect { in_right > 0 } else { in_right == 0 };
                 if !keep {
                     continue;
                 }
@@ -359,21 +312,12 @@ enum Acc {
     Count(i64),
     SumInt(Option<Decimal>),
     SumF(Option<f64>),
-    Avg {
-        sum: Decimal,
-        sumf: f64,
-        n: i64,
-        float: bool,
-    },
+    Avg { sum: Decimal, sumf: f64, n: i64, float: bool },
     MinMax(Option<Value>),
     Concat(Vec<(Vec<Value>, String)>),
     Any(Option<Value>),
     Bits(u64),
-    Moments {
-        n: f64,
-        mean: f64,
-        m2: f64,
-    },
+    Moments { n: f64, mean: f64, m2: f64 },
 }
 
 struct AggRun<'a> {
@@ -388,34 +332,17 @@ impl<'a> AggRun<'a> {
             AggFunc::CountStar | AggFunc::Count => Acc::Count(0),
             AggFunc::Sum if float_input => Acc::SumF(None),
             AggFunc::Sum => Acc::SumInt(None),
-            AggFunc::Avg => Acc::Avg {
-                sum: Decimal::ZERO,
-                sumf: 0.0,
-                n: 0,
-                float: float_input,
-            },
+            AggFunc::Avg => Acc::Avg { sum: Decimal::ZERO, sumf: 0.0, n: 0, float: float_input },
             AggFunc::Min | AggFunc::Max => Acc::MinMax(None),
             AggFunc::GroupConcat => Acc::Concat(Vec::new()),
             AggFunc::AnyValue => Acc::Any(None),
             AggFunc::BitAnd => Acc::Bits(u64::MAX),
             AggFunc::BitOr | AggFunc::BitXor => Acc::Bits(0),
             AggFunc::StdPop | AggFunc::StdSamp | AggFunc::VarPop | AggFunc::VarSamp => {
-                Acc::Moments {
-                    n: 0.0,
-                    mean: 0.0,
-                    m2: 0.0,
-                }
+                Acc::Moments { n: 0.0, mean: 0.0, m2: 0.0 }
             }
         };
-        Self {
-            call,
-            acc,
-            seen: if call.distinct {
-                Some(HashSet::new())
-            } else {
-                None
-            },
-        }
+        Self { call, acc, seen: if call.distinct { Some(HashSet::new()) } else { None } }
     }
 
     fn add(&mut self, row: &Row, ctx: &Ctx) -> Result<()> {
@@ -425,12 +352,7 @@ impl<'a> AggRun<'a> {
             }
             return Ok(());
         }
-        let vals: Vec<Value> = self
-            .call
-            .args
-            .iter()
-            .map(|a| a.eval(row, ctx))
-            .collect::<Result<_>>()?;
+        let vals: Vec<Value> = self.call.args.iter().map(|a| a.eval(row, ctx)).collect::<Result<_>>()?;
         if self.call.func != AggFunc::AnyValue && vals.iter().any(Value::is_null) {
             return Ok(());
         }
@@ -445,19 +367,12 @@ impl<'a> AggRun<'a> {
             Acc::SumInt(s) => {
                 let d = v.as_decimal().unwrap_or_default();
                 *s = Some(match s {
-                    Some(x) => x
-                        .checked_add(d)
-                        .ok_or_else(|| DbError::arith_range("DECIMAL", "sum"))?,
+                    Some(x) => x.checked_add(d).ok_or_else(|| DbError::arith_range("DECIMAL", "sum"))?,
                     None => d,
                 });
             }
             Acc::SumF(s) => *s = Some(s.unwrap_or(0.0) + v.as_f64().unwrap_or(0.0)),
-            Acc::Avg {
-                sum,
-                sumf,
-                n,
-                float,
-            } => {
+            Acc::Avg { sum, sumf, n, float } => {
                 if *float {
                     *sumf += v.as_f64().unwrap_or(0.0);
                 } else {
@@ -481,12 +396,7 @@ impl<'a> AggRun<'a> {
                 }
             }
             Acc::Concat(items) => {
-                let keys = self
-                    .call
-                    .order_by
-                    .iter()
-                    .map(|(e, _)| e.eval(row, ctx))
-                    .collect::<Result<Vec<_>>>()?;
+                let keys = self.call.order_by.iter().map(|(e, _)| e.eval(row, ctx)).collect::<Result<Vec<_>>>()?;
                 let text: String = self
                     .call
                     .args
@@ -526,23 +436,14 @@ impl<'a> AggRun<'a> {
     fn finish(self) -> Value {
         match self.acc {
             Acc::Count(n) => Value::Int(n),
-            Acc::SumInt(s) => s
-                .map(|d| Value::Decimal(crate::sql::expr::no_neg_zero(d)))
-                .unwrap_or(Value::Null),
+            Acc::SumInt(s) => s.map(|d| Value::Decimal(crate::sql::expr::no_neg_zero(d))).unwrap_or(Value::Null),
             Acc::SumF(s) => s.map(Value::Double).unwrap_or(Value::Null),
             Acc::Avg { n: 0, .. } => Value::Null,
-            Acc::Avg {
-                sumf,
-                n,
-                float: true,
-                ..
-            } => Value::Double(sumf / n as f64),
+            Acc::Avg { sumf, n, float: true, .. } => Value::Double(sumf / n as f64),
             Acc::Avg { sum, n, .. } => {
                 let scale = sum.scale() + DIV_PRECISION_INCREMENT;
-                let mut q = (sum / Decimal::from(n)).round_dp_with_strategy(
-                    scale,
-                    rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-                );
+                let mut q = (sum / Decimal::from(n))
+                    .round_dp_with_strategy(scale, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
                 q.rescale(scale);
                 Value::Decimal(q)
             }
@@ -563,11 +464,7 @@ impl<'a> AggRun<'a> {
                         Ordering::Equal
                     });
                 }
-                let mut s = items
-                    .into_iter()
-                    .map(|(_, t)| t)
-                    .collect::<Vec<_>>()
-                    .join(&self.call.separator);
+                let mut s = items.into_iter().map(|(_, t)| t).collect::<Vec<_>>().join(&self.call.separator);
                 // group_concat_max_len defaults to 1024 bytes.
                 if s.len() > 1024 {
                     let mut cut = 1024;
@@ -588,39 +485,28 @@ impl<'a> AggRun<'a> {
                     return Value::Null;
                 }
                 let var = num / den;
-                Value::Double(
-                    if matches!(self.call.func, AggFunc::StdPop | AggFunc::StdSamp) {
-                        var.sqrt()
-                    } else {
-                        var
-                    },
-                )
+                Value::Double(if matches!(self.call.func, AggFunc::StdPop | AggFunc::StdSamp) {
+                    var.sqrt()
+                } else {
+                    var
+                })
             }
         }
     }
 }
 
 fn aggregate(rows: Vec<Row>, group: &[Expr], aggs: &[AggCall], ctx: &Ctx) -> Result<Vec<Row>> {
-    let float_inputs: Vec<bool> = aggs
-        .iter()
-        .map(|a| a.ty.kind == TypeKind::Double && matches!(a.func, AggFunc::Sum | AggFunc::Avg))
-        .collect();
+    let float_inputs: Vec<bool> =
+        aggs.iter().map(|a| a.ty.kind == TypeKind::Double && matches!(a.func, AggFunc::Sum | AggFunc::Avg)).collect();
     let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut groups: Vec<(Row, Vec<AggRun>)> = Vec::new();
     for r in &rows {
-        let gvals = group
-            .iter()
-            .map(|g| g.eval(r, ctx))
-            .collect::<Result<Vec<_>>>()?;
+        let gvals = group.iter().map(|g| g.eval(r, ctx)).collect::<Result<Vec<_>>>()?;
         let key = row_key(&gvals);
         let gi = match index.get(&key) {
             Some(&i) => i,
             None => {
-                let runs = aggs
-                    .iter()
-                    .zip(&float_inputs)
-                    .map(|(a, f)| AggRun::new(a, *f))
-                    .collect();
+                let runs = aggs.iter().zip(&float_inputs).map(|(a, f)| AggRun::new(a, *f)).collect();
                 groups.push((gvals, runs));
                 index.insert(key, groups.len() - 1);
                 groups.len() - 1
@@ -631,11 +517,7 @@ fn aggregate(rows: Vec<Row>, group: &[Expr], aggs: &[AggCall], ctx: &Ctx) -> Res
         }
     }
     if groups.is_empty() && group.is_empty() {
-        let runs = aggs
-            .iter()
-            .zip(&float_inputs)
-            .map(|(a, f)| AggRun::new(a, *f))
-            .collect();
+        let runs = aggs.iter().zip(&float_inputs).map(|(a, f)| AggRun::new(a, *f)).collect();
         groups.push((vec![], runs));
     }
     Ok(groups
@@ -682,9 +564,7 @@ fn key_value(v: &Value, ty: &SqlType) -> Option<(Value, bool)> {
         }
         TypeKind::Date => match v {
             Value::Date(_) => Some((v.clone(), true)),
-            Value::DateTime(dt) => {
-                Some((Value::Date(dt.date()), dt.time() == chrono::NaiveTime::MIN))
-            }
+            Value::DateTime(dt) => Some((Value::Date(dt.date()), dt.time() == chrono::NaiveTime::MIN)),
             other => {
                 let dt = value::parse_datetime(&other.to_text()?)?;
                 Some((Value::Date(dt.date()), dt.time() == chrono::NaiveTime::MIN))
@@ -693,10 +573,7 @@ fn key_value(v: &Value, ty: &SqlType) -> Option<(Value, bool)> {
         TypeKind::DateTime | TypeKind::Timestamp => match v {
             Value::DateTime(_) => Some((v.clone(), true)),
             Value::Date(d) => Some((Value::DateTime(d.and_time(chrono::NaiveTime::MIN)), true)),
-            other => Some((
-                Value::DateTime(value::parse_datetime(&other.to_text()?)?),
-                true,
-            )),
+            other => Some((Value::DateTime(value::parse_datetime(&other.to_text()?)?), true)),
         },
         _ => Some((Value::Str(v.to_text()?), true)),
     }
@@ -725,9 +602,7 @@ fn build_range(
         let v = e.eval(&[], ctx)?;
         match key_value(&v, ty) {
             Some((kv, true)) => encode_key_value(&kv, ty, &mut prefix),
-            Some((_, false)) | None if v.is_null() || key_value(&v, ty).is_some() => {
-                return Ok(None)
-            }
+            Some((_, false)) | None if v.is_null() || key_value(&v, ty).is_some() => return Ok(None),
             _ => {
                 // Not convertible (e.g. an unparsable date): scan the prefix
                 // so far and let the residual filter decide.
@@ -795,11 +670,7 @@ pub fn scan(node: &ScanNode, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<(Vec
     let txn = ctx.env.txn;
     let mut out = Vec::new();
     let mut read = 0u64;
-    let dir = if node.reverse {
-        Direction::Reverse
-    } else {
-        Direction::Forward
-    };
+    let dir = if node.reverse { Direction::Reverse } else { Direction::Forward };
     let emit = |key: Vec<u8>, row: Row, out: &mut Vec<(Vec<u8>, Row)>| -> Result<bool> {
         let keep = match &node.filter {
             Some(f) => f.eval(&row, ctx)?.truth() == Some(true),

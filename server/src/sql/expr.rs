@@ -58,6 +58,14 @@ pub enum SubqueryKind {
     Exists,
     /// `lhs IN (subquery)`.
     In(Box<Expr>),
+    /// `(a, b, ...) IN (subquery)`.
+    InTuple(Vec<Expr>),
+    /// `lhs op ANY|SOME|ALL (subquery)`.
+    Quantified {
+        lhs: Box<Expr>,
+        op: BinOp,
+        all: bool,
+    },
 }
 
 /// A subquery inside an expression.
@@ -166,9 +174,7 @@ impl Expr {
         f(self);
         match self {
             Expr::Lit(_) | Expr::Col(_) | Expr::Outer { .. } | Expr::Param(_) => {}
-            Expr::Unary(_, e) | Expr::IsNull(e, _) | Expr::IsBool(e, _, _) | Expr::Cast(e, _) => {
-                e.walk(f)
-            }
+            Expr::Unary(_, e) | Expr::IsNull(e, _) | Expr::IsBool(e, _, _) | Expr::Cast(e, _) => e.walk(f),
             Expr::Bin(_, a, b) => {
                 a.walk(f);
                 b.walk(f);
@@ -186,11 +192,7 @@ impl Expr {
                 e.walk(f);
                 pat.walk(f);
             }
-            Expr::Case {
-                operand,
-                whens,
-                else_,
-            } => {
+            Expr::Case { operand, whens, else_ } => {
                 if let Some(o) = operand {
                     o.walk(f);
                 }
@@ -203,11 +205,11 @@ impl Expr {
                 }
             }
             Expr::Func(_, args) => args.iter().for_each(|x| x.walk(f)),
-            Expr::Subquery(s) => {
-                if let SubqueryKind::In(e) = &s.kind {
-                    e.walk(f);
-                }
-            }
+            Expr::Subquery(s) => match &s.kind {
+                SubqueryKind::In(e) | SubqueryKind::Quantified { lhs: e, .. } => e.walk(f),
+                SubqueryKind::InTuple(es) => es.iter().for_each(|e| e.walk(f)),
+                _ => {}
+            },
         }
     }
 
@@ -227,9 +229,7 @@ impl Expr {
         match self {
             Expr::Col(i) => *i = f(*i),
             Expr::Lit(_) | Expr::Outer { .. } | Expr::Param(_) => {}
-            Expr::Unary(_, e) | Expr::IsNull(e, _) | Expr::IsBool(e, _, _) | Expr::Cast(e, _) => {
-                e.map_columns(f)
-            }
+            Expr::Unary(_, e) | Expr::IsNull(e, _) | Expr::IsBool(e, _, _) | Expr::Cast(e, _) => e.map_columns(f),
             Expr::Bin(_, a, b) => {
                 a.map_columns(f);
                 b.map_columns(f);
@@ -247,11 +247,7 @@ impl Expr {
                 e.map_columns(f);
                 pat.map_columns(f);
             }
-            Expr::Case {
-                operand,
-                whens,
-                else_,
-            } => {
+            Expr::Case { operand, whens, else_ } => {
                 if let Some(o) = operand {
                     o.map_columns(f);
                 }
@@ -274,10 +270,7 @@ impl Expr {
     pub fn eval(&self, row: &[Value], ctx: &Ctx) -> Result<Value> {
         match self {
             Expr::Lit(v) => Ok(v.clone()),
-            Expr::Col(i) => row
-                .get(*i)
-                .cloned()
-                .ok_or_else(|| DbError::internal("column index out of range")),
+            Expr::Col(i) => row.get(*i).cloned().ok_or_else(|| DbError::internal("column index out of range")),
             Expr::Outer { depth, idx } => {
                 let n = ctx.outer.len();
                 ctx.outer
@@ -286,12 +279,9 @@ impl Expr {
                     .cloned()
                     .ok_or_else(|| DbError::internal("outer column out of range"))
             }
-            Expr::Param(i) => ctx
-                .env
-                .params
-                .get(*i)
-                .cloned()
-                .ok_or_else(|| DbError::wrong_arguments("mysqld_stmt_execute")),
+            Expr::Param(i) => {
+                ctx.env.params.get(*i).cloned().ok_or_else(|| DbError::wrong_arguments("mysqld_stmt_execute"))
+            }
             Expr::Unary(op, e) => unary(*op, e.eval(row, ctx)?),
             Expr::Bin(BinOp::And, a, b) => {
                 let l = a.eval(row, ctx)?.truth();
@@ -337,11 +327,7 @@ impl Expr {
                         _ => {}
                     }
                 }
-                Ok(if saw_null {
-                    Value::Null
-                } else {
-                    bool_val(*negated)
-                })
+                Ok(if saw_null { Value::Null } else { bool_val(*negated) })
             }
             Expr::Between { e, lo, hi, negated } => {
                 let v = e.eval(row, ctx)?;
@@ -357,12 +343,7 @@ impl Expr {
                     Some(b) => bool_val(b != *negated),
                 })
             }
-            Expr::Like {
-                e,
-                pat,
-                escape,
-                negated,
-            } => {
+            Expr::Like { e, pat, escape, negated } => {
                 let v = e.eval(row, ctx)?;
                 let p = pat.eval(row, ctx)?;
                 match (v.to_text(), p.to_text()) {
@@ -370,11 +351,7 @@ impl Expr {
                     _ => Ok(Value::Null),
                 }
             }
-            Expr::Case {
-                operand,
-                whens,
-                else_,
-            } => {
+            Expr::Case { operand, whens, else_ } => {
                 let op = match operand {
                     Some(o) => Some(o.eval(row, ctx)?),
                     None => None,
@@ -405,14 +382,11 @@ fn eval_subquery(sq: &Subquery, row: &[Value], ctx: &Ctx) -> Result<Value> {
     let run = |ctx: &Ctx| -> Result<Vec<Vec<Value>>> {
         let mut outer = ctx.outer.clone();
         outer.push(row.to_vec());
-        let sub = Ctx {
-            env: ctx.env,
-            outer,
-        };
+        let sub = Ctx { env: ctx.env, outer };
         let limit = match sq.kind {
             SubqueryKind::Exists => Some(1),
             SubqueryKind::Scalar => Some(2),
-            SubqueryKind::In(_) => None,
+            SubqueryKind::In(_) | SubqueryKind::InTuple(_) | SubqueryKind::Quantified { .. } => None,
         };
         exec::run_plan(&sq.plan, &sub, limit)
     };
@@ -425,9 +399,7 @@ fn eval_subquery(sq: &Subquery, row: &[Value], ctx: &Ctx) -> Result<Value> {
             let r = run(ctx)?;
             let _ = sq.cache.set(r);
         }
-        sq.cache
-            .get()
-            .ok_or_else(|| DbError::internal("subquery cache"))?
+        sq.cache.get().ok_or_else(|| DbError::internal("subquery cache"))?
     };
     match &sq.kind {
         SubqueryKind::Exists => Ok(bool_val(rows.is_empty() == sq.negated)),
@@ -436,14 +408,47 @@ fn eval_subquery(sq: &Subquery, row: &[Value], ctx: &Ctx) -> Result<Value> {
             1 => Ok(rows[0].first().cloned().unwrap_or(Value::Null)),
             _ => Err(DbError::subquery_rows()),
         },
+        SubqueryKind::InTuple(lhs) => {
+            let vals = lhs.iter().map(|e| e.eval(row, ctx)).collect::<Result<Vec<_>>>()?;
+            let mut saw_null = false;
+            for r in rows {
+                let mut all_eq = Some(true);
+                for (v, x) in vals.iter().zip(r) {
+                    match compare(v, x) {
+                        Some(Ordering::Equal) => {}
+                        None => all_eq = all_eq.and(None),
+                        Some(_) => {
+                            all_eq = Some(false);
+                            break;
+                        }
+                    }
+                }
+                match all_eq {
+                    Some(true) => return Ok(bool_val(!sq.negated)),
+                    None => saw_null = true,
+                    Some(false) => {}
+                }
+            }
+            Ok(if saw_null { Value::Null } else { bool_val(sq.negated) })
+        }
+        SubqueryKind::Quantified { lhs, op, all } => {
+            let v = lhs.eval(row, ctx)?;
+            let mut saw_null = false;
+            for r in rows {
+                let x = r.first().cloned().unwrap_or(Value::Null);
+                match binary(*op, v.clone(), x)?.truth() {
+                    None => saw_null = true,
+                    Some(true) if !all => return Ok(bool_val(true)),
+                    Some(false) if *all => return Ok(bool_val(false)),
+                    _ => {}
+                }
+            }
+            Ok(if saw_null { Value::Null } else { bool_val(*all) })
+        }
         SubqueryKind::In(lhs) => {
             let v = lhs.eval(row, ctx)?;
             if v.is_null() {
-                return Ok(if rows.is_empty() {
-                    bool_val(sq.negated)
-                } else {
-                    Value::Null
-                });
+                return Ok(if rows.is_empty() { bool_val(sq.negated) } else { Value::Null });
             }
             let mut saw_null = false;
             for r in rows {
@@ -454,11 +459,7 @@ fn eval_subquery(sq: &Subquery, row: &[Value], ctx: &Ctx) -> Result<Value> {
                     _ => {}
                 }
             }
-            Ok(if saw_null {
-                Value::Null
-            } else {
-                bool_val(sq.negated)
-            })
+            Ok(if saw_null { Value::Null } else { bool_val(sq.negated) })
         }
     }
 }
@@ -605,14 +606,8 @@ fn op_symbol(op: BinOp) -> &'static str {
 fn arith(op: BinOp, a: Value, b: Value) -> Result<Value> {
     use BinOp::*;
     let class = num_class(&a).max(num_class(&b));
-    let show = || {
-        format!(
-            "({} {} {})",
-            a.to_text().unwrap_or_default(),
-            op_symbol(op),
-            b.to_text().unwrap_or_default()
-        )
-    };
+    let show =
+        || format!("({} {} {})", a.to_text().unwrap_or_default(), op_symbol(op), b.to_text().unwrap_or_default());
     if op == IntDiv {
         // Integer division: truncates toward zero; by zero gives NULL.
         let (x, y) = match class {
@@ -620,10 +615,7 @@ fn arith(op: BinOp, a: Value, b: Value) -> Result<Value> {
                 Decimal::from_i128_with_scale(a.as_i128().unwrap_or(0), 0),
                 Decimal::from_i128_with_scale(b.as_i128().unwrap_or(0), 0),
             ),
-            _ => (
-                a.as_decimal().unwrap_or_default(),
-                b.as_decimal().unwrap_or_default(),
-            ),
+            _ => (a.as_decimal().unwrap_or_default(), b.as_decimal().unwrap_or_default()),
         };
         if class == NumClass::Double {
             let (fx, fy) = (a.as_f64().unwrap_or(0.0), b.as_f64().unwrap_or(0.0));
@@ -637,11 +629,7 @@ fn arith(op: BinOp, a: Value, b: Value) -> Result<Value> {
             return Ok(Value::Null);
         }
         let q = (x / y).trunc();
-        return int_result(
-            q.to_i128().unwrap_or(0),
-            is_unsigned(&a) || is_unsigned(&b),
-            &show,
-        );
+        return int_result(q.to_i128().unwrap_or(0), is_unsigned(&a) || is_unsigned(&b), &show);
     }
     match class {
         NumClass::Int if op != Div => {
@@ -666,10 +654,7 @@ fn arith(op: BinOp, a: Value, b: Value) -> Result<Value> {
             int_result(r, unsigned, &show)
         }
         NumClass::Int | NumClass::Decimal => {
-            let (x, y) = (
-                a.as_decimal().unwrap_or_default(),
-                b.as_decimal().unwrap_or_default(),
-            );
+            let (x, y) = (a.as_decimal().unwrap_or_default(), b.as_decimal().unwrap_or_default());
             let r = match op {
                 Add => x.checked_add(y),
                 Sub => x.checked_sub(y),
@@ -686,10 +671,8 @@ fn arith(op: BinOp, a: Value, b: Value) -> Result<Value> {
                     }
                     let scale = x.scale() + DIV_PRECISION_INCREMENT;
                     x.checked_div(y).map(|q| {
-                        let mut q = q.round_dp_with_strategy(
-                            scale,
-                            rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-                        );
+                        let mut q =
+                            q.round_dp_with_strategy(scale, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
                         q.rescale(scale);
                         q
                     })
@@ -793,6 +776,7 @@ pub fn cast(v: Value, t: CastTarget) -> Result<Value> {
     Ok(match t {
         CastTarget::Signed => match v {
             Value::UInt(u) => Value::Int(u as i64),
+            Value::Str(s) => Value::Int(int_prefix(&s)),
             other => Value::Int(other.as_i64().unwrap_or(0)),
         },
         CastTarget::Unsigned => match v {
@@ -847,16 +831,30 @@ pub fn cast(v: Value, t: CastTarget) -> Result<Value> {
     })
 }
 
+/// The integer prefix of a string, as CAST(... AS SIGNED) reads it
+/// ("3.7" is 3, "12abc" is 12), saturating at the i64 bounds.
+fn int_prefix(s: &str) -> i64 {
+    let t = s.trim_start();
+    let b = t.as_bytes();
+    let mut i = 0;
+    if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
+        i += 1;
+    }
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    match t[..i].parse::<i128>() {
+        Ok(v) => v.clamp(i64::MIN as i128, i64::MAX as i128) as i64,
+        Err(_) => 0,
+    }
+}
+
 /// Round `d` to `scale` digits and clamp it to DECIMAL(p, s)'s range.
 pub fn fit_decimal(d: Decimal, precision: u32, scale: u8) -> Decimal {
-    let mut r = d.round_dp_with_strategy(
-        scale as u32,
-        rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-    );
+    let mut r = d.round_dp_with_strategy(scale as u32, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
     r.rescale(scale as u32);
     let int_digits = precision.saturating_sub(scale as u32).min(28);
-    let max =
-        Decimal::from_i128_with_scale(10i128.pow(int_digits + scale as u32) - 1, scale as u32);
+    let max = Decimal::from_i128_with_scale(10i128.pow(int_digits + scale as u32) - 1, scale as u32);
     if r > max {
         max
     } else if r < -max {
@@ -869,8 +867,7 @@ pub fn fit_decimal(d: Decimal, precision: u32, scale: u8) -> Decimal {
 /// Result type of an arithmetic expression from its operand types.
 pub fn arith_type(op: BinOp, a: &SqlType, b: &SqlType) -> SqlType {
     let is_dec = |t: &SqlType| t.kind == TypeKind::Decimal;
-    let is_dbl =
-        |t: &SqlType| t.is_float() || t.is_string() || t.is_binary() || t.kind == TypeKind::Null;
+    let is_dbl = |t: &SqlType| t.is_float() || t.is_string() || t.is_binary() || t.kind == TypeKind::Null;
     if op == BinOp::IntDiv {
         return SqlType::bigint();
     }
@@ -912,17 +909,7 @@ pub fn unify_types(types: &[SqlType]) -> SqlType {
         if non_null.iter().any(|t| t.is_float()) {
             return SqlType::double();
         }
-        let scale = non_null
-            .iter()
-            .map(|t| {
-                if t.kind == TypeKind::Decimal {
-                    t.scale
-                } else {
-                    0
-                }
-            })
-            .max()
-            .unwrap_or(0);
+        let scale = non_null.iter().map(|t| if t.kind == TypeKind::Decimal { t.scale } else { 0 }).max().unwrap_or(0);
         return SqlType::decimal(65, scale);
     }
     if non_null.iter().all(|t| t.is_temporal()) {
@@ -931,10 +918,6 @@ pub fn unify_types(types: &[SqlType]) -> SqlType {
     if non_null.iter().any(|t| t.is_binary()) {
         return SqlType::new(TypeKind::Blob);
     }
-    let len = non_null
-        .iter()
-        .map(|t| t.display_len() / 4)
-        .max()
-        .unwrap_or(0);
+    let len = non_null.iter().map(|t| t.display_len() / 4).max().unwrap_or(0);
     SqlType::varchar(len.max(1))
 }

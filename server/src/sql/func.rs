@@ -156,9 +156,10 @@ pub fn arity(f: Func) -> (usize, usize) {
         Now | CurTime => (0, 1),
         CurDate => (0, 0),
         LastInsertId | UnixTimestamp => (0, 1),
-        Abs | Ceil | Floor | Sqrt | Exp | Ln | Log2 | Log10 | Sign | IsNullFn | Length
-        | CharLength | Upper | Lower | Trim | LTrim | RTrim | Reverse | Hex | Space | Ascii
-        | Year | Month | Day | Hour | Minute | Second | Date => (1, 1),
+        Abs | Ceil | Floor | Sqrt | Exp | Ln | Log2 | Log10 | Sign | IsNullFn | Length | CharLength | Upper | Lower
+        | Trim | LTrim | RTrim | Reverse | Hex | Space | Ascii | Year | Month | Day | Hour | Minute | Second | Date => {
+            (1, 1)
+        }
         Round => (1, 2),
         Log => (1, 2),
         Truncate | Mod | Pow | IfNull | NullIf | Left | Right | Repeat | Instr => (2, 2),
@@ -184,37 +185,24 @@ pub fn result_type(f: Func, args: &[SqlType]) -> SqlType {
                 first
             }
         }
-        Mod => expr::arith_type(
-            expr::BinOp::Mod,
-            &first,
-            &args.get(1).copied().unwrap_or(first),
-        ),
-        Abs | Ceil | Floor | Round | Truncate | Pow | Sqrt | Exp | Ln | Log | Log2 | Log10 | Pi => {
-            SqlType::double()
-        }
+        Mod => expr::arith_type(expr::BinOp::Mod, &first, &args.get(1).copied().unwrap_or(first)),
+        Abs | Ceil | Floor | Round | Truncate | Pow | Sqrt | Exp | Ln | Log | Log2 | Log10 | Pi => SqlType::double(),
         Sign => SqlType::bigint(),
         Greatest | Least | Coalesce | IfNull => expr::unify_types(args),
         NullIf => first,
         If => expr::unify_types(&args[1.min(args.len())..]),
-        IsNullFn | Length | CharLength | Instr | Locate | Ascii | ConnectionId | LastInsertId
-        | RowCount | FoundRows | UnixTimestamp | Year | Month | Day | Hour | Minute | Second => {
-            SqlType::bigint()
-        }
+        IsNullFn | Length | CharLength | Instr | Locate | Ascii | ConnectionId | LastInsertId | RowCount
+        | FoundRows | UnixTimestamp | Year | Month | Day | Hour | Minute | Second => SqlType::bigint(),
         Now => SqlType::new(TypeKind::DateTime),
         CurDate | Date => SqlType::new(TypeKind::Date),
         CurTime => SqlType::varchar(8),
         Database | User | Version => SqlType::varchar(64),
-        Concat | ConcatWs | Upper | Lower | Substring | Left | Right | Trim | LTrim | RTrim
-        | Replace | Repeat | Reverse | Lpad | Rpad | Hex | Space => {
+        Concat | ConcatWs | Upper | Lower | Substring | Left | Right | Trim | LTrim | RTrim | Replace | Repeat
+        | Reverse | Lpad | Rpad | Hex | Space => {
             if args.iter().any(|t| t.is_binary()) {
                 SqlType::new(TypeKind::Blob)
             } else {
-                SqlType::varchar(
-                    args.iter()
-                        .map(|t| t.display_len())
-                        .sum::<u32>()
-                        .clamp(1, 65535),
-                )
+                SqlType::varchar(args.iter().map(|t| t.display_len()).sum::<u32>().clamp(1, 65535))
             }
         }
     }
@@ -244,42 +232,19 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
         }
         IfNull => {
             let v = args[0].eval(row, ctx)?;
-            return if v.is_null() {
-                args[1].eval(row, ctx)
-            } else {
-                Ok(v)
-            };
+            return if v.is_null() { args[1].eval(row, ctx) } else { Ok(v) };
         }
         If => {
             let c = args[0].eval(row, ctx)?;
-            return if c.truth() == Some(true) {
-                args[1].eval(row, ctx)
-            } else {
-                args[2].eval(row, ctx)
-            };
+            return if c.truth() == Some(true) { args[1].eval(row, ctx) } else { args[2].eval(row, ctx) };
         }
         _ => {}
     }
-    let vals: Vec<Value> = args
-        .iter()
-        .map(|a| a.eval(row, ctx))
-        .collect::<Result<_>>()?;
+    let vals: Vec<Value> = args.iter().map(|a| a.eval(row, ctx)).collect::<Result<_>>()?;
     let env = ctx.env;
     match f {
-        Database => {
-            return Ok(env
-                .session
-                .database
-                .clone()
-                .map(Value::Str)
-                .unwrap_or(Value::Null))
-        }
-        User => {
-            return Ok(Value::Str(format!(
-                "{}@{}",
-                env.session.user, env.session.host
-            )))
-        }
+        Database => return Ok(env.session.database.clone().map(Value::Str).unwrap_or(Value::Null)),
+        User => return Ok(Value::Str(format!("{}@{}", env.session.user, env.session.host))),
         Version => return Ok(Value::Str(crate::SERVER_VERSION.to_string())),
         ConnectionId => return Ok(Value::UInt(env.session.connection_id as u64)),
         LastInsertId => {
@@ -305,13 +270,11 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
         }
         IsNullFn => return Ok(expr::bool_val(vals[0].is_null())),
         NullIf => {
-            return Ok(
-                if compare(&vals[0], &vals[1]) == Some(std::cmp::Ordering::Equal) {
-                    Value::Null
-                } else {
-                    vals[0].clone()
-                },
-            )
+            return Ok(if compare(&vals[0], &vals[1]) == Some(std::cmp::Ordering::Equal) {
+                Value::Null
+            } else {
+                vals[0].clone()
+            })
         }
         _ => {}
     }
@@ -345,11 +308,7 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
             round_value(v0, places, *f == Truncate)
         }
         Mod => expr::binary(expr::BinOp::Mod, v0.clone(), vals[1].clone())?,
-        Pow => float_result(
-            v0.as_f64()
-                .unwrap_or(0.0)
-                .powf(vals[1].as_f64().unwrap_or(0.0)),
-        )?,
+        Pow => float_result(v0.as_f64().unwrap_or(0.0).powf(vals[1].as_f64().unwrap_or(0.0)))?,
         Sqrt => {
             let x = v0.as_f64().unwrap_or(0.0);
             if x < 0.0 {
@@ -361,10 +320,7 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
         Exp => float_result(v0.as_f64().unwrap_or(0.0).exp())?,
         Ln | Log2 | Log10 | Log => {
             let (base, x) = if *f == Log && vals.len() == 2 {
-                (
-                    Some(v0.as_f64().unwrap_or(0.0)),
-                    vals[1].as_f64().unwrap_or(0.0),
-                )
+                (Some(v0.as_f64().unwrap_or(0.0)), vals[1].as_f64().unwrap_or(0.0))
             } else {
                 (None, v0.as_f64().unwrap_or(0.0))
             };
@@ -403,11 +359,7 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
         }
         Concat => {
             if vals.iter().any(|v| matches!(v, Value::Bytes(_))) {
-                Value::Bytes(
-                    vals.iter()
-                        .flat_map(|v| v.to_bytes().unwrap_or_default())
-                        .collect(),
-                )
+                Value::Bytes(vals.iter().flat_map(|v| v.to_bytes().unwrap_or_default()).collect())
             } else {
                 Value::Str(vals.iter().filter_map(text).collect())
             }
@@ -441,25 +393,11 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
         Left | Right => {
             let s: Vec<char> = text(v0).unwrap_or_default().chars().collect();
             let k = int_arg(&vals[1]).unwrap_or(0).clamp(0, s.len() as i64) as usize;
-            Value::Str(if *f == Left {
-                s[..k].iter().collect()
-            } else {
-                s[s.len() - k..].iter().collect()
-            })
+            Value::Str(if *f == Left { s[..k].iter().collect() } else { s[s.len() - k..].iter().collect() })
         }
         Trim => Value::Str(text(v0).unwrap_or_default().trim_matches(' ').to_string()),
-        LTrim => Value::Str(
-            text(v0)
-                .unwrap_or_default()
-                .trim_start_matches(' ')
-                .to_string(),
-        ),
-        RTrim => Value::Str(
-            text(v0)
-                .unwrap_or_default()
-                .trim_end_matches(' ')
-                .to_string(),
-        ),
+        LTrim => Value::Str(text(v0).unwrap_or_default().trim_start_matches(' ').to_string()),
+        RTrim => Value::Str(text(v0).unwrap_or_default().trim_end_matches(' ').to_string()),
         Replace => {
             let from = text(&vals[1]).unwrap_or_default();
             let s = text(v0).unwrap_or_default();
@@ -481,11 +419,7 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
         Reverse => Value::Str(text(v0).unwrap_or_default().chars().rev().collect()),
         Instr | Locate => {
             let (hay, needle, from) = if *f == Instr {
-                (
-                    text(v0).unwrap_or_default(),
-                    text(&vals[1]).unwrap_or_default(),
-                    1,
-                )
+                (text(v0).unwrap_or_default(), text(&vals[1]).unwrap_or_default(), 1)
             } else {
                 (
                     text(&vals[1]).unwrap_or_default(),
@@ -534,14 +468,7 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
             Value::Int(_) | Value::UInt(_) | Value::Double(_) | Value::Decimal(_) => {
                 Value::Str(format!("{:X}", v0.as_i128().unwrap_or(0) as u64))
             }
-            other => Value::Str(
-                other
-                    .to_bytes()
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|b| format!("{b:02X}"))
-                    .collect(),
-            ),
+            other => Value::Str(other.to_bytes().unwrap_or_default().iter().map(|b| format!("{b:02X}")).collect()),
         },
         Space => Value::Str(" ".repeat(int_arg(v0).unwrap_or(0).clamp(0, 1 << 20) as usize)),
         Ascii => Value::Int(v0.to_bytes().and_then(|b| b.first().copied()).unwrap_or(0) as i64),
@@ -616,11 +543,7 @@ fn round_value(v: &Value, places: i64, truncate: bool) -> Value {
         other => {
             let x = other.as_f64().unwrap_or(0.0);
             let m = 10f64.powi(places as i32);
-            let r = if truncate {
-                (x * m).trunc() / m
-            } else {
-                round_half_even_free(x * m) / m
-            };
+            let r = if truncate { (x * m).trunc() / m } else { round_half_even_free(x * m) / m };
             Value::Double(if r.is_finite() { r } else { x })
         }
     }

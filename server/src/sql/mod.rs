@@ -23,25 +23,14 @@ use value::Value;
 #[derive(Debug, Clone)]
 pub enum QueryResult {
     /// A result set.
-    Rows {
-        columns: Vec<ColumnInfo>,
-        rows: Vec<Vec<Value>>,
-    },
+    Rows { columns: Vec<ColumnInfo>, rows: Vec<Vec<Value>> },
     /// An OK packet.
-    Ok {
-        affected: u64,
-        last_insert_id: u64,
-        info: String,
-    },
+    Ok { affected: u64, last_insert_id: u64, info: String },
 }
 
 impl QueryResult {
     pub fn ok(affected: u64) -> Self {
-        QueryResult::Ok {
-            affected,
-            last_insert_id: 0,
-            info: String::new(),
-        }
+        QueryResult::Ok { affected, last_insert_id: 0, info: String::new() }
     }
 }
 

@@ -30,6 +30,9 @@ pub struct ColumnInfo {
     pub db: String,
     pub ty: SqlType,
     pub nullable: bool,
+    /// The right-hand copy of a `USING`/`NATURAL` join column: reachable
+    /// only when qualified, and left out of `*`.
+    pub hidden: bool,
 }
 
 impl ColumnInfo {
@@ -41,6 +44,7 @@ impl ColumnInfo {
             db: String::new(),
             ty,
             nullable: true,
+            hidden: false,
         }
     }
 }
@@ -62,10 +66,7 @@ pub enum Access {
     /// Every row of the primary index.
     Full,
     /// Only the given ranges of one index (primary or secondary).
-    Index {
-        index: IndexDef,
-        ranges: Vec<RangeSpec>,
-    },
+    Index { index: IndexDef, ranges: Vec<RangeSpec> },
 }
 
 #[derive(Debug, Clone)]
@@ -186,9 +187,16 @@ impl Scope {
             if !c.name.eq_ignore_ascii_case(name) {
                 continue;
             }
-            if let Some(q) = qualifier {
-                if c.table.as_deref() != Some(q) {
-                    continue;
+            match qualifier {
+                Some(q) => {
+                    if c.table.as_deref() != Some(q) {
+                        continue;
+                    }
+                }
+                None => {
+                    if c.hidden || c.table.as_deref() == Some("__new") {
+                        continue;
+                    }
                 }
             }
             if found.is_some() {
@@ -208,6 +216,16 @@ pub struct AggState {
     aggs: Vec<AggCall>,
     /// Types of the FROM scope's columns.
     base_types: Vec<SqlType>,
+    /// For each FROM-scope column, the scope positions of its table's
+    /// primary key (a column is functionally dependent on those).
+    pk_deps: Vec<Option<Vec<usize>>>,
+    /// `db.table.column` of each FROM-scope column, for error messages.
+    col_names: Vec<String>,
+    /// sql_mode has ONLY_FULL_GROUP_BY.
+    strict: bool,
+    has_group_by: bool,
+    /// Which select-list expression (1-based) and clause is being bound.
+    position: (usize, &'static str),
 }
 
 pub struct Binder<'a> {
@@ -256,24 +274,14 @@ pub fn split_table_name(n: &ast::ObjectName, current: Option<&str>) -> Result<(S
 pub fn value_type(v: &Value) -> SqlType {
     match v {
         Value::Null => SqlType::null(),
-        Value::Int(i) => SqlType {
-            len: i.to_string().len() as u32,
-            ..SqlType::bigint()
-        },
-        Value::UInt(_) => SqlType {
-            unsigned: true,
-            ..SqlType::bigint()
-        },
+        Value::Int(i) => SqlType { len: i.to_string().len() as u32, ..SqlType::bigint() },
+        Value::UInt(_) => SqlType { unsigned: true, ..SqlType::bigint() },
         Value::Double(_) => SqlType::double(),
-        Value::Decimal(d) => SqlType::decimal(
-            (d.mantissa().unsigned_abs().to_string().len() as u32).max(d.scale() + 1),
-            d.scale() as u8,
-        ),
+        Value::Decimal(d) => {
+            SqlType::decimal((d.mantissa().unsigned_abs().to_string().len() as u32).max(d.scale() + 1), d.scale() as u8)
+        }
         Value::Str(s) => SqlType::varchar(s.chars().count() as u32),
-        Value::Bytes(b) => SqlType {
-            len: b.len() as u32,
-            ..SqlType::new(TypeKind::Varbinary)
-        },
+        Value::Bytes(b) => SqlType { len: b.len() as u32, ..SqlType::new(TypeKind::Varbinary) },
         Value::Date(_) => SqlType::new(TypeKind::Date),
         Value::DateTime(_) => SqlType::new(TypeKind::DateTime),
     }
@@ -282,18 +290,12 @@ pub fn value_type(v: &Value) -> SqlType {
 /// Parse a numeric literal as MySQL types it.
 pub fn number_literal(s: &str) -> Result<Value> {
     if s.contains(['e', 'E']) {
-        return s
-            .parse::<f64>()
-            .map(Value::Double)
-            .map_err(|_| DbError::parse(s));
+        return s.parse::<f64>().map(Value::Double).map_err(|_| DbError::parse(s));
     }
     if s.contains('.') {
         return match s.parse::<Decimal>() {
             Ok(d) => Ok(Value::Decimal(d)),
-            Err(_) => s
-                .parse::<f64>()
-                .map(Value::Double)
-                .map_err(|_| DbError::parse(s)),
+            Err(_) => s.parse::<f64>().map(Value::Double).map_err(|_| DbError::parse(s)),
         };
     }
     if let Ok(i) = s.parse::<i64>() {
@@ -304,10 +306,7 @@ pub fn number_literal(s: &str) -> Result<Value> {
     }
     match s.parse::<Decimal>() {
         Ok(d) => Ok(Value::Decimal(d)),
-        Err(_) => s
-            .parse::<f64>()
-            .map(Value::Double)
-            .map_err(|_| DbError::parse(s)),
+        Err(_) => s.parse::<f64>().map(Value::Double).map_err(|_| DbError::parse(s)),
     }
 }
 
@@ -332,10 +331,7 @@ fn agg_func(name: &str) -> Option<AggFunc> {
 }
 
 fn function_name(f: &ast::Function) -> String {
-    object_name_parts(&f.name)
-        .last()
-        .cloned()
-        .unwrap_or_default()
+    object_name_parts(&f.name).last().cloned().unwrap_or_default()
 }
 
 /// True when `e` contains an aggregate call outside any subquery.
@@ -349,10 +345,7 @@ pub fn contains_aggregate(e: &ast::Expr) -> bool {
             match &f.args {
                 ast::FunctionArguments::List(l) => l.args.iter().any(|a| match a {
                     ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))
-                    | ast::FunctionArg::Named {
-                        arg: ast::FunctionArgExpr::Expr(e),
-                        ..
-                    } => contains_aggregate(e),
+                    | ast::FunctionArg::Named { arg: ast::FunctionArgExpr::Expr(e), .. } => contains_aggregate(e),
                     _ => false,
                 }),
                 _ => false,
@@ -369,26 +362,17 @@ pub fn contains_aggregate(e: &ast::Expr) -> bool {
         | E::IsNotFalse(expr)
         | E::Cast { expr, .. }
         | E::Collate { expr, .. } => contains_aggregate(expr),
-        E::Between {
-            expr, low, high, ..
-        } => contains_aggregate(expr) || contains_aggregate(low) || contains_aggregate(high),
-        E::In {
-            expr,
-            target: ast::InTarget::List(list),
-            ..
-        } => contains_aggregate(expr) || list.iter().any(contains_aggregate),
+        E::Between { expr, low, high, .. } => {
+            contains_aggregate(expr) || contains_aggregate(low) || contains_aggregate(high)
+        }
+        E::In { expr, target: ast::InTarget::List(list), .. } => {
+            contains_aggregate(expr) || list.iter().any(contains_aggregate)
+        }
         E::In { expr, .. } => contains_aggregate(expr),
         E::Like { expr, pattern, .. } => contains_aggregate(expr) || contains_aggregate(pattern),
-        E::Case {
-            operand,
-            conditions,
-            else_result,
-            ..
-        } => {
+        E::Case { operand, conditions, else_result, .. } => {
             operand.as_deref().is_some_and(contains_aggregate)
-                || conditions
-                    .iter()
-                    .any(|c| contains_aggregate(&c.condition) || contains_aggregate(&c.result))
+                || conditions.iter().any(|c| contains_aggregate(&c.condition) || contains_aggregate(&c.result))
                 || else_result.as_deref().is_some_and(contains_aggregate)
         }
         E::Tuple(v) => v.iter().any(contains_aggregate),
@@ -398,13 +382,7 @@ pub fn contains_aggregate(e: &ast::Expr) -> bool {
 
 impl<'a> Binder<'a> {
     pub fn new(catalog: &'a Catalog, vars: &'a dyn VarSource) -> Self {
-        Self {
-            catalog,
-            vars,
-            outer: Vec::new(),
-            param_count: 0,
-            depth: 0,
-        }
+        Self { catalog, vars, outer: Vec::new(), param_count: 0, depth: 0 }
     }
 
     fn current_db(&self) -> Option<&str> {
@@ -418,10 +396,7 @@ impl<'a> Binder<'a> {
             return Err(DbError::unsupported("WITH"));
         }
         let order_by: &[ast::OrderByExpr] = match &q.order_by {
-            Some(ast::OrderBy {
-                kind: ast::OrderByKind::Expressions(v),
-                ..
-            }) => v,
+            Some(ast::OrderBy { kind: ast::OrderByKind::Expressions(v), .. }) => v,
             Some(_) => return Err(DbError::unsupported("ORDER BY ALL")),
             None => &[],
         };
@@ -434,42 +409,28 @@ impl<'a> Binder<'a> {
                     let mut keys = Vec::new();
                     for o in order_by {
                         let idx = self.output_position(&o.expr, &b.columns)?;
-                        keys.push((
-                            Expr::Col(idx),
-                            !matches!(o.options.sort, Some(ast::OrderBySort::Desc)),
-                        ));
+                        keys.push((Expr::Col(idx), !matches!(o.options.sort, Some(ast::OrderBySort::Desc))));
                     }
-                    b.plan = Plan::Sort {
-                        input: Box::new(b.plan),
-                        keys,
-                    };
+                    b.plan = Plan::Sort { input: Box::new(b.plan), keys };
                 }
                 b
             }
         };
         if limit.is_some() || offset.is_some() {
-            bound.plan = Plan::Limit {
-                input: Box::new(bound.plan),
-                limit,
-                offset,
-            };
+            bound.plan = Plan::Limit { input: Box::new(bound.plan), limit, offset };
         }
         Ok(bound)
     }
 
     fn bind_limit(&mut self, l: Option<&ast::LimitClause>) -> Result<(Option<Expr>, Option<Expr>)> {
         let scope = Scope::default();
-        let mut b =
-            |e: &ast::Expr| -> Result<Expr> { self.bind_expr(e, &scope, &mut None, "LIMIT") };
+        let mut b = |e: &ast::Expr| -> Result<Expr> { self.bind_expr(e, &scope, &mut None, "LIMIT") };
         Ok(match l {
             None => (None, None),
-            Some(ast::LimitClause::LimitOffset { limit, offset, .. }) => (
-                limit.as_ref().map(&mut b).transpose()?,
-                offset.as_ref().map(|o| b(&o.value)).transpose()?,
-            ),
-            Some(ast::LimitClause::OffsetCommaLimit { offset, limit }) => {
-                (Some(b(limit)?), Some(b(offset)?))
+            Some(ast::LimitClause::LimitOffset { limit, offset, .. }) => {
+                (limit.as_ref().map(&mut b).transpose()?, offset.as_ref().map(|o| b(&o.value)).transpose()?)
             }
+            Some(ast::LimitClause::OffsetCommaLimit { offset, limit }) => (Some(b(limit)?), Some(b(offset)?)),
         })
     }
 
@@ -505,12 +466,7 @@ impl<'a> Binder<'a> {
             ast::SetExpr::Select(sel) => self.bind_select(sel, &[]),
             ast::SetExpr::Query(q) => self.bind_query(q),
             ast::SetExpr::Values(v) => self.bind_values(v),
-            ast::SetExpr::SetOperation {
-                left,
-                op,
-                set_quantifier,
-                right,
-            } => {
+            ast::SetExpr::SetOperation { left, op, set_quantifier, right } => {
                 let l = self.bind_set_expr(left)?;
                 let r = self.bind_set_expr(right)?;
                 if l.columns.len() != r.columns.len() {
@@ -537,12 +493,7 @@ impl<'a> Binder<'a> {
                     })
                     .collect();
                 Ok(BoundQuery {
-                    plan: Plan::SetOp {
-                        left: Box::new(l.plan),
-                        right: Box::new(r.plan),
-                        op,
-                        all,
-                    },
+                    plan: Plan::SetOp { left: Box::new(l.plan), right: Box::new(r.plan), op, all },
                     columns,
                 })
             }
@@ -578,10 +529,7 @@ impl<'a> Binder<'a> {
                 ColumnInfo::expr(format!("column_{i}"), expr::unify_types(&t))
             })
             .collect();
-        Ok(BoundQuery {
-            plan: Plan::Values(rows),
-            columns,
-        })
+        Ok(BoundQuery { plan: Plan::Values(rows), columns })
     }
 
     /// Bind the FROM clause into a plan and its scope. WHERE conjuncts that
@@ -604,52 +552,28 @@ impl<'a> Binder<'a> {
         for (ti, twj) in from.iter().enumerate() {
             let (plan, cols) = self.bind_table_factor(&twj.relation)?;
             let _ = ti;
-            srcs.push(Src {
-                plan,
-                cols,
-                kind: JoinKind::Inner,
-                on: None,
-                using: vec![],
-                natural: false,
-            });
+            srcs.push(Src { plan, cols, kind: JoinKind::Inner, on: None, using: vec![], natural: false });
             for j in &twj.joins {
                 let (plan, cols) = self.bind_table_factor(&j.relation)?;
                 let (kind, constraint) = match &j.join_operator {
-                    ast::JoinOperator::Join(c)
-                    | ast::JoinOperator::Inner(c)
-                    | ast::JoinOperator::StraightJoin(c) => (JoinKind::Inner, Some(c)),
+                    ast::JoinOperator::Join(c) | ast::JoinOperator::Inner(c) | ast::JoinOperator::StraightJoin(c) => {
+                        (JoinKind::Inner, Some(c))
+                    }
                     ast::JoinOperator::CrossJoin(c) => (JoinKind::Inner, Some(c)),
-                    ast::JoinOperator::Left(c) | ast::JoinOperator::LeftOuter(c) => {
-                        (JoinKind::Left, Some(c))
-                    }
-                    ast::JoinOperator::Right(c) | ast::JoinOperator::RightOuter(c) => {
-                        (JoinKind::Right, Some(c))
-                    }
+                    ast::JoinOperator::Left(c) | ast::JoinOperator::LeftOuter(c) => (JoinKind::Left, Some(c)),
+                    ast::JoinOperator::Right(c) | ast::JoinOperator::RightOuter(c) => (JoinKind::Right, Some(c)),
                     other => {
                         return Err(DbError::unsupported(
-                            format!("{other:?}")
-                                .split('(')
-                                .next()
-                                .unwrap_or("join")
-                                .to_string(),
+                            format!("{other:?}").split('(').next().unwrap_or("join").to_string(),
                         ))
                     }
                 };
-                let mut s = Src {
-                    plan,
-                    cols,
-                    kind,
-                    on: None,
-                    using: vec![],
-                    natural: false,
-                };
+                let mut s = Src { plan, cols, kind, on: None, using: vec![], natural: false };
                 match constraint {
                     Some(ast::JoinConstraint::On(e)) => s.on = Some(e.clone()),
                     Some(ast::JoinConstraint::Using(names)) => {
-                        s.using = names
-                            .iter()
-                            .map(|n| object_name_parts(n).last().cloned().unwrap_or_default())
-                            .collect()
+                        s.using =
+                            names.iter().map(|n| object_name_parts(n).last().cloned().unwrap_or_default()).collect()
                     }
                     Some(ast::JoinConstraint::Natural) => s.natural = true,
                     _ => {}
@@ -657,13 +581,19 @@ impl<'a> Binder<'a> {
                 srcs.push(s);
             }
         }
+        let mut quals = std::collections::HashSet::new();
+        for s in &srcs {
+            if let Some(q) = s.cols.first().and_then(|c| c.table.clone()) {
+                if !quals.insert(q.clone()) {
+                    return Err(DbError::new(1066, "42000", format!("Not unique table/alias: '{q}'")));
+                }
+            }
+        }
         if srcs.is_empty() {
             return Ok((
                 Plan::Dual,
                 Scope::default(),
-                where_
-                    .map(|w| self.bind_expr(w, &Scope::default(), &mut None, "where clause"))
-                    .transpose()?,
+                where_.map(|w| self.bind_expr(w, &Scope::default(), &mut None, "where clause")).transpose()?,
             ));
         }
         // Offsets of each source in the combined row.
@@ -705,8 +635,7 @@ impl<'a> Binder<'a> {
         for c in conjuncts {
             let used = c.columns_used();
             let has_corr = has_correlated_subquery(&c);
-            let srcset: std::collections::BTreeSet<usize> =
-                used.iter().map(|&u| source_of(u)).collect();
+            let srcset: std::collections::BTreeSet<usize> = used.iter().map(|&u| source_of(u)).collect();
             if !has_corr && srcset.len() == 1 {
                 let s = *srcset.iter().next().unwrap_or(&0);
                 if !nullable[s] && matches!(srcs[s].plan, Plan::Scan(_)) {
@@ -727,9 +656,7 @@ impl<'a> Binder<'a> {
         let srcs_len = srcs.len();
         for (i, (mut s, push)) in srcs.into_iter().zip(pushed).enumerate() {
             if let Plan::Scan(node) = &mut s.plan {
-                let f = push
-                    .into_iter()
-                    .reduce(|a, b| Expr::Bin(BinOp::And, Box::new(a), Box::new(b)));
+                let f = push.into_iter().reduce(|a, b| Expr::Bin(BinOp::And, Box::new(a), Box::new(b)));
                 node.filter = f;
                 choose_access(node);
             }
@@ -747,15 +674,15 @@ impl<'a> Binder<'a> {
                         using = s
                             .cols
                             .iter()
-                            .filter(|c| {
-                                join_scope.cols[..width]
-                                    .iter()
-                                    .any(|l| l.name.eq_ignore_ascii_case(&c.name))
-                            })
+                            .filter(|c| join_scope.cols[..width].iter().any(|l| l.name.eq_ignore_ascii_case(&c.name)))
                             .map(|c| c.name.clone())
                             .collect();
                     }
                     for name in &using {
+                        if let Some(r) = s.cols.iter().position(|c| c.name.eq_ignore_ascii_case(name)) {
+                            join_scope.cols[width + r].hidden = true;
+                            scope.cols[width + r].hidden = true;
+                        }
                         let l = join_scope.cols[..width]
                             .iter()
                             .position(|c| c.name.eq_ignore_ascii_case(name))
@@ -765,11 +692,7 @@ impl<'a> Binder<'a> {
                             .iter()
                             .position(|c| c.name.eq_ignore_ascii_case(name))
                             .ok_or_else(|| DbError::unknown_column(name, "from clause"))?;
-                        let eq = Expr::Bin(
-                            BinOp::Eq,
-                            Box::new(Expr::Col(l)),
-                            Box::new(Expr::Col(width + r)),
-                        );
+                        let eq = Expr::Bin(BinOp::Eq, Box::new(Expr::Col(l)), Box::new(Expr::Col(width + r)));
                         on = Some(match on {
                             Some(o) => Expr::Bin(BinOp::And, Box::new(o), Box::new(eq)),
                             None => eq,
@@ -797,10 +720,7 @@ impl<'a> Binder<'a> {
                         }
                         remaining = keep;
                     }
-                    let equi = on
-                        .as_ref()
-                        .map(|o| equi_pairs(o, width, w, &join_scope))
-                        .unwrap_or_default();
+                    let equi = on.as_ref().map(|o| equi_pairs(o, width, w, &join_scope)).unwrap_or_default();
                     Plan::Join {
                         left: Box::new(left),
                         right: Box::new(s.plan),
@@ -814,48 +734,37 @@ impl<'a> Binder<'a> {
             });
             width += w;
         }
-        let residual = remaining
-            .into_iter()
-            .reduce(|a, b| Expr::Bin(BinOp::And, Box::new(a), Box::new(b)));
+        let residual = remaining.into_iter().reduce(|a, b| Expr::Bin(BinOp::And, Box::new(a), Box::new(b)));
         Ok((plan.unwrap_or(Plan::Dual), scope, residual))
     }
 
     fn bind_table_factor(&mut self, tf: &ast::TableFactor) -> Result<(Plan, Vec<ColumnInfo>)> {
         match tf {
-            ast::TableFactor::Table {
-                name, alias, args, ..
-            } => {
+            ast::TableFactor::Table { name, alias, args, .. } => {
                 if args.is_some() {
                     return Err(DbError::unsupported("table functions"));
                 }
+                let parts = object_name_parts(name);
+                if parts.len() == 1 && parts[0].eq_ignore_ascii_case("dual") && alias.is_none() {
+                    return Ok((Plan::Dual, vec![]));
+                }
                 let (db, tname) = split_table_name(name, self.current_db())?;
                 if db.eq_ignore_ascii_case("information_schema") {
-                    let Some((mut cols, rows)) =
-                        crate::sql::show::information_schema(self.catalog, &tname)
-                    else {
+                    let Some((mut cols, rows)) = crate::sql::show::information_schema(self.catalog, &tname) else {
                         return Err(DbError::no_table("information_schema", &tname));
                     };
-                    let qual = alias
-                        .as_ref()
-                        .map(|a| ident_name(&a.name))
-                        .unwrap_or_else(|| tname.clone());
+                    let qual = alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or_else(|| tname.clone());
                     for c in &mut cols {
                         c.table = Some(qual.clone());
                     }
-                    let rows = rows
-                        .into_iter()
-                        .map(|r| r.into_iter().map(Expr::Lit).collect())
-                        .collect();
+                    let rows = rows.into_iter().map(|r| r.into_iter().map(Expr::Lit).collect()).collect();
                     return Ok((Plan::Values(rows), cols));
                 }
                 if let Some(view) = self.catalog.view(&db, &tname).cloned() {
                     return self.bind_view(&view, alias.as_ref().map(|a| ident_name(&a.name)));
                 }
                 let t = self.catalog.require_table(&db, &tname)?.clone();
-                let qual = alias
-                    .as_ref()
-                    .map(|a| ident_name(&a.name))
-                    .unwrap_or_else(|| tname.clone());
+                let qual = alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or_else(|| tname.clone());
                 let cols = t
                     .columns
                     .iter()
@@ -866,27 +775,14 @@ impl<'a> Binder<'a> {
                         db: t.db.clone(),
                         ty: c.ty,
                         nullable: c.nullable,
+                        hidden: false,
                     })
                     .collect();
-                Ok((
-                    Plan::Scan(ScanNode {
-                        table: t,
-                        access: Access::Full,
-                        filter: None,
-                        reverse: false,
-                    }),
-                    cols,
-                ))
+                Ok((Plan::Scan(ScanNode { table: t, access: Access::Full, filter: None, reverse: false }), cols))
             }
-            ast::TableFactor::Derived {
-                subquery, alias, ..
-            } => {
+            ast::TableFactor::Derived { subquery, alias, .. } => {
                 let Some(alias) = alias else {
-                    return Err(DbError::new(
-                        1248,
-                        "42000",
-                        "Every derived table must have its own alias",
-                    ));
+                    return Err(DbError::new(1248, "42000", "Every derived table must have its own alias"));
                 };
                 // A derived table cannot see the enclosing FROM (no LATERAL).
                 let saved = std::mem::take(&mut self.outer);
@@ -903,11 +799,8 @@ impl<'a> Binder<'a> {
                 }
                 Ok((b.plan, cols))
             }
-            ast::TableFactor::NestedJoin {
-                table_with_joins, ..
-            } => {
-                let (plan, scope, residual) =
-                    self.bind_from(std::slice::from_ref(table_with_joins), None)?;
+            ast::TableFactor::NestedJoin { table_with_joins, .. } => {
+                let (plan, scope, residual) = self.bind_from(std::slice::from_ref(table_with_joins), None)?;
                 let plan = match residual {
                     Some(r) => Plan::Filter(Box::new(plan), r),
                     None => plan,
@@ -918,24 +811,13 @@ impl<'a> Binder<'a> {
         }
     }
 
-    fn bind_view(
-        &mut self,
-        view: &crate::catalog::ViewDef,
-        alias: Option<String>,
-    ) -> Result<(Plan, Vec<ColumnInfo>)> {
+    fn bind_view(&mut self, view: &crate::catalog::ViewDef, alias: Option<String>) -> Result<(Plan, Vec<ColumnInfo>)> {
         if self.depth >= MAX_SUBQUERY_DEPTH {
-            return Err(DbError::new(
-                1462,
-                "HY000",
-                format!("`{}`.`{}` contains view recursion", view.db, view.name),
-            ));
+            return Err(DbError::new(1462, "HY000", format!("`{}`.`{}` contains view recursion", view.db, view.name)));
         }
         let mut stmts = crate::sql::parse(&view.query)?;
         let Some(ast::Statement::Query(q)) = stmts.pop() else {
-            return Err(DbError::internal(format!(
-                "view {}.{} has no query",
-                view.db, view.name
-            )));
+            return Err(DbError::internal(format!("view {}.{} has no query", view.db, view.name)));
         };
         let saved = std::mem::take(&mut self.outer);
         self.depth += 1;
@@ -954,11 +836,7 @@ impl<'a> Binder<'a> {
         Ok((b.plan, cols))
     }
 
-    fn bind_select(
-        &mut self,
-        s: &ast::Select,
-        order_by: &[ast::OrderByExpr],
-    ) -> Result<BoundQuery> {
+    fn bind_select(&mut self, s: &ast::Select, order_by: &[ast::OrderByExpr]) -> Result<BoundQuery> {
         if s.into.is_some() {
             return Err(DbError::unsupported("SELECT ... INTO"));
         }
@@ -973,8 +851,9 @@ impl<'a> Binder<'a> {
         let is_agg = !group_exprs.is_empty()
             || s.having.is_some()
             || s.projection.iter().any(|p| match p {
-                ast::SelectItem::UnnamedExpr(e)
-                | ast::SelectItem::ExprWithAlias { expr: e, .. } => contains_aggregate(e),
+                ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => {
+                    contains_aggregate(e)
+                }
                 _ => false,
             })
             || order_by.iter().any(|o| contains_aggregate(&o.expr));
@@ -991,7 +870,7 @@ impl<'a> Binder<'a> {
                     if scope.cols.is_empty() {
                         return Err(DbError::new(1096, "HY000", "No tables used"));
                     }
-                    items.extend((0..scope.cols.len()).map(Item::Column));
+                    items.extend((0..scope.cols.len()).filter(|i| !scope.cols[*i].hidden).map(Item::Column));
                 }
                 ast::SelectItem::QualifiedWildcard(kind, _) => {
                     let q = match kind {
@@ -1014,12 +893,8 @@ impl<'a> Binder<'a> {
                     }
                 }
                 ast::SelectItem::UnnamedExpr(e) => items.push(Item::Ast(e, display_name(e))),
-                ast::SelectItem::ExprWithAlias { expr, alias } => {
-                    items.push(Item::Ast(expr, alias.value.clone()))
-                }
-                ast::SelectItem::ExprWithAliases { .. } => {
-                    return Err(DbError::unsupported("multiple aliases"))
-                }
+                ast::SelectItem::ExprWithAlias { expr, alias } => items.push(Item::Ast(expr, alias.value.clone())),
+                ast::SelectItem::ExprWithAliases { .. } => return Err(DbError::unsupported("multiple aliases")),
             }
         }
 
@@ -1029,35 +904,33 @@ impl<'a> Binder<'a> {
                 group: Vec::new(),
                 aggs: Vec::new(),
                 base_types: scope.cols.iter().map(|c| c.ty).collect(),
+                pk_deps: self.pk_dependencies(&scope),
+                col_names: scope.cols.iter().map(|c| format!("{}.{}.{}", c.db, c.org_table, c.name)).collect(),
+                strict: self
+                    .vars
+                    .system_var("sql_mode", false)
+                    .ok()
+                    .and_then(|v| v.to_text())
+                    .is_some_and(|m| m.to_ascii_uppercase().contains("ONLY_FULL_GROUP_BY")),
+                has_group_by: !group_exprs.is_empty(),
+                position: (0, "SELECT list"),
             };
             for g in group_exprs {
                 // GROUP BY may name a select alias or a position.
                 let resolved: ast::Expr = match g {
                     ast::Expr::Value(v) if matches!(v.value, ast::Value::Number(..)) => {
-                        let n: usize = v
-                            .value
-                            .to_string()
-                            .parse()
-                            .map_err(|_| DbError::parse(g.to_string()))?;
+                        let n: usize = v.value.to_string().parse().map_err(|_| DbError::parse(g.to_string()))?;
                         match items.get(n.wrapping_sub(1)) {
                             Some(Item::Ast(e, _)) => (*e).clone(),
                             Some(Item::Column(i)) => {
                                 ast::Expr::Identifier(ast::Ident::new(scope.cols[*i].name.clone()))
                             }
-                            None => {
-                                return Err(DbError::unknown_column(
-                                    &g.to_string(),
-                                    "group statement",
-                                ))
-                            }
+                            None => return Err(DbError::unknown_column(&g.to_string(), "group statement")),
                         }
                     }
-                    ast::Expr::Identifier(id)
-                        if scope.resolve(None, &id.value, "group statement")?.is_none() =>
-                    {
-                        match items.iter().find(
-                            |it| matches!(it, Item::Ast(_, n) if n.eq_ignore_ascii_case(&id.value)),
-                        ) {
+                    ast::Expr::Identifier(id) if scope.resolve(None, &id.value, "group statement")?.is_none() => {
+                        match items.iter().find(|it| matches!(it, Item::Ast(_, n) if n.eq_ignore_ascii_case(&id.value)))
+                        {
                             Some(Item::Ast(e, _)) => (*e).clone(),
                             _ => g.clone(),
                         }
@@ -1065,11 +938,7 @@ impl<'a> Binder<'a> {
                     _ => g.clone(),
                 };
                 if contains_aggregate(&resolved) {
-                    return Err(DbError::new(
-                        1056,
-                        "42000",
-                        format!("Can't group on '{}'", display_name(&resolved)),
-                    ));
+                    return Err(DbError::new(1056, "42000", format!("Can't group on '{}'", display_name(&resolved))));
                 }
                 let b = self.bind_expr(&resolved, &scope, &mut None, "group statement")?;
                 st.group_ast.push(resolved);
@@ -1083,11 +952,14 @@ impl<'a> Binder<'a> {
         // Bind the select list.
         let mut exprs = Vec::new();
         let mut columns = Vec::new();
-        for it in &items {
+        for (pos, it) in items.iter().enumerate() {
+            if let Some(st) = agg.as_mut() {
+                st.position = (pos + 1, "SELECT list");
+            }
             match it {
                 Item::Column(i) => {
                     let e = match &mut agg {
-                        Some(st) => agg_column(st, *i),
+                        Some(st) => agg_column(st, *i)?,
                         None => Expr::Col(*i),
                     };
                     exprs.push(e);
@@ -1100,20 +972,14 @@ impl<'a> Binder<'a> {
                     if let Expr::Col(i) = &b {
                         if agg.is_none() {
                             let src = &scope.cols[*i];
-                            info = ColumnInfo {
-                                name: name.clone(),
-                                ..src.clone()
-                            };
+                            info = ColumnInfo { name: name.clone(), ..src.clone() };
                         }
                     }
                     if let ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_) = e {
                         if let Some(st) = &agg {
                             if let Expr::Col(g) = &b {
                                 if let Some(Expr::Col(src)) = st.group.get(*g) {
-                                    info = ColumnInfo {
-                                        name: name.clone(),
-                                        ..scope.cols[*src].clone()
-                                    };
+                                    info = ColumnInfo { name: name.clone(), ..scope.cols[*src].clone() };
                                 }
                             }
                         }
@@ -1128,36 +994,36 @@ impl<'a> Binder<'a> {
 
         // HAVING.
         let having = match &s.having {
-            Some(h) => Some(self.bind_having(
-                h,
-                &scope,
-                &mut agg,
-                &items_names(&items, &columns),
-                &exprs,
-            )?),
+            Some(h) => {
+                let aliases: Vec<(String, ast::Expr)> = items
+                    .iter()
+                    .filter_map(|it| match it {
+                        Item::Ast(e, n) => Some((n.clone(), (*e).clone())),
+                        Item::Column(_) => None,
+                    })
+                    .collect();
+                Some(self.bind_having(h, &scope, &mut agg, &aliases)?)
+            }
             None => None,
         };
 
         // ORDER BY: alias, position, or expression (hidden column).
         let mut sort_keys = Vec::new();
-        for o in order_by {
+        for (pos, o) in order_by.iter().enumerate() {
+            if let Some(st) = agg.as_mut() {
+                st.position = (pos + 1, "ORDER BY clause");
+            }
             let asc = !matches!(o.options.sort, Some(ast::OrderBySort::Desc));
             let pos = match &o.expr {
                 ast::Expr::Value(v) if matches!(v.value, ast::Value::Number(..)) => {
-                    let n: usize = v
-                        .value
-                        .to_string()
-                        .parse()
-                        .map_err(|_| DbError::parse(o.expr.to_string()))?;
+                    let n: usize = v.value.to_string().parse().map_err(|_| DbError::parse(o.expr.to_string()))?;
                     if n == 0 || n > visible {
                         return Err(DbError::unknown_column(&n.to_string(), "order clause"));
                     }
                     Some(n - 1)
                 }
                 ast::Expr::Identifier(id) => {
-                    let by_alias = columns
-                        .iter()
-                        .position(|c| c.name.eq_ignore_ascii_case(&id.value));
+                    let by_alias = columns.iter().position(|c| c.name.eq_ignore_ascii_case(&id.value));
                     match by_alias {
                         // A real column of the same name wins only when the
                         // alias is not from the select list.
@@ -1180,11 +1046,7 @@ impl<'a> Binder<'a> {
         }
 
         if let Some(st) = agg {
-            plan = Plan::Aggregate {
-                input: Box::new(plan),
-                group: st.group,
-                aggs: st.aggs,
-            };
+            plan = Plan::Aggregate { input: Box::new(plan), group: st.group, aggs: st.aggs };
             if let Some(h) = having {
                 plan = Plan::Filter(Box::new(plan), h);
             }
@@ -1199,10 +1061,7 @@ impl<'a> Binder<'a> {
             plan = Plan::Distinct(Box::new(plan), visible);
         }
         if !sort_keys.is_empty() {
-            plan = Plan::Sort {
-                input: Box::new(plan),
-                keys: sort_keys,
-            };
+            plan = Plan::Sort { input: Box::new(plan), keys: sort_keys };
         }
         if width != visible {
             plan = Plan::Truncate(Box::new(plan), visible);
@@ -1210,21 +1069,27 @@ impl<'a> Binder<'a> {
         Ok(BoundQuery { plan, columns })
     }
 
+    /// Bind HAVING: identifiers naming a select alias (and no FROM column)
+    /// stand for that select expression, as MySQL allows.
     fn bind_having(
         &mut self,
         h: &ast::Expr,
         scope: &Scope,
         agg: &mut Option<AggState>,
-        names: &[String],
-        select_exprs: &[Expr],
+        aliases: &[(String, ast::Expr)],
     ) -> Result<Expr> {
-        // HAVING may reference select aliases: substitute them first.
-        let h = substitute_aliases(h, names, scope);
-        let _ = select_exprs;
-        match agg {
-            Some(_) => self.bind_expr(&h, scope, agg, "having clause"),
-            None => self.bind_expr(&h, scope, &mut None, "having clause"),
-        }
+        let mut h = h.clone();
+        let _ = ast::visit_expressions_mut(&mut h, |e| {
+            if let ast::Expr::Identifier(id) = e {
+                if matches!(scope.resolve(None, &id.value, "having clause"), Ok(None)) {
+                    if let Some((_, a)) = aliases.iter().find(|(n, _)| n.eq_ignore_ascii_case(&id.value)) {
+                        *e = ast::Expr::Nested(Box::new(a.clone()));
+                    }
+                }
+            }
+            std::ops::ControlFlow::<()>::Continue(())
+        });
+        self.bind_expr(&h, scope, agg, "having clause")
     }
 
     // ----- expressions ------------------------------------------------------
@@ -1254,7 +1119,7 @@ impl<'a> Binder<'a> {
                 let b = self.bind_expr(e, scope, &mut None, clause)?;
                 return Ok(match b {
                     Expr::Col(i) => match agg.as_mut() {
-                        Some(st) => agg_column(st, i),
+                        Some(st) => agg_column(st, i)?,
                         None => Expr::Col(i),
                     },
                     other => other,
@@ -1269,11 +1134,7 @@ impl<'a> Binder<'a> {
                 if n >= 2 && parts[0].value.starts_with("@@") {
                     let scope_name = parts[0].value.trim_start_matches('@').to_ascii_lowercase();
                     let global = scope_name == "global";
-                    let name = parts[1..]
-                        .iter()
-                        .map(|p| p.value.clone())
-                        .collect::<Vec<_>>()
-                        .join(".");
+                    let name = parts[1..].iter().map(|p| p.value.clone()).collect::<Vec<_>>().join(".");
                     return Ok(Expr::Lit(self.vars.system_var(&name, global)?));
                 }
                 match n {
@@ -1285,16 +1146,12 @@ impl<'a> Binder<'a> {
             E::Value(v) => self.bind_value(&v.value)?,
             E::TypedString(ts) => {
                 let s = match &ts.value.value {
-                    ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {
-                        s.clone()
-                    }
+                    ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => s.clone(),
                     other => other.to_string(),
                 };
                 let target = match ts.data_type {
                     ast::DataType::Date => CastTarget::Date,
-                    ast::DataType::Datetime(_) | ast::DataType::Timestamp(..) => {
-                        CastTarget::DateTime
-                    }
+                    ast::DataType::Datetime(_) | ast::DataType::Timestamp(..) => CastTarget::DateTime,
                     _ => CastTarget::Char(None),
                 };
                 Expr::Lit(expr::cast(Value::Str(s), target)?)
@@ -1305,21 +1162,37 @@ impl<'a> Binder<'a> {
                 match op {
                     ast::UnaryOperator::Minus => match inner {
                         Expr::Lit(Value::Int(i)) if i != i64::MIN => Expr::Lit(Value::Int(-i)),
-                        Expr::Lit(Value::UInt(u)) if u == i64::MAX as u64 + 1 => {
-                            Expr::Lit(Value::Int(i64::MIN))
-                        }
-                        Expr::Lit(Value::Decimal(d)) => {
-                            Expr::Lit(Value::Decimal(expr::no_neg_zero(-d)))
-                        }
+                        Expr::Lit(Value::UInt(u)) if u == i64::MAX as u64 + 1 => Expr::Lit(Value::Int(i64::MIN)),
+                        Expr::Lit(Value::Decimal(d)) => Expr::Lit(Value::Decimal(expr::no_neg_zero(-d))),
                         Expr::Lit(Value::Double(d)) if d != 0.0 => Expr::Lit(Value::Double(-d)),
                         other => Expr::Unary(UnOp::Neg, Box::new(other)),
                     },
                     ast::UnaryOperator::Plus => inner,
-                    ast::UnaryOperator::Not | ast::UnaryOperator::BangNot => {
-                        Expr::Unary(UnOp::Not, Box::new(inner))
-                    }
+                    ast::UnaryOperator::Not | ast::UnaryOperator::BangNot => Expr::Unary(UnOp::Not, Box::new(inner)),
                     ast::UnaryOperator::BitwiseNot => Expr::Unary(UnOp::BitNot, Box::new(inner)),
                     other => return Err(DbError::unsupported(format!("operator {other}"))),
+                }
+            }
+            E::BinaryOp { left, op, right }
+                if matches!((left.as_ref(), right.as_ref()), (E::Tuple(a), E::Tuple(b)) if a.len() == b.len() && a.len() > 1)
+                    && matches!(op, ast::BinaryOperator::Eq | ast::BinaryOperator::NotEq) =>
+            {
+                let (E::Tuple(a), E::Tuple(b)) = (left.as_ref(), right.as_ref()) else {
+                    return Err(DbError::internal("tuple"));
+                };
+                let mut all: Option<Expr> = None;
+                for (x, y) in a.iter().zip(b) {
+                    let eq = Expr::Bin(BinOp::Eq, Box::new(rec(self, x)?), Box::new(rec(self, y)?));
+                    all = Some(match all {
+                        Some(p) => Expr::Bin(BinOp::And, Box::new(p), Box::new(eq)),
+                        None => eq,
+                    });
+                }
+                let all = all.unwrap_or(Expr::Lit(Value::Int(1)));
+                if matches!(op, ast::BinaryOperator::NotEq) {
+                    Expr::Unary(UnOp::Not, Box::new(all))
+                } else {
+                    all
                 }
             }
             E::BinaryOp { left, op, right } => {
@@ -1331,8 +1204,7 @@ impl<'a> Binder<'a> {
                     ast::BinaryOperator::Multiply => BinOp::Mul,
                     ast::BinaryOperator::Divide => BinOp::Div,
                     ast::BinaryOperator::Modulo => BinOp::Mod,
-                    ast::BinaryOperator::MyIntegerDivide
-                    | ast::BinaryOperator::DuckIntegerDivide => BinOp::IntDiv,
+                    ast::BinaryOperator::MyIntegerDivide | ast::BinaryOperator::DuckIntegerDivide => BinOp::IntDiv,
                     ast::BinaryOperator::Eq => BinOp::Eq,
                     ast::BinaryOperator::NotEq => BinOp::NotEq,
                     ast::BinaryOperator::Lt => BinOp::Lt,
@@ -1361,61 +1233,82 @@ impl<'a> Binder<'a> {
             E::IsNotFalse(x) => Expr::IsBool(Box::new(rec(self, x)?), false, true),
             E::IsUnknown(x) => Expr::IsNull(Box::new(rec(self, x)?), false),
             E::IsNotUnknown(x) => Expr::IsNull(Box::new(rec(self, x)?), true),
-            E::In {
-                expr,
-                target: ast::InTarget::List(list),
-                negated,
-                ..
-            } => {
-                let e = rec(self, expr)?;
-                let list = list
-                    .iter()
-                    .map(|x| rec(self, x))
-                    .collect::<Result<Vec<_>>>()?;
-                Expr::InList {
-                    e: Box::new(e),
-                    list,
-                    negated: *negated,
+            E::In { expr, target: ast::InTarget::Subquery(subquery), negated, .. } if matches!(expr.as_ref(), E::Tuple(t) if t.len() > 1) =>
+            {
+                let E::Tuple(items) = expr.as_ref() else { return Err(DbError::internal("tuple")) };
+                let lhs = items.iter().map(|x| rec(self, x)).collect::<Result<Vec<_>>>()?;
+                let n = lhs.len();
+                let sq = self.bind_subquery_cols(subquery, scope, SubqueryKind::InTuple(lhs), *negated, n)?;
+                sq
+            }
+            E::In { expr, target: ast::InTarget::List(list), negated, .. } if matches!(expr.as_ref(), E::Tuple(t) if t.len() > 1) =>
+            {
+                // (a, b) IN ((1, 2), (3, 4)) is (a = 1 AND b = 2) OR (a = 3 AND b = 4).
+                let E::Tuple(items) = expr.as_ref() else { return Err(DbError::internal("tuple")) };
+                let lhs = items.iter().map(|x| rec(self, x)).collect::<Result<Vec<_>>>()?;
+                let mut any: Option<Expr> = None;
+                for t in list {
+                    let E::Tuple(rhs) = t else { return Err(DbError::operand_columns(lhs.len())) };
+                    if rhs.len() != lhs.len() {
+                        return Err(DbError::operand_columns(lhs.len()));
+                    }
+                    let mut all: Option<Expr> = None;
+                    for (l, r) in lhs.iter().zip(rhs) {
+                        let eq = Expr::Bin(BinOp::Eq, Box::new(l.clone()), Box::new(rec(self, r)?));
+                        all = Some(match all {
+                            Some(a) => Expr::Bin(BinOp::And, Box::new(a), Box::new(eq)),
+                            None => eq,
+                        });
+                    }
+                    let all = all.unwrap_or(Expr::Lit(Value::Int(1)));
+                    any = Some(match any {
+                        Some(a) => Expr::Bin(BinOp::Or, Box::new(a), Box::new(all)),
+                        None => all,
+                    });
+                }
+                let any = any.unwrap_or(Expr::Lit(Value::Int(0)));
+                if *negated {
+                    Expr::Unary(UnOp::Not, Box::new(any))
+                } else {
+                    any
                 }
             }
-            E::In {
-                expr,
-                target: ast::InTarget::Subquery(subquery),
-                negated,
-                ..
-            } => {
+            E::In { expr, target: ast::InTarget::List(list), negated, .. } => {
+                let e = rec(self, expr)?;
+                let list = list.iter().map(|x| rec(self, x)).collect::<Result<Vec<_>>>()?;
+                Expr::InList { e: Box::new(e), list, negated: *negated }
+            }
+            E::In { expr, target: ast::InTarget::Subquery(subquery), negated, .. } => {
                 let lhs = rec(self, expr)?;
                 self.bind_subquery(subquery, scope, SubqueryKind::In(Box::new(lhs)), *negated)?
             }
-            E::Exists { subquery, negated } => {
-                self.bind_subquery(subquery, scope, SubqueryKind::Exists, *negated)?
+            E::AnyOp { left, compare_op, right, .. } | E::AllOp { left, compare_op, right } => {
+                let all = matches!(e, E::AllOp { .. });
+                let ast::Expr::Subquery(q) = right.as_ref() else {
+                    return Err(DbError::unsupported("ANY/ALL over a non-subquery"));
+                };
+                let lhs = rec(self, left)?;
+                let op = match compare_op {
+                    ast::BinaryOperator::Eq => BinOp::Eq,
+                    ast::BinaryOperator::NotEq => BinOp::NotEq,
+                    ast::BinaryOperator::Lt => BinOp::Lt,
+                    ast::BinaryOperator::LtEq => BinOp::LtEq,
+                    ast::BinaryOperator::Gt => BinOp::Gt,
+                    ast::BinaryOperator::GtEq => BinOp::GtEq,
+                    other => return Err(DbError::unsupported(format!("{other} ANY/ALL"))),
+                };
+                self.bind_subquery(q, scope, SubqueryKind::Quantified { lhs: Box::new(lhs), op, all }, false)?
             }
+            E::Exists { subquery, negated } => self.bind_subquery(subquery, scope, SubqueryKind::Exists, *negated)?,
             E::Subquery(q) => self.bind_subquery(q, scope, SubqueryKind::Scalar, false)?,
-            E::Between {
-                expr,
-                negated,
-                low,
-                high,
-            } => Expr::Between {
+            E::Between { expr, negated, low, high } => Expr::Between {
                 e: Box::new(rec(self, expr)?),
                 lo: Box::new(rec(self, low)?),
                 hi: Box::new(rec(self, high)?),
                 negated: *negated,
             },
-            E::Like {
-                negated,
-                expr,
-                pattern,
-                escape_char,
-                ..
-            }
-            | E::ILike {
-                negated,
-                expr,
-                pattern,
-                escape_char,
-                ..
-            } => {
+            E::Like { negated, expr, pattern, escape_char, .. }
+            | E::ILike { negated, expr, pattern, escape_char, .. } => {
                 let esc = match escape_char.as_deref() {
                     Some(ast::Expr::Value(v)) => match &v.value {
                         ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {
@@ -1433,63 +1326,29 @@ impl<'a> Binder<'a> {
                     negated: *negated,
                 }
             }
-            E::Case {
-                operand,
-                conditions,
-                else_result,
-                ..
-            } => {
-                let operand = operand
-                    .as_ref()
-                    .map(|o| rec(self, o))
-                    .transpose()?
-                    .map(Box::new);
+            E::Case { operand, conditions, else_result, .. } => {
+                let operand = operand.as_ref().map(|o| rec(self, o)).transpose()?.map(Box::new);
                 let mut whens = Vec::new();
                 for c in conditions {
                     whens.push((rec(self, &c.condition)?, rec(self, &c.result)?));
                 }
-                let else_ = else_result
-                    .as_ref()
-                    .map(|x| rec(self, x))
-                    .transpose()?
-                    .map(Box::new);
-                Expr::Case {
-                    operand,
-                    whens,
-                    else_,
-                }
+                let else_ = else_result.as_ref().map(|x| rec(self, x)).transpose()?.map(Box::new);
+                Expr::Case { operand, whens, else_ }
             }
-            E::Cast {
-                expr, data_type, ..
-            } => {
+            E::Cast { expr, data_type, .. } => {
                 let inner = rec(self, expr)?;
                 Expr::Cast(Box::new(inner), cast_target(data_type)?)
             }
-            E::Convert {
-                expr,
-                data_type: Some(dt),
-                ..
-            } => {
+            E::Convert { expr, data_type: Some(dt), .. } => {
                 let inner = rec(self, expr)?;
                 Expr::Cast(Box::new(inner), cast_target(dt)?)
             }
-            E::Convert {
-                expr,
-                data_type: None,
-                ..
-            } => rec(self, expr)?,
+            E::Convert { expr, data_type: None, .. } => rec(self, expr)?,
             E::Collate { expr, .. } => rec(self, expr)?,
             E::Ceil { expr, .. } => Expr::Func(func::Func::Ceil, vec![rec(self, expr)?]),
             E::Floor { expr, .. } => Expr::Func(func::Func::Floor, vec![rec(self, expr)?]),
-            E::Position { expr, r#in } => {
-                Expr::Func(func::Func::Locate, vec![rec(self, expr)?, rec(self, r#in)?])
-            }
-            E::Substring {
-                expr,
-                substring_from,
-                substring_for,
-                ..
-            } => {
+            E::Position { expr, r#in } => Expr::Func(func::Func::Locate, vec![rec(self, expr)?, rec(self, r#in)?]),
+            E::Substring { expr, substring_from, substring_for, .. } => {
                 let mut args = vec![rec(self, expr)?];
                 args.push(match substring_from {
                     Some(f) => rec(self, f)?,
@@ -1500,12 +1359,7 @@ impl<'a> Binder<'a> {
                 }
                 Expr::Func(func::Func::Substring, args)
             }
-            E::Trim {
-                expr,
-                trim_where,
-                trim_what,
-                ..
-            } => {
+            E::Trim { expr, trim_where, trim_what, .. } => {
                 if trim_what.is_some() {
                     return Err(DbError::unsupported("TRIM(... FROM ...)"));
                 }
@@ -1531,8 +1385,9 @@ impl<'a> Binder<'a> {
             | ast::Value::DoubleQuotedString(s)
             | ast::Value::NationalStringLiteral(s) => Value::Str(s.clone()),
             ast::Value::HexStringLiteral(h) => Value::Bytes(decode_hex(h)?),
-            ast::Value::SingleQuotedByteStringLiteral(s)
-            | ast::Value::DoubleQuotedByteStringLiteral(s) => Value::Bytes(s.clone().into_bytes()),
+            ast::Value::SingleQuotedByteStringLiteral(s) | ast::Value::DoubleQuotedByteStringLiteral(s) => {
+                Value::Bytes(s.clone().into_bytes())
+            }
             ast::Value::Boolean(b) => Value::Int(*b as i64),
             ast::Value::Null => Value::Null,
             ast::Value::Placeholder(p) if p == "?" => {
@@ -1545,13 +1400,7 @@ impl<'a> Binder<'a> {
         }))
     }
 
-    fn bind_column(
-        &mut self,
-        qualifier: Option<&str>,
-        id: &ast::Ident,
-        scope: &Scope,
-        clause: &str,
-    ) -> Result<Expr> {
+    fn bind_column(&mut self, qualifier: Option<&str>, id: &ast::Ident, scope: &Scope, clause: &str) -> Result<Expr> {
         let name = &id.value;
         if qualifier.is_none() && id.quote_style.is_none() {
             if let Some(var) = name.strip_prefix("@@") {
@@ -1570,10 +1419,7 @@ impl<'a> Binder<'a> {
         }
         for (d, s) in self.outer.iter().rev().enumerate() {
             if let Some(i) = s.resolve(qualifier, name, clause)? {
-                return Ok(Expr::Outer {
-                    depth: d + 1,
-                    idx: i,
-                });
+                return Ok(Expr::Outer { depth: d + 1, idx: i });
             }
         }
         let full = match qualifier {
@@ -1583,19 +1429,38 @@ impl<'a> Binder<'a> {
         Err(DbError::unknown_column(&full, clause))
     }
 
-    fn bind_subquery(
+    /// Bind a subquery that must return `n` columns.
+    fn bind_subquery_cols(
         &mut self,
         q: &ast::Query,
         scope: &Scope,
         kind: SubqueryKind,
         negated: bool,
+        n: usize,
     ) -> Result<Expr> {
+        self.outer.push(scope.clone());
+        self.depth += 1;
+        let r = self.bind_query(q);
+        self.depth -= 1;
+        self.outer.pop();
+        let b = r?;
+        if b.columns.len() != n {
+            return Err(DbError::operand_columns(n));
+        }
+        let correlated = plan_references_outer(&b.plan, 1);
+        Ok(Expr::Subquery(Arc::new(Subquery {
+            plan: b.plan,
+            kind,
+            negated,
+            correlated,
+            ty: SqlType::int(),
+            cache: std::sync::OnceLock::new(),
+        })))
+    }
+
+    fn bind_subquery(&mut self, q: &ast::Query, scope: &Scope, kind: SubqueryKind, negated: bool) -> Result<Expr> {
         if self.depth >= MAX_SUBQUERY_DEPTH {
-            return Err(DbError::new(
-                1436,
-                "HY000",
-                "Thread stack overrun: subqueries nested too deeply",
-            ));
+            return Err(DbError::new(1436, "HY000", "Thread stack overrun: subqueries nested too deeply"));
         }
         self.outer.push(scope.clone());
         self.depth += 1;
@@ -1636,11 +1501,7 @@ impl<'a> Binder<'a> {
         let args = self.function_args(f, scope, agg, clause)?;
         let lname = name.to_ascii_lowercase();
         let Some(func) = func::lookup(&lname) else {
-            return Err(DbError::unknown_function(&format!(
-                "{}.{}",
-                self.current_db().unwrap_or(""),
-                name
-            )));
+            return Err(DbError::unknown_function(&format!("{}.{}", self.current_db().unwrap_or(""), name)));
         };
         let (lo, hi) = func::arity(func);
         if args.len() < lo || args.len() > hi {
@@ -1658,19 +1519,14 @@ impl<'a> Binder<'a> {
     ) -> Result<Vec<Expr>> {
         match &f.args {
             ast::FunctionArguments::None => Ok(vec![]),
-            ast::FunctionArguments::Subquery(q) => Ok(vec![self.bind_subquery(
-                q,
-                scope,
-                SubqueryKind::Scalar,
-                false,
-            )?]),
+            ast::FunctionArguments::Subquery(q) => {
+                Ok(vec![self.bind_subquery(q, scope, SubqueryKind::Scalar, false)?])
+            }
             ast::FunctionArguments::List(l) => l
                 .args
                 .iter()
                 .map(|a| match a {
-                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
-                        self.bind_expr(e, scope, agg, clause)
-                    }
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => self.bind_expr(e, scope, agg, clause),
                     other => Err(DbError::unsupported(format!("argument {other}"))),
                 })
                 .collect(),
@@ -1688,17 +1544,12 @@ impl<'a> Binder<'a> {
         let ast::FunctionArguments::List(list) = &f.args else {
             return Err(DbError::param_count(name));
         };
-        let distinct = matches!(
-            list.duplicate_treatment,
-            Some(ast::DuplicateTreatment::Distinct)
-        );
+        let distinct = matches!(list.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct));
         let mut args = Vec::new();
         let mut func = func;
         for a in &list.args {
             match a {
-                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)
-                    if func == AggFunc::Count =>
-                {
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) if func == AggFunc::Count => {
                     func = AggFunc::CountStar
                 }
                 ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
@@ -1716,9 +1567,7 @@ impl<'a> Binder<'a> {
             match c {
                 ast::FunctionArgumentClause::Separator(v) => {
                     separator = match &v.value {
-                        ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {
-                            s.clone()
-                        }
+                        ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => s.clone(),
                         other => other.to_string(),
                     }
                 }
@@ -1743,61 +1592,50 @@ impl<'a> Binder<'a> {
         let Some(st) = agg.as_mut() else {
             return Err(DbError::group_func());
         };
-        let arg_ty = args
-            .first()
-            .map(|a| infer_type(a, &st.base_types, &self.outer_types()))
-            .unwrap_or(SqlType::bigint());
+        let arg_ty =
+            args.first().map(|a| infer_type(a, &st.base_types, &self.outer_types())).unwrap_or(SqlType::bigint());
         let ty = match func {
             AggFunc::CountStar | AggFunc::Count => SqlType::bigint(),
-            AggFunc::Sum | AggFunc::Avg
-                if arg_ty.is_float() || arg_ty.is_string() || arg_ty.kind == TypeKind::Null =>
-            {
+            AggFunc::Sum | AggFunc::Avg if arg_ty.is_float() || arg_ty.is_string() || arg_ty.kind == TypeKind::Null => {
                 SqlType::double()
             }
-            AggFunc::Sum => SqlType::decimal(
-                65,
-                if arg_ty.kind == TypeKind::Decimal {
-                    arg_ty.scale
-                } else {
-                    0
-                },
-            ),
-            AggFunc::Avg => SqlType::decimal(
-                65,
-                (if arg_ty.kind == TypeKind::Decimal {
-                    arg_ty.scale
-                } else {
-                    0
-                }) + 4,
-            ),
+            AggFunc::Sum => SqlType::decimal(65, if arg_ty.kind == TypeKind::Decimal { arg_ty.scale } else { 0 }),
+            AggFunc::Avg => SqlType::decimal(65, (if arg_ty.kind == TypeKind::Decimal { arg_ty.scale } else { 0 }) + 4),
             AggFunc::Min | AggFunc::Max | AggFunc::AnyValue => arg_ty,
             AggFunc::GroupConcat => SqlType::text(),
-            AggFunc::BitAnd | AggFunc::BitOr | AggFunc::BitXor => SqlType {
-                unsigned: true,
-                ..SqlType::bigint()
-            },
-            AggFunc::StdPop | AggFunc::StdSamp | AggFunc::VarPop | AggFunc::VarSamp => {
-                SqlType::double()
-            }
+            AggFunc::BitAnd | AggFunc::BitOr | AggFunc::BitXor => SqlType { unsigned: true, ..SqlType::bigint() },
+            AggFunc::StdPop | AggFunc::StdSamp | AggFunc::VarPop | AggFunc::VarSamp => SqlType::double(),
         };
-        let call = AggCall {
-            func,
-            args,
-            distinct,
-            separator,
-            order_by,
-            ty,
-        };
+        let call = AggCall { func, args, distinct, separator, order_by, ty };
         let idx = st.group.len() + st.aggs.len();
         st.aggs.push(call);
         Ok(Expr::Col(idx))
     }
 
-    fn outer_types(&self) -> Vec<Vec<SqlType>> {
-        self.outer
+    /// For each scope column of a base table with a primary key, the scope
+    /// positions of that key's columns.
+    fn pk_dependencies(&self, scope: &Scope) -> Vec<Option<Vec<usize>>> {
+        scope
+            .cols
             .iter()
-            .map(|s| s.cols.iter().map(|c| c.ty).collect())
+            .map(|c| {
+                let t = self.catalog.table(&c.db, &c.org_table)?;
+                let pk = t.primary_key()?;
+                pk.columns
+                    .iter()
+                    .map(|&k| {
+                        scope
+                            .cols
+                            .iter()
+                            .position(|o| o.table == c.table && o.name.eq_ignore_ascii_case(&t.columns[k].name))
+                    })
+                    .collect()
+            })
             .collect()
+    }
+
+    fn outer_types(&self) -> Vec<Vec<SqlType>> {
+        self.outer.iter().map(|s| s.cols.iter().map(|c| c.ty).collect()).collect()
     }
 
     /// The type of a bound expression over `scope`.
@@ -1810,11 +1648,8 @@ impl<'a> Binder<'a> {
         match agg {
             None => self.infer(e, scope),
             Some(st) => {
-                let mut cols: Vec<SqlType> = st
-                    .group
-                    .iter()
-                    .map(|g| infer_type(g, &st.base_types, &self.outer_types()))
-                    .collect();
+                let mut cols: Vec<SqlType> =
+                    st.group.iter().map(|g| infer_type(g, &st.base_types, &self.outer_types())).collect();
                 cols.extend(st.aggs.iter().map(|a| a.ty));
                 infer_type(e, &cols, &self.outer_types())
             }
@@ -1831,13 +1666,29 @@ impl DbError {
 /// Reference to FROM-scope column `i` from an aggregate query's select list:
 /// the group key when it is grouped, else its value in the group's first
 /// row (MySQL without ONLY_FULL_GROUP_BY).
-fn agg_column(st: &mut AggState, i: usize) -> Expr {
-    if let Some(g) = st
-        .group
-        .iter()
-        .position(|g| matches!(g, Expr::Col(c) if *c == i))
-    {
-        return Expr::Col(g);
+fn agg_column(st: &mut AggState, i: usize) -> Result<Expr> {
+    let grouped = |st: &AggState, c: usize| st.group.iter().position(|g| matches!(g, Expr::Col(x) if *x == c));
+    if let Some(g) = grouped(st, i) {
+        return Ok(Expr::Col(g));
+    }
+    let dependent =
+        st.pk_deps.get(i).and_then(|d| d.as_ref()).is_some_and(|pk| pk.iter().all(|c| grouped(st, *c).is_some()));
+    if st.strict && !dependent {
+        let col = st.col_names.get(i).cloned().unwrap_or_default();
+        let (n, clause) = st.position;
+        return Err(if st.has_group_by {
+            DbError::new(
+                1055,
+                "42000",
+                format!("Expression #{n} of {clause} is not in GROUP BY clause and contains nonaggregated column '{col}' which is not functionally dependent on columns in GROUP BY clause; this is incompatible with sql_mode=only_full_group_by"),
+            )
+        } else {
+            DbError::new(
+                1140,
+                "42000",
+                format!("In aggregated query without GROUP BY, expression #{n} of {clause} contains nonaggregated column '{col}'; this is incompatible with sql_mode=only_full_group_by"),
+            )
+        });
     }
     let ty = st.base_types.get(i).copied().unwrap_or(SqlType::null());
     let idx = st.group.len() + st.aggs.len();
@@ -1849,27 +1700,13 @@ fn agg_column(st: &mut AggState, i: usize) -> Expr {
         order_by: vec![],
         ty,
     });
-    Expr::Col(idx)
-}
-
-fn items_names<T>(_items: &[T], columns: &[ColumnInfo]) -> Vec<String> {
-    columns.iter().map(|c| c.name.clone()).collect()
-}
-
-/// Replace identifiers in HAVING that name a select alias (and no FROM
-/// column) by nothing: the caller binds against the same scope, where
-/// aliases are not visible. We keep the AST and let binding fail clearly
-/// for unknown names.
-fn substitute_aliases(h: &ast::Expr, _names: &[String], _scope: &Scope) -> ast::Expr {
-    h.clone()
+    Ok(Expr::Col(idx))
 }
 
 fn display_name(e: &ast::Expr) -> String {
     match e {
         ast::Expr::Identifier(i) => i.value.clone(),
-        ast::Expr::CompoundIdentifier(parts) => {
-            parts.last().map(|p| p.value.clone()).unwrap_or_default()
-        }
+        ast::Expr::CompoundIdentifier(parts) => parts.last().map(|p| p.value.clone()).unwrap_or_default(),
         ast::Expr::Value(v) => match &v.value {
             ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => s.clone(),
             other => other.to_string(),
@@ -1879,26 +1716,15 @@ fn display_name(e: &ast::Expr) -> String {
 }
 
 fn decode_hex(h: &str) -> Result<Vec<u8>> {
-    let h = if h.len() % 2 == 1 {
-        format!("0{h}")
-    } else {
-        h.to_string()
-    };
-    (0..h.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&h[i..i + 2], 16).map_err(|_| DbError::parse(&h)))
-        .collect()
+    let h = if h.len() % 2 == 1 { format!("0{h}") } else { h.to_string() };
+    (0..h.len()).step_by(2).map(|i| u8::from_str_radix(&h[i..i + 2], 16).map_err(|_| DbError::parse(&h))).collect()
 }
 
 pub fn cast_target(dt: &ast::DataType) -> Result<CastTarget> {
     use ast::DataType as D;
     Ok(match dt {
-        D::Signed | D::SignedInteger | D::Int(_) | D::Integer(_) | D::BigInt(_) => {
-            CastTarget::Signed
-        }
-        D::Unsigned | D::UnsignedInteger | D::IntUnsigned(_) | D::BigIntUnsigned(_) => {
-            CastTarget::Unsigned
-        }
+        D::Signed | D::SignedInteger | D::Int(_) | D::Integer(_) | D::BigInt(_) => CastTarget::Signed,
+        D::Unsigned | D::UnsignedInteger | D::IntUnsigned(_) | D::BigIntUnsigned(_) => CastTarget::Unsigned,
         D::Decimal(info) | D::Numeric(info) | D::Dec(info) => {
             let (p, s) = match info {
                 ast::ExactNumberInfo::None => (10, 0),
@@ -1916,11 +1742,7 @@ pub fn cast_target(dt: &ast::DataType) -> Result<CastTarget> {
         D::Binary(l) => CastTarget::Binary(l.map(|x| x as u32)),
         D::Date => CastTarget::Date,
         D::Datetime(_) | D::Timestamp(..) => CastTarget::DateTime,
-        D::Custom(n, _)
-            if object_name_parts(n)
-                .last()
-                .is_some_and(|s| s.eq_ignore_ascii_case("signed")) =>
-        {
+        D::Custom(n, _) if object_name_parts(n).last().is_some_and(|s| s.eq_ignore_ascii_case("signed")) => {
             CastTarget::Signed
         }
         other => return Err(DbError::unsupported(format!("CAST AS {other}"))),
@@ -1999,9 +1821,7 @@ pub fn visit_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
             visit_plan_exprs(p, f);
             es.iter().for_each(f);
         }
-        Plan::Join {
-            left, right, on, ..
-        } => {
+        Plan::Join { left, right, on, .. } => {
             visit_plan_exprs(left, f);
             visit_plan_exprs(right, f);
             if let Some(o) = on {
@@ -2020,11 +1840,7 @@ pub fn visit_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
             visit_plan_exprs(input, f);
             keys.iter().for_each(|(e, _)| f(e));
         }
-        Plan::Limit {
-            input,
-            limit,
-            offset,
-        } => {
+        Plan::Limit { input, limit, offset } => {
             visit_plan_exprs(input, f);
             if let Some(l) = limit {
                 f(l);
@@ -2047,11 +1863,9 @@ pub fn infer_type(e: &Expr, cols: &[SqlType], outer: &[Vec<SqlType>]) -> SqlType
     match e {
         Expr::Lit(v) => value_type(v),
         Expr::Col(i) => cols.get(*i).copied().unwrap_or(SqlType::null()),
-        Expr::Outer { depth, idx } => outer
-            .get(outer.len().wrapping_sub(*depth))
-            .and_then(|s| s.get(*idx))
-            .copied()
-            .unwrap_or(SqlType::null()),
+        Expr::Outer { depth, idx } => {
+            outer.get(outer.len().wrapping_sub(*depth)).and_then(|s| s.get(*idx)).copied().unwrap_or(SqlType::null())
+        }
         Expr::Param(_) => SqlType::varchar(255),
         Expr::Unary(UnOp::Neg, x) => {
             let it = t(x);
@@ -2063,28 +1877,20 @@ pub fn infer_type(e: &Expr, cols: &[SqlType], outer: &[Vec<SqlType>]) -> SqlType
                 SqlType::double()
             }
         }
-        Expr::Unary(UnOp::BitNot, _) => SqlType {
-            unsigned: true,
-            ..SqlType::bigint()
-        },
+        Expr::Unary(UnOp::BitNot, _) => SqlType { unsigned: true, ..SqlType::bigint() },
         Expr::Unary(UnOp::Not, _) => SqlType::int(),
         Expr::Bin(op, a, b) => match op {
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::IntDiv | BinOp::Mod => {
                 expr::arith_type(*op, &t(a), &t(b))
             }
             BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::ShiftLeft | BinOp::ShiftRight => {
-                SqlType {
-                    unsigned: true,
-                    ..SqlType::bigint()
-                }
+                SqlType { unsigned: true, ..SqlType::bigint() }
             }
             _ => SqlType::int(),
         },
-        Expr::IsNull(..)
-        | Expr::IsBool(..)
-        | Expr::InList { .. }
-        | Expr::Between { .. }
-        | Expr::Like { .. } => SqlType::int(),
+        Expr::IsNull(..) | Expr::IsBool(..) | Expr::InList { .. } | Expr::Between { .. } | Expr::Like { .. } => {
+            SqlType::int()
+        }
         Expr::Case { whens, else_, .. } => {
             let mut ts: Vec<SqlType> = whens.iter().map(|(_, r)| t(r)).collect();
             ts.push(else_.as_deref().map(t).unwrap_or(SqlType::null()));
@@ -2092,17 +1898,11 @@ pub fn infer_type(e: &Expr, cols: &[SqlType], outer: &[Vec<SqlType>]) -> SqlType
         }
         Expr::Cast(_, target) => match target {
             CastTarget::Signed => SqlType::bigint(),
-            CastTarget::Unsigned => SqlType {
-                unsigned: true,
-                ..SqlType::bigint()
-            },
+            CastTarget::Unsigned => SqlType { unsigned: true, ..SqlType::bigint() },
             CastTarget::Decimal(p, s) => SqlType::decimal(*p, *s),
             CastTarget::Double => SqlType::double(),
             CastTarget::Char(n) => SqlType::varchar(n.unwrap_or(255)),
-            CastTarget::Binary(n) => SqlType {
-                len: n.unwrap_or(255),
-                ..SqlType::new(TypeKind::Varbinary)
-            },
+            CastTarget::Binary(n) => SqlType { len: n.unwrap_or(255), ..SqlType::new(TypeKind::Varbinary) },
             CastTarget::Date => SqlType::new(TypeKind::Date),
             CastTarget::DateTime => SqlType::new(TypeKind::DateTime),
         },
@@ -2119,12 +1919,7 @@ pub fn infer_type(e: &Expr, cols: &[SqlType], outer: &[Vec<SqlType>]) -> SqlType
 
 /// Equality conjuncts of `on` that compare a left column with a right
 /// column of the same type class: candidates for a hash join.
-fn equi_pairs(
-    on: &Expr,
-    left_width: usize,
-    right_width: usize,
-    scope: &Scope,
-) -> Vec<(usize, usize)> {
+fn equi_pairs(on: &Expr, left_width: usize, right_width: usize, scope: &Scope) -> Vec<(usize, usize)> {
     let mut conj = Vec::new();
     split_and(on.clone(), &mut conj);
     let mut out = Vec::new();
@@ -2214,28 +2009,16 @@ fn column_predicate(c: &Expr, table: &TableDef) -> Option<(usize, ColPred)> {
                 },
             ))
         }
-        Expr::InList {
-            e,
-            list,
-            negated: false,
-        } => match e.as_ref() {
-            Expr::Col(i)
-                if !list.is_empty() && list.len() <= 1000 && list.iter().all(|v| usable(*i, v)) =>
-            {
+        Expr::InList { e, list, negated: false } => match e.as_ref() {
+            Expr::Col(i) if !list.is_empty() && list.len() <= 1000 && list.iter().all(|v| usable(*i, v)) => {
                 Some((*i, ColPred::In(list.clone())))
             }
             _ => None,
         },
-        Expr::Between {
-            e,
-            lo,
-            hi,
-            negated: false,
-        } => match e.as_ref() {
-            Expr::Col(i) if usable(*i, lo) && usable(*i, hi) => Some((
-                *i,
-                ColPred::Lo(Expr::Bin(BinOp::And, lo.clone(), hi.clone()), true),
-            )),
+        Expr::Between { e, lo, hi, negated: false } => match e.as_ref() {
+            Expr::Col(i) if usable(*i, lo) && usable(*i, hi) => {
+                Some((*i, ColPred::Lo(Expr::Bin(BinOp::And, lo.clone(), hi.clone()), true)))
+            }
             _ => None,
         },
         _ => None,
@@ -2250,10 +2033,7 @@ pub fn choose_access(node: &mut ScanNode) {
     let Some(filter) = &node.filter else { return };
     let mut conj = Vec::new();
     split_and(filter.clone(), &mut conj);
-    let preds: Vec<(usize, ColPred)> = conj
-        .iter()
-        .filter_map(|c| column_predicate(c, &node.table))
-        .collect();
+    let preds: Vec<(usize, ColPred)> = conj.iter().filter_map(|c| column_predicate(c, &node.table)).collect();
     if preds.is_empty() {
         return;
     }
@@ -2320,14 +2100,7 @@ pub fn choose_access(node: &mut ScanNode) {
             score += 5;
         }
         if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
-            let ranges = eq_sets
-                .into_iter()
-                .map(|eq| RangeSpec {
-                    eq,
-                    lo: lo.clone(),
-                    hi: hi.clone(),
-                })
-                .collect();
+            let ranges = eq_sets.into_iter().map(|eq| RangeSpec { eq, lo: lo.clone(), hi: hi.clone() }).collect();
             best = Some((score, idx.clone(), ranges));
         }
     }

@@ -19,22 +19,14 @@ fn opt_s(v: Option<String>) -> Value {
 }
 
 fn cols(names: &[&str]) -> Vec<ColumnInfo> {
-    names
-        .iter()
-        .map(|n| ColumnInfo {
-            nullable: false,
-            ..ColumnInfo::expr(*n, SqlType::varchar(64))
-        })
-        .collect()
+    names.iter().map(|n| ColumnInfo { nullable: false, ..ColumnInfo::expr(*n, SqlType::varchar(64)) }).collect()
 }
 
 /// A result set whose column types are taken from the values.
 pub fn rows_result(names: &[&str], rows: Vec<Vec<Value>>) -> QueryResult {
     let mut columns = cols(names);
     for (i, c) in columns.iter_mut().enumerate() {
-        if rows
-            .iter()
-            .all(|r| matches!(r.get(i), Some(Value::Int(_) | Value::UInt(_) | Value::Null)))
+        if rows.iter().all(|r| matches!(r.get(i), Some(Value::Int(_) | Value::UInt(_) | Value::Null)))
             && rows.iter().any(|r| !matches!(r.get(i), Some(Value::Null)))
         {
             c.ty = SqlType::bigint();
@@ -50,11 +42,7 @@ pub fn filter_like(rows: Vec<Vec<Value>>, pattern: Option<&str>) -> Vec<Vec<Valu
         None => rows,
         Some(p) => rows
             .into_iter()
-            .filter(|r| {
-                r.first()
-                    .and_then(Value::to_text)
-                    .is_some_and(|t| like_match(&t, p, '\\'))
-            })
+            .filter(|r| r.first().and_then(Value::to_text).is_some_and(|t| like_match(&t, p, '\\')))
             .collect(),
     }
 }
@@ -110,28 +98,16 @@ pub fn show_create_table(t: &TableDef) -> QueryResult {
         lines.push(l);
     }
     let key_cols = |idx: &crate::catalog::IndexDef| {
-        idx.columns
-            .iter()
-            .map(|&c| quote_ident(&t.columns[c].name))
-            .collect::<Vec<_>>()
-            .join(",")
+        idx.columns.iter().map(|&c| quote_ident(&t.columns[c].name)).collect::<Vec<_>>().join(",")
     };
     if let Some(pk) = t.primary_key() {
         lines.push(format!("  PRIMARY KEY ({})", key_cols(pk)));
     }
     for idx in t.secondary_indexes().filter(|i| i.unique) {
-        lines.push(format!(
-            "  UNIQUE KEY {} ({})",
-            quote_ident(&idx.name),
-            key_cols(idx)
-        ));
+        lines.push(format!("  UNIQUE KEY {} ({})", quote_ident(&idx.name), key_cols(idx)));
     }
     for idx in t.secondary_indexes().filter(|i| !i.unique) {
-        lines.push(format!(
-            "  KEY {} ({})",
-            quote_ident(&idx.name),
-            key_cols(idx)
-        ));
+        lines.push(format!("  KEY {} ({})", quote_ident(&idx.name), key_cols(idx)));
     }
     let text = format!(
         "CREATE TABLE {} (\n{}\n) ENGINE={} DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci",
@@ -139,24 +115,15 @@ pub fn show_create_table(t: &TableDef) -> QueryResult {
         lines.join(",\n"),
         t.engine
     );
-    rows_result(
-        &["Table", "Create Table"],
-        vec![vec![s(t.name.clone()), s(text)]],
-    )
+    rows_result(&["Table", "Create Table"], vec![vec![s(t.name.clone()), s(text)]])
 }
 
 fn column_key(t: &TableDef, pos: usize) -> &'static str {
     if t.primary_key().is_some_and(|p| p.columns.contains(&pos)) {
         "PRI"
-    } else if t
-        .secondary_indexes()
-        .any(|i| i.unique && i.columns.len() == 1 && i.columns[0] == pos)
-    {
+    } else if t.secondary_indexes().any(|i| i.unique && i.columns.len() == 1 && i.columns[0] == pos) {
         "UNI"
-    } else if t
-        .secondary_indexes()
-        .any(|i| i.columns.first() == Some(&pos))
-    {
+    } else if t.secondary_indexes().any(|i| i.columns.first() == Some(&pos)) {
         "MUL"
     } else {
         ""
@@ -185,11 +152,7 @@ pub fn show_columns(t: &TableDef, full: bool, like: Option<&str>) -> QueryResult
         .map(|(i, c)| {
             let mut r = vec![s(c.name.clone()), s(c.ty.sql_name())];
             if full {
-                r.push(if c.ty.is_string() {
-                    s("utf8mb4_0900_ai_ci")
-                } else {
-                    Value::Null
-                });
+                r.push(if c.ty.is_string() { s("utf8mb4_0900_ai_ci") } else { Value::Null });
             }
             r.extend([
                 s(if c.nullable { "YES" } else { "NO" }),
@@ -205,20 +168,7 @@ pub fn show_columns(t: &TableDef, full: bool, like: Option<&str>) -> QueryResult
         .collect();
     let rows = filter_like(rows, like);
     if full {
-        rows_result(
-            &[
-                "Field",
-                "Type",
-                "Collation",
-                "Null",
-                "Key",
-                "Default",
-                "Extra",
-                "Privileges",
-                "Comment",
-            ],
-            rows,
-        )
+        rows_result(&["Field", "Type", "Collation", "Null", "Key", "Default", "Extra", "Privileges", "Comment"], rows)
     } else {
         rows_result(&["Field", "Type", "Null", "Key", "Default", "Extra"], rows)
     }
@@ -277,50 +227,41 @@ pub fn show_databases(cat: &Catalog, like: Option<&str>) -> QueryResult {
     let mut names: Vec<String> = cat.databases.keys().cloned().collect();
     names.extend(["information_schema", "mysql", "performance_schema", "sys"].map(String::from));
     names.sort();
-    rows_result(
-        &["Database"],
-        filter_like(names.into_iter().map(|n| vec![s(n)]).collect(), like),
-    )
+    rows_result(&["Database"], filter_like(names.into_iter().map(|n| vec![s(n)]).collect(), like))
 }
 
 pub fn show_tables(cat: &Catalog, db: &str, full: bool, like: Option<&str>) -> Result<QueryResult> {
     if cat.database(db).is_none() {
         return Err(DbError::unknown_db(db));
     }
-    let mut rows: Vec<(String, &str)> = cat
-        .tables_in(db)
-        .map(|t| (t.name.clone(), "BASE TABLE"))
-        .collect();
+    let mut rows: Vec<(String, &str)> = cat.tables_in(db).map(|t| (t.name.clone(), "BASE TABLE")).collect();
     rows.extend(cat.views_in(db).map(|v| (v.name.clone(), "VIEW")));
     rows.sort();
-    let rows = rows
-        .into_iter()
-        .map(|(n, k)| if full { vec![s(n), s(k)] } else { vec![s(n)] })
-        .collect();
+    let rows = rows.into_iter().map(|(n, k)| if full { vec![s(n), s(k)] } else { vec![s(n)] }).collect();
     let name = format!("Tables_in_{db}");
     let rows = filter_like(rows, like);
-    Ok(if full {
-        rows_result(&[&name, "Table_type"], rows)
-    } else {
-        rows_result(&[&name], rows)
-    })
+    Ok(if full { rows_result(&[&name, "Table_type"], rows) } else { rows_result(&[&name], rows) })
 }
 
 pub fn show_engines() -> QueryResult {
     rows_result(
         &["Engine", "Support", "Comment", "Transactions", "XA", "Savepoints"],
         vec![
-            vec![s("InnoDB"), s("DEFAULT"), s("guocedb's transactional engine (RocksDB storage); InnoDB is accepted as its name"), s("YES"), s("NO"), s("NO")],
+            vec![
+                s("InnoDB"),
+                s("DEFAULT"),
+                s("guocedb's transactional engine (RocksDB storage); InnoDB is accepted as its name"),
+                s("YES"),
+                s("NO"),
+                s("NO"),
+            ],
             vec![s("RocksDB"), s("YES"), s("Embedded RocksDB key-value storage"), s("YES"), s("NO"), s("NO")],
         ],
     )
 }
 
 /// The information_schema tables, as (columns, rows); `None` for unknown.
-pub fn information_schema(
-    cat: &Catalog,
-    table: &str,
-) -> Option<(Vec<ColumnInfo>, Vec<Vec<Value>>)> {
+pub fn information_schema(cat: &Catalog, table: &str) -> Option<(Vec<ColumnInfo>, Vec<Vec<Value>>)> {
     let t = table.to_ascii_uppercase();
     let (names, rows): (&[&str], Vec<Vec<Value>>) = match t.as_str() {
         "SCHEMATA" => (
@@ -334,22 +275,11 @@ pub fn information_schema(
             ],
             {
                 let mut names: Vec<String> = cat.databases.keys().cloned().collect();
-                names.extend(
-                    ["information_schema", "mysql", "performance_schema", "sys"].map(String::from),
-                );
+                names.extend(["information_schema", "mysql", "performance_schema", "sys"].map(String::from));
                 names.sort();
                 names
                     .into_iter()
-                    .map(|n| {
-                        vec![
-                            s("def"),
-                            s(n),
-                            s("utf8mb4"),
-                            s("utf8mb4_0900_ai_ci"),
-                            Value::Null,
-                            s("NO"),
-                        ]
-                    })
+                    .map(|n| vec![s("def"), s(n), s("utf8mb4"), s("utf8mb4_0900_ai_ci"), Value::Null, s("NO")])
                     .collect()
             },
         ),
@@ -435,15 +365,8 @@ pub fn information_schema(
                 .values()
                 .flat_map(|t| {
                     t.columns.iter().enumerate().map(move |(i, c)| {
-                        let data_type =
-                            c.ty.sql_name()
-                                .split(['(', ' '])
-                                .next()
-                                .unwrap_or("")
-                                .to_string();
-                        let char_len =
-                            c.ty.max_bytes()
-                                .filter(|_| c.ty.is_string() || c.ty.is_binary());
+                        let data_type = c.ty.sql_name().split(['(', ' ']).next().unwrap_or("").to_string();
+                        let char_len = c.ty.max_bytes().filter(|_| c.ty.is_string() || c.ty.is_binary());
                         vec![
                             s("def"),
                             s(t.db.clone()),
@@ -453,23 +376,11 @@ pub fn information_schema(
                             opt_s(default_text(c)),
                             s(if c.nullable { "YES" } else { "NO" }),
                             s(data_type),
+                            char_len.map(|l| Value::Int(l as i64)).unwrap_or(Value::Null),
                             char_len
-                                .map(|l| Value::Int(l as i64))
+                                .map(|l| Value::Int(if c.ty.is_string() { l as i64 * 4 } else { l as i64 }))
                                 .unwrap_or(Value::Null),
-                            char_len
-                                .map(|l| {
-                                    Value::Int(if c.ty.is_string() {
-                                        l as i64 * 4
-                                    } else {
-                                        l as i64
-                                    })
-                                })
-                                .unwrap_or(Value::Null),
-                            if c.ty.is_numeric() {
-                                Value::Int(numeric_precision(&c.ty))
-                            } else {
-                                Value::Null
-                            },
+                            if c.ty.is_numeric() { Value::Int(numeric_precision(&c.ty)) } else { Value::Null },
                             if c.ty.is_integer() || c.ty.kind == TypeKind::Decimal {
                                 Value::Int(c.ty.scale as i64)
                             } else {
@@ -480,16 +391,8 @@ pub fn information_schema(
                             } else {
                                 Value::Null
                             },
-                            if c.ty.is_string() {
-                                s("utf8mb4")
-                            } else {
-                                Value::Null
-                            },
-                            if c.ty.is_string() {
-                                s("utf8mb4_0900_ai_ci")
-                            } else {
-                                Value::Null
-                            },
+                            if c.ty.is_string() { s("utf8mb4") } else { Value::Null },
+                            if c.ty.is_string() { s("utf8mb4_0900_ai_ci") } else { Value::Null },
                             s(c.ty.sql_name()),
                             s(column_key(t, i)),
                             s(extra(c)),
@@ -569,14 +472,7 @@ pub fn information_schema(
                 .collect(),
         ),
         "ENGINES" => (
-            &[
-                "ENGINE",
-                "SUPPORT",
-                "COMMENT",
-                "TRANSACTIONS",
-                "XA",
-                "SAVEPOINTS",
-            ],
+            &["ENGINE", "SUPPORT", "COMMENT", "TRANSACTIONS", "XA", "SAVEPOINTS"],
             match show_engines() {
                 QueryResult::Rows { rows, .. } => rows,
                 _ => vec![],
@@ -586,9 +482,7 @@ pub fn information_schema(
     };
     let mut columns = cols(names);
     for (i, c) in columns.iter_mut().enumerate() {
-        let all_int = rows
-            .iter()
-            .all(|r| matches!(r.get(i), Some(Value::Int(_) | Value::Null)));
+        let all_int = rows.iter().all(|r| matches!(r.get(i), Some(Value::Int(_) | Value::Null)));
         if all_int && rows.iter().any(|r| matches!(r.get(i), Some(Value::Int(_)))) {
             c.ty = SqlType::bigint();
         }

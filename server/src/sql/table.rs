@@ -72,7 +72,7 @@ pub fn coerce(v: Value, col_name: &str, ty: &SqlType, row: usize) -> Result<Valu
                 }
                 d.round() as i128
             }
-            Value::Decimal(d) => d.round().mantissa(),
+            Value::Decimal(d) => value::round_away(d).mantissa(),
             Value::Str(s) => {
                 let (f, whole) = value::parse_number_prefix(s);
                 if !whole {
@@ -88,11 +88,7 @@ pub fn coerce(v: Value, col_name: &str, ty: &SqlType, row: usize) -> Result<Valu
         if i < lo || i > hi {
             return Err(DbError::out_of_range(col_name, row));
         }
-        return Ok(if ty.unsigned {
-            Value::UInt(i as u64)
-        } else {
-            Value::Int(i as i64)
-        });
+        return Ok(if ty.unsigned { Value::UInt(i as u64) } else { Value::Int(i as i64) });
     }
     Ok(match ty.kind {
         TypeKind::Float | TypeKind::Double => {
@@ -128,7 +124,9 @@ pub fn coerce(v: Value, col_name: &str, ty: &SqlType, row: usize) -> Result<Valu
                 other => other.as_decimal().unwrap_or_default(),
             };
             let fitted = fit_decimal(d, ty.len, ty.scale);
-            if fitted.round_dp(ty.scale as u32) != d.round_dp(ty.scale as u32) {
+            let rounded =
+                d.round_dp_with_strategy(ty.scale as u32, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+            if fitted != rounded {
                 return Err(DbError::out_of_range(col_name, row));
             }
             if ty.unsigned && fitted < Decimal::ZERO {
@@ -140,29 +138,16 @@ pub fn coerce(v: Value, col_name: &str, ty: &SqlType, row: usize) -> Result<Valu
             let s = match v {
                 Value::Str(s) => s,
                 Value::Bytes(b) => String::from_utf8(b).map_err(|e| {
-                    DbError::wrong_value(
-                        "string",
-                        &String::from_utf8_lossy(e.as_bytes()),
-                        col_name,
-                        row,
-                    )
+                    DbError::wrong_value("string", &String::from_utf8_lossy(e.as_bytes()), col_name, row)
                 })?,
                 other => other.to_text().unwrap_or_default(),
             };
             let max = ty.max_bytes().unwrap_or(usize::MAX);
-            let len = if ty.kind == TypeKind::Text {
-                s.len()
-            } else {
-                s.chars().count()
-            };
+            let len = if ty.kind == TypeKind::Text { s.len() } else { s.chars().count() };
             if len > max {
                 // CHAR/VARCHAR trailing spaces beyond the length are dropped silently.
                 let trimmed = s.trim_end_matches(' ');
-                let tl = if ty.kind == TypeKind::Text {
-                    trimmed.len()
-                } else {
-                    trimmed.chars().count()
-                };
+                let tl = if ty.kind == TypeKind::Text { trimmed.len() } else { trimmed.chars().count() };
                 if tl <= max {
                     return Ok(Value::Str(trimmed.chars().take(max).collect()));
                 }
@@ -191,7 +176,7 @@ pub fn coerce(v: Value, col_name: &str, ty: &SqlType, row: usize) -> Result<Valu
                 let s = other.to_text().unwrap_or_default();
                 match value::parse_date(&s) {
                     Some(d) => Value::Date(d),
-                    None => return Err(DbError::wrong_value("date", &s, col_name, row)),
+                    None => return Err(DbError::bad_temporal("date", &s, col_name, row)),
                 }
             }
         },
@@ -202,13 +187,72 @@ pub fn coerce(v: Value, col_name: &str, ty: &SqlType, row: usize) -> Result<Valu
                 let s = other.to_text().unwrap_or_default();
                 match value::parse_datetime(&s) {
                     Some(d) => Value::DateTime(d),
-                    None => return Err(DbError::wrong_value("datetime", &s, col_name, row)),
+                    None => return Err(DbError::bad_temporal("datetime", &s, col_name, row)),
                 }
             }
         },
         TypeKind::Null => Value::Null,
         _ => return Err(DbError::internal("unexpected column type")),
     })
+}
+
+/// The value MySQL stores for a column when a value is missing or invalid
+/// and the statement does not fail (INSERT IGNORE, ALTER ADD COLUMN).
+pub fn implicit_default(ty: &SqlType) -> Value {
+    if ty.is_numeric() {
+        Value::Int(0)
+    } else if ty.kind == TypeKind::Date {
+        Value::Str("1970-01-01".into())
+    } else if ty.is_temporal() {
+        Value::Str("1970-01-01 00:00:00".into())
+    } else {
+        Value::Str(String::new())
+    }
+}
+
+/// Coerce without failing, as INSERT IGNORE does: numbers clamp to the
+/// column's range, strings are cut to its length, and unreadable values
+/// become the implicit default.
+pub fn coerce_lenient(v: Value, ty: &SqlType) -> Value {
+    if v.is_null() {
+        return Value::Null;
+    }
+    if ty.is_integer() {
+        let (lo, hi) = ty.int_range();
+        let i = match &v {
+            Value::Str(s) => value::parse_number_prefix(s).0.round() as i128,
+            Value::Double(d) => d.round() as i128,
+            other => other.as_i128().unwrap_or(0),
+        }
+        .clamp(lo, hi);
+        return if ty.unsigned { Value::UInt(i as u64) } else { Value::Int(i as i64) };
+    }
+    match ty.kind {
+        TypeKind::Decimal => {
+            let d = fit_decimal(v.as_decimal().unwrap_or_default(), ty.len, ty.scale);
+            Value::Decimal(if ty.unsigned && d < Decimal::ZERO { Decimal::ZERO } else { d })
+        }
+        TypeKind::Float | TypeKind::Double => Value::Double(v.as_f64().unwrap_or(0.0)),
+        TypeKind::Char | TypeKind::Varchar | TypeKind::Text => {
+            let s = v.to_text().unwrap_or_default();
+            let max = ty.max_bytes().unwrap_or(usize::MAX);
+            Value::Str(if ty.kind == TypeKind::Text {
+                let mut cut = s.len().min(max);
+                while !s.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                s[..cut].to_string()
+            } else {
+                s.chars().take(max).collect()
+            })
+        }
+        TypeKind::Binary | TypeKind::Varbinary | TypeKind::Blob => {
+            let mut b = v.to_bytes().unwrap_or_default();
+            b.truncate(ty.max_bytes().unwrap_or(usize::MAX));
+            Value::Bytes(b)
+        }
+        _ => coerce(v, "", ty, 0).unwrap_or_else(|_| coerce(implicit_default(ty), "", ty, 0).unwrap_or(Value::Null)),
+    }
 }
 
 /// Encoded primary key suffix of a row (without the index prefix).
@@ -237,19 +281,11 @@ fn index_entry_key(table: &TableDef, idx: &IndexDef, row: &[Value], pk: &[u8]) -
 
 /// Format the key columns of `row` for a duplicate-entry message.
 fn dup_value(idx: &IndexDef, row: &[Value]) -> String {
-    idx.columns
-        .iter()
-        .map(|&c| row[c].to_text().unwrap_or_else(|| "NULL".into()))
-        .collect::<Vec<_>>()
-        .join("-")
+    idx.columns.iter().map(|&c| row[c].to_text().unwrap_or_else(|| "NULL".into())).collect::<Vec<_>>().join("-")
 }
 
 fn dup_key_name(table: &TableDef, idx: &IndexDef) -> String {
-    format!(
-        "{}.{}",
-        table.name,
-        if idx.primary { "PRIMARY" } else { &idx.name }
-    )
+    format!("{}.{}", table.name, if idx.primary { "PRIMARY" } else { &idx.name })
 }
 
 /// Primary-index prefix of a table.
@@ -258,24 +294,14 @@ pub fn primary_prefix(table: &TableDef) -> Vec<u8> {
 }
 
 /// Allocate a hidden row id.
-pub fn next_row_id(
-    txn: &Transaction,
-    table: &TableDef,
-    counters: &Mutex<TableCounters>,
-) -> Result<u64> {
+pub fn next_row_id(txn: &Transaction, table: &TableDef, counters: &Mutex<TableCounters>) -> Result<u64> {
     let mut c = counters.lock();
     if c.next_row_id.is_none() {
         let prefix = primary_prefix(table);
-        let last = txn
-            .snapshot()
-            .scan(KeyRange::prefix(&prefix), Direction::Reverse)?
-            .next()
-            .transpose()?;
+        let last = txn.snapshot().scan(KeyRange::prefix(&prefix), Direction::Reverse)?.next().transpose()?;
         let next = match last {
             Some((k, _)) => {
-                let tail: [u8; 8] = k[prefix.len()..]
-                    .try_into()
-                    .map_err(|_| DbError::internal("bad row id key"))?;
+                let tail: [u8; 8] = k[prefix.len()..].try_into().map_err(|_| DbError::internal("bad row id key"))?;
                 u64::from_be_bytes(tail) + 1
             }
             None => 1,
@@ -324,18 +350,11 @@ pub fn observe_auto_value(
 
 fn max_column_value(txn: &Transaction, table: &TableDef, col: usize) -> Result<u64> {
     let prefix = primary_prefix(table);
-    let leading_pk = table
-        .primary_key()
-        .is_some_and(|pk| pk.columns.first() == Some(&col));
+    let leading_pk = table.primary_key().is_some_and(|pk| pk.columns.first() == Some(&col));
     let mut max = 0u64;
-    let iter = txn.snapshot().scan(
-        KeyRange::prefix(&prefix),
-        if leading_pk {
-            Direction::Reverse
-        } else {
-            Direction::Forward
-        },
-    )?;
+    let iter = txn
+        .snapshot()
+        .scan(KeyRange::prefix(&prefix), if leading_pk { Direction::Reverse } else { Direction::Forward })?;
     for item in iter {
         let (_, v) = item?;
         let row = decode_row(&v)?;
@@ -388,12 +407,7 @@ pub fn conflict_error(table: &TableDef, idx: &IndexDef, row: &[Value]) -> DbErro
 
 /// Write a new row (no conflict checks: callers run [`find_conflict`]).
 /// `pk_key` is the full primary key.
-pub fn write_row(
-    txn: &mut Transaction,
-    table: &TableDef,
-    pk_key: &[u8],
-    row: &[Value],
-) -> Result<()> {
+pub fn write_row(txn: &mut Transaction, table: &TableDef, pk_key: &[u8], row: &[Value]) -> Result<()> {
     let suffix = &pk_key[primary_prefix(table).len()..];
     for idx in table.secondary_indexes() {
         let (k, _) = index_entry_key(table, idx, row, suffix);
@@ -403,12 +417,7 @@ pub fn write_row(
 }
 
 /// Remove a row and its index entries.
-pub fn delete_row(
-    txn: &mut Transaction,
-    table: &TableDef,
-    pk_key: &[u8],
-    row: &[Value],
-) -> Result<()> {
+pub fn delete_row(txn: &mut Transaction, table: &TableDef, pk_key: &[u8], row: &[Value]) -> Result<()> {
     let suffix = &pk_key[primary_prefix(table).len()..];
     for idx in table.secondary_indexes() {
         let (k, _) = index_entry_key(table, idx, row, suffix);

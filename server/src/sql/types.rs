@@ -44,52 +44,25 @@ pub struct SqlType {
 
 impl SqlType {
     pub const fn new(kind: TypeKind) -> Self {
-        Self {
-            kind,
-            unsigned: false,
-            len: 0,
-            scale: 0,
-            is_bool: false,
-            size_class: 1,
-        }
+        Self { kind, unsigned: false, len: 0, scale: 0, is_bool: false, size_class: 1 }
     }
     pub const fn bigint() -> Self {
-        Self {
-            len: 21,
-            ..Self::new(TypeKind::BigInt)
-        }
+        Self { len: 21, ..Self::new(TypeKind::BigInt) }
     }
     pub const fn int() -> Self {
-        Self {
-            len: 11,
-            ..Self::new(TypeKind::Int)
-        }
+        Self { len: 11, ..Self::new(TypeKind::Int) }
     }
     pub const fn double() -> Self {
-        Self {
-            len: 22,
-            scale: 31,
-            ..Self::new(TypeKind::Double)
-        }
+        Self { len: 22, scale: 31, ..Self::new(TypeKind::Double) }
     }
     pub const fn decimal(precision: u32, scale: u8) -> Self {
-        Self {
-            len: precision,
-            scale,
-            ..Self::new(TypeKind::Decimal)
-        }
+        Self { len: precision, scale, ..Self::new(TypeKind::Decimal) }
     }
     pub const fn varchar(len: u32) -> Self {
-        Self {
-            len,
-            ..Self::new(TypeKind::Varchar)
-        }
+        Self { len, ..Self::new(TypeKind::Varchar) }
     }
     pub const fn text() -> Self {
-        Self {
-            len: 65535,
-            ..Self::new(TypeKind::Text)
-        }
+        Self { len: 65535, ..Self::new(TypeKind::Text) }
     }
     pub const fn null() -> Self {
         Self::new(TypeKind::Null)
@@ -98,11 +71,7 @@ impl SqlType {
     pub fn is_integer(&self) -> bool {
         matches!(
             self.kind,
-            TypeKind::TinyInt
-                | TypeKind::SmallInt
-                | TypeKind::MediumInt
-                | TypeKind::Int
-                | TypeKind::BigInt
+            TypeKind::TinyInt | TypeKind::SmallInt | TypeKind::MediumInt | TypeKind::Int | TypeKind::BigInt
         )
     }
     pub fn is_float(&self) -> bool {
@@ -112,22 +81,13 @@ impl SqlType {
         self.is_integer() || self.is_float() || self.kind == TypeKind::Decimal
     }
     pub fn is_string(&self) -> bool {
-        matches!(
-            self.kind,
-            TypeKind::Char | TypeKind::Varchar | TypeKind::Text
-        )
+        matches!(self.kind, TypeKind::Char | TypeKind::Varchar | TypeKind::Text)
     }
     pub fn is_binary(&self) -> bool {
-        matches!(
-            self.kind,
-            TypeKind::Binary | TypeKind::Varbinary | TypeKind::Blob
-        )
+        matches!(self.kind, TypeKind::Binary | TypeKind::Varbinary | TypeKind::Blob)
     }
     pub fn is_temporal(&self) -> bool {
-        matches!(
-            self.kind,
-            TypeKind::Date | TypeKind::DateTime | TypeKind::Timestamp
-        )
+        matches!(self.kind, TypeKind::Date | TypeKind::DateTime | TypeKind::Timestamp)
     }
 
     /// Range of an integer column, as (min, max) in i128.
@@ -187,9 +147,7 @@ impl SqlType {
     /// Maximum byte length of a string/binary column (for `Data too long`).
     pub fn max_bytes(&self) -> Option<usize> {
         match self.kind {
-            TypeKind::Char | TypeKind::Varchar | TypeKind::Binary | TypeKind::Varbinary => {
-                Some(self.len as usize)
-            }
+            TypeKind::Char | TypeKind::Varchar | TypeKind::Binary | TypeKind::Varbinary => Some(self.len as usize),
             TypeKind::Text | TypeKind::Blob => Some(match self.size_class {
                 0 => 255,
                 1 => 65_535,

@@ -138,11 +138,9 @@ impl Value {
             Value::Int(i) => *i,
             Value::UInt(u) => i64::try_from(*u).unwrap_or(i64::MAX),
             Value::Double(d) => round_f64_to_i64(*d),
-            Value::Decimal(d) => d.round().to_i64().unwrap_or(if d.is_sign_negative() {
-                i64::MIN
-            } else {
-                i64::MAX
-            }),
+            Value::Decimal(d) => {
+                round_away(d).to_i64().unwrap_or(if d.is_sign_negative() { i64::MIN } else { i64::MAX })
+            }
             Value::Str(s) => str_to_i64(s),
             Value::Bytes(b) => str_to_i64(&String::from_utf8_lossy(b)),
             Value::Date(d) => date_number(d),
@@ -155,7 +153,7 @@ impl Value {
         match self {
             Value::UInt(u) => Some(*u as i128),
             Value::Double(d) => Some(d.round() as i128),
-            Value::Decimal(d) => d.round().to_i128(),
+            Value::Decimal(d) => round_away(d).to_i128(),
             other => other.as_i64().map(|i| i as i128),
         }
     }
@@ -168,9 +166,7 @@ impl Value {
             Value::Double(d) => Decimal::from_f64(*d).unwrap_or_default(),
             Value::Decimal(d) => *d,
             Value::Str(s) => parse_decimal_prefix(s).unwrap_or_default(),
-            Value::Bytes(b) => {
-                parse_decimal_prefix(&String::from_utf8_lossy(b)).unwrap_or_default()
-            }
+            Value::Bytes(b) => parse_decimal_prefix(&String::from_utf8_lossy(b)).unwrap_or_default(),
             Value::Date(d) => Decimal::from(date_number(d)),
             Value::DateTime(dt) => Decimal::from(datetime_number(dt)),
         })
@@ -200,15 +196,17 @@ impl Value {
     }
 
     fn is_numeric(&self) -> bool {
-        matches!(
-            self,
-            Value::Int(_) | Value::UInt(_) | Value::Double(_) | Value::Decimal(_)
-        )
+        matches!(self, Value::Int(_) | Value::UInt(_) | Value::Double(_) | Value::Decimal(_))
     }
 
     fn is_stringy(&self) -> bool {
         matches!(self, Value::Str(_) | Value::Bytes(_))
     }
+}
+
+/// MySQL rounds a decimal to integer half away from zero.
+pub fn round_away(d: &Decimal) -> Decimal {
+    d.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
 }
 
 /// MySQL rounds a double to integer half away from zero.
@@ -238,10 +236,7 @@ pub fn date_number(d: &NaiveDate) -> i64 {
 
 /// `YYYYMMDDhhmmss` as a number.
 pub fn datetime_number(dt: &NaiveDateTime) -> i64 {
-    date_number(&dt.date()) * 1_000_000
-        + dt.hour() as i64 * 10000
-        + dt.minute() as i64 * 100
-        + dt.second() as i64
+    date_number(&dt.date()) * 1_000_000 + dt.hour() as i64 * 10000 + dt.minute() as i64 * 100 + dt.second() as i64
 }
 
 pub fn format_datetime(dt: &NaiveDateTime) -> String {
@@ -266,11 +261,7 @@ pub fn format_double(d: f64) -> String {
         return if d > 0.0 { "inf".into() } else { "-inf".into() };
     }
     if d == 0.0 {
-        return if d.is_sign_negative() {
-            "-0".into()
-        } else {
-            "0".into()
-        };
+        return if d.is_sign_negative() { "-0".into() } else { "0".into() };
     }
     let a = d.abs();
     if !(1e-5..1e15).contains(&a) {
@@ -431,23 +422,11 @@ mod tests {
 
     #[test]
     fn mixed_compare() {
-        assert_eq!(
-            compare(&Value::Int(1), &Value::Str("1".into())),
-            Some(Ordering::Equal)
-        );
-        assert_eq!(
-            compare(&Value::Str("abc".into()), &Value::Str("ABC".into())),
-            Some(Ordering::Equal)
-        );
-        assert_eq!(
-            compare(&Value::Int(-1), &Value::UInt(u64::MAX)),
-            Some(Ordering::Less)
-        );
+        assert_eq!(compare(&Value::Int(1), &Value::Str("1".into())), Some(Ordering::Equal));
+        assert_eq!(compare(&Value::Str("abc".into()), &Value::Str("ABC".into())), Some(Ordering::Equal));
+        assert_eq!(compare(&Value::Int(-1), &Value::UInt(u64::MAX)), Some(Ordering::Less));
         assert_eq!(compare(&Value::Null, &Value::Int(1)), None);
-        assert_eq!(
-            compare(&Value::Decimal(Decimal::new(15, 1)), &Value::Int(1)),
-            Some(Ordering::Greater)
-        );
+        assert_eq!(compare(&Value::Decimal(Decimal::new(15, 1)), &Value::Int(1)), Some(Ordering::Greater));
     }
 
     #[test]

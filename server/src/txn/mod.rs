@@ -14,9 +14,7 @@ use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use guocedb_engines::{
-    Direction, KeyRange, KvEngine, KvPair, KvSnapshot, WriteBatch, WriteOptions,
-};
+use guocedb_engines::{Direction, KeyRange, KvEngine, KvPair, KvSnapshot, WriteBatch, WriteOptions};
 use parking_lot::Mutex;
 
 use crate::error::{DbError, Result};
@@ -65,12 +63,7 @@ impl Store {
     /// Write a batch outside any transaction (DDL holds its own lock).
     pub fn write_batch(&self, batch: WriteBatch) -> Result<()> {
         let _g = self.commit_lock.lock();
-        self.engine.write(
-            batch,
-            WriteOptions {
-                sync: self.sync_commits,
-            },
-        )?;
+        self.engine.write(batch, WriteOptions { sync: self.sync_commits })?;
         Ok(())
     }
 }
@@ -155,21 +148,13 @@ impl Transaction {
             pending.reverse();
         }
         let base = self.snap.scan(range, dir)?;
-        Ok(MergedScan {
-            base,
-            base_next: None,
-            pending: pending.into_iter().peekable(),
-            dir,
-            base_done: false,
-        })
+        Ok(MergedScan { base, base_next: None, pending: pending.into_iter().peekable(), dir, base_done: false })
     }
 
     /// Validate and apply. Returns once the batch is durable (when the store
     /// syncs commits).
     pub fn commit(self) -> Result<()> {
-        self.store
-            .rows_read
-            .fetch_add(self.rows_read.get(), Ordering::Relaxed);
+        self.store.rows_read.fetch_add(self.rows_read.get(), Ordering::Relaxed);
         if self.writes.is_empty() {
             return Ok(());
         }
@@ -189,12 +174,7 @@ impl Transaction {
                 None => batch.delete(k),
             }
         }
-        engine.write(
-            batch,
-            WriteOptions {
-                sync: self.store.sync_commits,
-            },
-        )?;
+        engine.write(batch, WriteOptions { sync: self.store.sync_commits })?;
         self.store.commits.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
@@ -231,11 +211,7 @@ impl Iterator for MergedScan {
                 (Some(_), None) => false,
                 (Some((bk, _)), Some((pk, _))) => {
                     let ord = pk.cmp(bk);
-                    let ord = if self.dir == Direction::Reverse {
-                        ord.reverse()
-                    } else {
-                        ord
-                    };
+                    let ord = if self.dir == Direction::Reverse { ord.reverse() } else { ord };
                     match ord {
                         std::cmp::Ordering::Less => true,
                         std::cmp::Ordering::Equal => {

@@ -19,10 +19,7 @@ use clap::Parser;
 use guocedb_tests::slt::{report, runner};
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "slt",
-    about = "Run sqllogictest files against a MySQL-protocol server"
-)]
+#[command(name = "slt", about = "Run sqllogictest files against a MySQL-protocol server")]
 struct Cli {
     /// Server URL, e.g. mysql://root@127.0.0.1:3306
     #[arg(long, env = "SLT_URL")]
@@ -100,9 +97,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
 
     let started = Instant::now();
     match rt.block_on(runner::server_version(&opts.url, opts.timeout)) {
-        Some(v) if v.to_ascii_lowercase().contains("mariadb") => say(&format!(
-            "server version: {v} (MariaDB: `skipif mariadb` records are skipped)"
-        )),
+        Some(v) if v.to_ascii_lowercase().contains("mariadb") => {
+            say(&format!("server version: {v} (MariaDB: `skipif mariadb` records are skipped)"))
+        }
         Some(v) => say(&format!("server version: {v}")),
         None => say("server version: unknown (cannot connect or ask)"),
     }
@@ -117,18 +114,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     let groups = report::by_directory(&reports, cli.report_dir_depth);
     say("");
     say(report::directory_text(&groups).trim_end());
-    say(&format!(
-        "{} files in {:.1}s; pass rate {:.2}%",
-        reports.len(),
-        elapsed.as_secs_f64(),
-        totals.pass_rate()
-    ));
+    say(&format!("{} files in {:.1}s; pass rate {:.2}%", reports.len(), elapsed.as_secs_f64(), totals.pass_rate()));
     if let Some(path) = &cli.json {
         let doc = report::json(&reports, cli.report_dir_depth, elapsed);
-        let text = serde_json::to_string_pretty(&doc)
-            .map_err(|e| format!("cannot encode the JSON summary: {e}"))?;
-        std::fs::write(path, text + "\n")
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let text = serde_json::to_string_pretty(&doc).map_err(|e| format!("cannot encode the JSON summary: {e}"))?;
+        std::fs::write(path, text + "\n").map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     say(&report::final_line(&totals));
     if totals.failed > 0 && !cli.allow_failures {

@@ -40,12 +40,10 @@ impl ColumnKind {
     pub fn of_type(t: ColumnType) -> ColumnKind {
         use ColumnType::*;
         match t {
-            MYSQL_TYPE_TINY | MYSQL_TYPE_SHORT | MYSQL_TYPE_LONG | MYSQL_TYPE_LONGLONG
-            | MYSQL_TYPE_INT24 | MYSQL_TYPE_YEAR => ColumnKind::Integer,
+            MYSQL_TYPE_TINY | MYSQL_TYPE_SHORT | MYSQL_TYPE_LONG | MYSQL_TYPE_LONGLONG | MYSQL_TYPE_INT24
+            | MYSQL_TYPE_YEAR => ColumnKind::Integer,
             MYSQL_TYPE_BIT => ColumnKind::Bit,
-            MYSQL_TYPE_DECIMAL | MYSQL_TYPE_NEWDECIMAL | MYSQL_TYPE_FLOAT | MYSQL_TYPE_DOUBLE => {
-                ColumnKind::Real
-            }
+            MYSQL_TYPE_DECIMAL | MYSQL_TYPE_NEWDECIMAL | MYSQL_TYPE_FLOAT | MYSQL_TYPE_DOUBLE => ColumnKind::Real,
             MYSQL_TYPE_NULL => ColumnKind::Null,
             _ => ColumnKind::Text,
         }
@@ -77,11 +75,7 @@ pub fn format_value(kind: ColumnKind, value: Option<&Value>) -> String {
         Some(Value::UInt(u)) => u.to_string().into_bytes(),
         Some(Value::Float(f)) => f.to_string().into_bytes(),
         Some(Value::Double(d)) => d.to_string().into_bytes(),
-        Some(other) => other
-            .as_sql(true)
-            .trim_matches('\'')
-            .to_string()
-            .into_bytes(),
+        Some(other) => other.as_sql(true).trim_matches('\'').to_string().into_bytes(),
     };
     match kind {
         ColumnKind::Bit => {
@@ -134,10 +128,7 @@ pub fn normalize(value: String, expected: char) -> String {
 
 /// Whether an actual column letter satisfies an expected one.
 pub fn compatible(expected: char, actual: char) -> bool {
-    expected == actual
-        || actual == '?'
-        || (expected == 'I' && actual == 'R')
-        || (expected == 'R' && actual == 'I')
+    expected == actual || actual == '?' || (expected == 'I' && actual == 'R') || (expected == 'R' && actual == 'I')
 }
 
 /// Sorts a flat list of values (`ncols` per row) by the sort mode.
@@ -188,34 +179,19 @@ pub struct Mismatch {
 ///
 /// The column types must match (I and R are interchangeable, see
 /// [`normalize`]) unless both the expected and the actual result are empty.
-pub fn check_query(
-    types: &str,
-    sort: SortMode,
-    expected: &Expected,
-    actual: ActualResult,
-) -> Result<(), Mismatch> {
+pub fn check_query(types: &str, sort: SortMode, expected: &Expected, actual: ActualResult) -> Result<(), Mismatch> {
     let actual_types = type_string(&actual.kinds);
     let exp_letters: Vec<char> = types.chars().collect();
     let both_empty = expected.count() == 0 && actual.values.is_empty();
     let schema_ok = exp_letters.len() == actual.kinds.len()
-        && exp_letters
-            .iter()
-            .zip(actual_types.chars())
-            .all(|(e, a)| compatible(*e, a));
+        && exp_letters.iter().zip(actual_types.chars()).all(|(e, a)| compatible(*e, a));
 
     let mut values = actual.values;
     if !exp_letters.is_empty() {
-        values = values
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| normalize(v, exp_letters[i % exp_letters.len()]))
-            .collect();
+        values =
+            values.into_iter().enumerate().map(|(i, v)| normalize(v, exp_letters[i % exp_letters.len()])).collect();
     }
-    let ncols = if actual.kinds.is_empty() {
-        exp_letters.len()
-    } else {
-        actual.kinds.len()
-    };
+    let ncols = if actual.kinds.is_empty() { exp_letters.len() } else { actual.kinds.len() };
     sort_values(&mut values, ncols, sort);
 
     if !both_empty && !schema_ok {
@@ -234,10 +210,7 @@ pub fn check_query(
         Expected::Hash { md5, .. } => {
             let got = hash_values(&values);
             if &got != md5 {
-                return Err(Mismatch {
-                    reason: format!("hash differs: expected {md5}, got {got}"),
-                    actual: values,
-                });
+                return Err(Mismatch { reason: format!("hash differs: expected {md5}, got {got}"), actual: values });
             }
         }
         Expected::Values(exp) => {
@@ -271,10 +244,7 @@ mod tests {
     fn formats_by_column_kind() {
         assert_eq!(format_value(ColumnKind::Integer, Some(&b("-42"))), "-42");
         assert_eq!(format_value(ColumnKind::Integer, Some(&b("0007"))), "7");
-        assert_eq!(
-            format_value(ColumnKind::Integer, Some(&b("18446744073709551615"))),
-            "18446744073709551615"
-        );
+        assert_eq!(format_value(ColumnKind::Integer, Some(&b("18446744073709551615"))), "18446744073709551615");
         assert_eq!(format_value(ColumnKind::Real, Some(&b("3.5000"))), "3.500");
         assert_eq!(format_value(ColumnKind::Real, Some(&b("-12"))), "-12.000");
         assert_eq!(format_value(ColumnKind::Real, Some(&b("1e3"))), "1000.000");
@@ -282,10 +252,7 @@ mod tests {
         assert_eq!(format_value(ColumnKind::Text, Some(&b(""))), "(empty)");
         assert_eq!(format_value(ColumnKind::Text, Some(&Value::NULL)), "NULL");
         assert_eq!(format_value(ColumnKind::Real, None), "NULL");
-        assert_eq!(
-            format_value(ColumnKind::Bit, Some(&Value::Bytes(vec![1, 2]))),
-            "258"
-        );
+        assert_eq!(format_value(ColumnKind::Bit, Some(&Value::Bytes(vec![1, 2]))), "258");
     }
 
     #[test]
@@ -303,18 +270,12 @@ mod tests {
     #[test]
     fn hashes_like_sqllogictest() {
         // md5("1\n2\n")
-        assert_eq!(
-            hash_values(&["1".to_string(), "2".to_string()]),
-            format!("{:x}", md5::compute(b"1\n2\n"))
-        );
+        assert_eq!(hash_values(&["1".to_string(), "2".to_string()]), format!("{:x}", md5::compute(b"1\n2\n")));
     }
 
     #[test]
     fn sorts_rows_and_values() {
-        let mut v: Vec<String> = ["2", "a", "10", "b", "1", "c"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let mut v: Vec<String> = ["2", "a", "10", "b", "1", "c"].iter().map(|s| s.to_string()).collect();
         sort_values(&mut v, 2, SortMode::RowSort);
         assert_eq!(v, ["1", "c", "10", "b", "2", "a"]);
         sort_values(&mut v, 2, SortMode::ValueSort);
@@ -331,12 +292,7 @@ mod tests {
         assert!(check_query("IR", SortMode::RowSort, &exp, actual.clone()).is_ok());
         assert!(check_query("IR", SortMode::NoSort, &exp, actual.clone()).is_err());
         // R expected: an integer is accepted as N.000; I expected: 2.000 as 2.
-        let exp2 = Expected::Values(vec![
-            "1.000".into(),
-            "2".into(),
-            "2.000".into(),
-            "1.500".into(),
-        ]);
+        let exp2 = Expected::Values(vec!["1.000".into(), "2".into(), "2.000".into(), "1.500".into()]);
         assert!(check_query("RI", SortMode::RowSort, &exp2, actual.clone()).is_ok());
         let exp3 = Expected::Values(vec!["1.000".into(), "2".into(), "2.000".into(), "2".into()]);
         let whole = ActualResult {
@@ -345,16 +301,11 @@ mod tests {
         };
         assert!(check_query("RI", SortMode::RowSort, &exp3, whole).is_ok());
         assert!(check_query("TR", SortMode::RowSort, &exp, actual.clone()).is_err());
-        let hashed = Expected::Hash {
-            count: 4,
-            md5: hash_values(&["1".into(), "2.000".into(), "2".into(), "1.500".into()]),
-        };
+        let hashed =
+            Expected::Hash { count: 4, md5: hash_values(&["1".into(), "2.000".into(), "2".into(), "1.500".into()]) };
         assert!(check_query("IR", SortMode::RowSort, &hashed, actual).is_ok());
         // Empty results skip the type check.
-        let none = ActualResult {
-            kinds: vec![ColumnKind::Text],
-            values: vec![],
-        };
+        let none = ActualResult { kinds: vec![ColumnKind::Text], values: vec![] };
         assert!(check_query("I", SortMode::NoSort, &Expected::Values(vec![]), none).is_ok());
     }
 }

@@ -177,9 +177,7 @@ fn directive_words(line: &str) -> Vec<&str> {
 fn parse_hash_line(line: &str) -> Option<(usize, String)> {
     let words: Vec<&str> = line.split_whitespace().collect();
     match words.as_slice() {
-        [n, "values", "hashing", "to", h]
-            if h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()) =>
-        {
+        [n, "values", "hashing", "to", h] if h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {
             let count = n.parse().ok()?;
             Some((count, h.to_ascii_lowercase()))
         }
@@ -202,15 +200,10 @@ pub fn parse(text: &str) -> Result<Vec<Record>, ParseError> {
             continue;
         }
         let words = directive_words(line);
-        let err = |message: String| ParseError {
-            line: lineno,
-            message,
-        };
+        let err = |message: String| ParseError { line: lineno, message };
         match words.first().copied() {
             Some("skipif") | Some("onlyif") => {
-                let engine = words
-                    .get(1)
-                    .ok_or_else(|| err(format!("`{}` needs an engine name", words[0])))?;
+                let engine = words.get(1).ok_or_else(|| err(format!("`{}` needs an engine name", words[0])))?;
                 conditions.push(if words[0] == "skipif" {
                     Condition::SkipIf((*engine).to_string())
                 } else {
@@ -249,10 +242,7 @@ pub fn parse(text: &str) -> Result<Vec<Record>, ParseError> {
                         },
                     },
                     _ => {
-                        return Err(err(format!(
-                            "expected `statement ok` or `statement error`, got `{}`",
-                            line.trim()
-                        )))
+                        return Err(err(format!("expected `statement ok` or `statement error`, got `{}`", line.trim())))
                     }
                 };
                 let (sql, next) = read_sql(&lines, i);
@@ -267,20 +257,13 @@ pub fn parse(text: &str) -> Result<Vec<Record>, ParseError> {
                     line: lineno,
                     conditions: std::mem::take(&mut conditions),
                     sql,
-                    kind: RecordKind::Statement {
-                        expect_error,
-                        error_code,
-                    },
+                    kind: RecordKind::Statement { expect_error, error_code },
                 });
             }
             Some("query") => {
-                let types = words
-                    .get(1)
-                    .ok_or_else(|| err("`query` needs a type string".into()))?;
+                let types = words.get(1).ok_or_else(|| err("`query` needs a type string".into()))?;
                 if let Some(bad) = types.chars().find(|c| !matches!(c, 'I' | 'R' | 'T')) {
-                    return Err(err(format!(
-                        "bad column type `{bad}` in `{types}` (use I, R or T)"
-                    )));
+                    return Err(err(format!("bad column type `{bad}` in `{types}` (use I, R or T)")));
                 }
                 let sort = match words.get(2).copied() {
                     None | Some("nosort") => SortMode::NoSort,
@@ -318,12 +301,7 @@ pub fn parse(text: &str) -> Result<Vec<Record>, ParseError> {
                     line: lineno,
                     conditions: std::mem::take(&mut conditions),
                     sql,
-                    kind: RecordKind::Query {
-                        types: (*types).to_string(),
-                        sort,
-                        label,
-                        expected,
-                    },
+                    kind: RecordKind::Query { types: (*types).to_string(), sort, label, expected },
                 });
             }
             _ => {
@@ -392,23 +370,12 @@ halt
         assert_eq!(recs.len(), 6);
         assert_eq!(recs[0].sql, "CREATE TABLE t(a INT,\n b TEXT)");
         assert_eq!(recs[0].line, 4);
-        assert_eq!(
-            recs[1].kind,
-            RecordKind::Statement {
-                expect_error: true,
-                error_code: Some(1062)
-            }
-        );
+        assert_eq!(recs[1].kind, RecordKind::Statement { expect_error: true, error_code: Some(1062) });
         assert!(recs[1].runs_on(&["mysql"]));
         assert!(!recs[1].runs_on(&["sqlite"]));
         assert!(!recs[1].runs_on(&["mysql", "postgresql"]));
         match &recs[2].kind {
-            RecordKind::Query {
-                types,
-                sort,
-                label,
-                expected,
-            } => {
+            RecordKind::Query { types, sort, label, expected } => {
                 assert_eq!(types, "IT");
                 assert_eq!(*sort, SortMode::RowSort);
                 assert_eq!(label.as_deref(), Some("label-7"));
@@ -417,13 +384,9 @@ halt
             other => panic!("unexpected {other:?}"),
         }
         match &recs[3].kind {
-            RecordKind::Query { expected, .. } => assert_eq!(
-                *expected,
-                Expected::Hash {
-                    count: 3,
-                    md5: "0123456789abcdef0123456789abcdef".into()
-                }
-            ),
+            RecordKind::Query { expected, .. } => {
+                assert_eq!(*expected, Expected::Hash { count: 3, md5: "0123456789abcdef0123456789abcdef".into() })
+            }
             other => panic!("unexpected {other:?}"),
         }
         match &recs[4].kind {

@@ -53,11 +53,7 @@ pub fn totals(reports: &[FileReport]) -> Counts {
 /// prefixed with the root when several roots were given.
 pub fn group_of(r: &FileReport, depth: usize, several_roots: bool) -> String {
     let comps = &r.file.dir_components;
-    let rel = if comps.is_empty() || depth == 0 {
-        ".".to_string()
-    } else {
-        comps[..depth.min(comps.len())].join("/")
-    };
+    let rel = if comps.is_empty() || depth == 0 { ".".to_string() } else { comps[..depth.min(comps.len())].join("/") };
     if several_roots {
         format!("{}: {rel}", r.file.root)
     } else {
@@ -73,19 +69,13 @@ pub fn by_directory(reports: &[FileReport], depth: usize) -> BTreeMap<String, Co
     let several = roots.len() > 1;
     let mut groups: BTreeMap<String, Counts> = BTreeMap::new();
     for r in reports {
-        groups
-            .entry(group_of(r, depth, several))
-            .or_default()
-            .add(r);
+        groups.entry(group_of(r, depth, several)).or_default().add(r);
     }
     groups
 }
 
 fn indent(text: &str, prefix: &str) -> String {
-    text.lines()
-        .map(|l| format!("{prefix}{l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    text.lines().map(|l| format!("{prefix}{l}")).collect::<Vec<_>>().join("\n")
 }
 
 /// The text block for one file: a status line, then its kept failures.
@@ -111,10 +101,7 @@ pub fn file_text(r: &FileReport) -> String {
     let shown = r.failures.len() as u64;
     let not_shown = r.failed.saturating_sub(shown);
     if not_shown > 0 && shown > 0 {
-        let _ = writeln!(
-            out,
-            "  -- ... and {not_shown} more failures in this file (--verbose shows all)"
-        );
+        let _ = writeln!(out, "  -- ... and {not_shown} more failures in this file (--verbose shows all)");
     }
     out
 }
@@ -122,30 +109,17 @@ pub fn file_text(r: &FileReport) -> String {
 /// The per-directory table.
 pub fn directory_text(groups: &BTreeMap<String, Counts>) -> String {
     let width = groups.keys().map(|k| k.len()).max().unwrap_or(0).max(9);
-    let mut out = format!(
-        "{:<width$} {:>9} {:>9} {:>9} {:>8}\n",
-        "directory", "passed", "failed", "skipped", "pass%"
-    );
+    let mut out = format!("{:<width$} {:>9} {:>9} {:>9} {:>8}\n", "directory", "passed", "failed", "skipped", "pass%");
     for (name, c) in groups {
-        let _ = writeln!(
-            out,
-            "{:<width$} {:>9} {:>9} {:>9} {:>7.2}%",
-            name,
-            c.passed,
-            c.failed,
-            c.skipped,
-            c.pass_rate()
-        );
+        let _ =
+            writeln!(out, "{:<width$} {:>9} {:>9} {:>9} {:>7.2}%", name, c.passed, c.failed, c.skipped, c.pass_rate());
     }
     out
 }
 
 /// The final line: `slt: N passed, M failed, K skipped`.
 pub fn final_line(c: &Counts) -> String {
-    format!(
-        "slt: {} passed, {} failed, {} skipped",
-        c.passed, c.failed, c.skipped
-    )
+    format!("slt: {} passed, {} failed, {} skipped", c.passed, c.failed, c.skipped)
 }
 
 /// The JSON summary written by `--json`.
@@ -228,17 +202,7 @@ mod tests {
         let g = by_directory(&rs, 2);
         let keys: Vec<&str> = g.keys().map(|s| s.as_str()).collect();
         assert_eq!(keys, [".", "index/between", "random"]);
-        assert_eq!(
-            g["index/between"],
-            Counts {
-                passed: 5,
-                failed: 1,
-                skipped: 2
-            }
-        );
-        assert_eq!(
-            final_line(&totals(&rs)),
-            "slt: 7 passed, 1 failed, 4 skipped"
-        );
+        assert_eq!(g["index/between"], Counts { passed: 5, failed: 1, skipped: 2 });
+        assert_eq!(final_line(&totals(&rs)), "slt: 7 passed, 1 failed, 4 skipped");
     }
 }

@@ -80,8 +80,7 @@ pub struct TestFile {
 pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<TestFile>, String> {
     let mut out = Vec::new();
     for root in paths {
-        let meta =
-            std::fs::metadata(root).map_err(|e| format!("cannot read {}: {e}", root.display()))?;
+        let meta = std::fs::metadata(root).map_err(|e| format!("cannot read {}: {e}", root.display()))?;
         let root_label = root.display().to_string();
         if meta.is_dir() {
             let mut found = Vec::new();
@@ -91,18 +90,9 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<TestFile>, String> {
                 let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
                 let dir_components = rel
                     .parent()
-                    .map(|p| {
-                        p.components()
-                            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                            .collect()
-                    })
+                    .map(|p| p.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect())
                     .unwrap_or_default();
-                out.push(TestFile {
-                    label: rel.display().to_string(),
-                    path,
-                    dir_components,
-                    root: root_label.clone(),
-                });
+                out.push(TestFile { label: rel.display().to_string(), path, dir_components, root: root_label.clone() });
             }
         } else {
             out.push(TestFile {
@@ -117,14 +107,11 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<TestFile>, String> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
     for entry in entries {
         let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
         let path = entry.path();
-        let ft = entry
-            .file_type()
-            .map_err(|e| format!("cannot stat {}: {e}", path.display()))?;
+        let ft = entry.file_type().map_err(|e| format!("cannot stat {}: {e}", path.display()))?;
         if ft.is_dir() {
             walk(&path, out)?;
         } else if path.extension().is_some_and(|e| e == "test") {
@@ -187,11 +174,7 @@ impl FileReport {
 #[derive(Debug)]
 enum ExecError {
     /// The server answered with an error packet.
-    Server {
-        code: u16,
-        state: String,
-        message: String,
-    },
+    Server { code: u16, state: String, message: String },
     /// The statement did not finish in time (the runner reconnected).
     Timeout(Duration),
     /// The connection broke (or could not be made).
@@ -201,11 +184,7 @@ enum ExecError {
 impl std::fmt::Display for ExecError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ExecError::Server {
-                code,
-                state,
-                message,
-            } => write!(f, "error {code} ({state}): {message}"),
+            ExecError::Server { code, state, message } => write!(f, "error {code} ({state}): {message}"),
             ExecError::Timeout(d) => write!(f, "timeout after {}s", d.as_secs()),
             ExecError::Connection(e) => write!(f, "connection error: {e}"),
         }
@@ -225,11 +204,7 @@ impl ExecError {
 
 fn classify(e: mysql_async::Error) -> ExecError {
     match e {
-        mysql_async::Error::Server(se) => ExecError::Server {
-            code: se.code,
-            state: se.state,
-            message: se.message,
-        },
+        mysql_async::Error::Server(se) => ExecError::Server { code: se.code, state: se.state, message: se.message },
         other => ExecError::Connection(other.to_string()),
     }
 }
@@ -261,20 +236,11 @@ impl Session {
     /// Connects and creates a fresh database for the file.
     async fn open(opts: Opts, timeout: Duration, db: String) -> Result<Session, String> {
         let conn = Self::connect(&opts, timeout).await?;
-        let mut s = Session {
-            opts,
-            timeout,
-            db,
-            conn: Some(conn),
-        };
-        for sql in [
-            format!("DROP DATABASE IF EXISTS {}", s.db),
-            format!("CREATE DATABASE {}", s.db),
-            format!("USE {}", s.db),
-        ] {
-            s.statement(&sql)
-                .await
-                .map_err(|e| format!("setting up database: `{sql}` failed: {e}"))?;
+        let mut s = Session { opts, timeout, db, conn: Some(conn) };
+        for sql in
+            [format!("DROP DATABASE IF EXISTS {}", s.db), format!("CREATE DATABASE {}", s.db), format!("USE {}", s.db)]
+        {
+            s.statement(&sql).await.map_err(|e| format!("setting up database: `{sql}` failed: {e}"))?;
         }
         Ok(s)
     }
@@ -338,10 +304,7 @@ impl Session {
             Err(_) => {
                 if let Err(r) = self.reconnect(Some(id)).await {
                     self.conn = None;
-                    return Err(ExecError::Connection(format!(
-                        "timeout after {:?}; {r}",
-                        self.timeout
-                    )));
+                    return Err(ExecError::Connection(format!("timeout after {:?}; {r}", self.timeout)));
                 }
                 Err(ExecError::Timeout(self.timeout))
             }
@@ -398,11 +361,7 @@ async fn run_query(conn: &mut Conn, sql: &str) -> Result<ActualResult, ExecError
 fn render_rows(values: &[String], ncols: usize, max_rows: usize) -> String {
     let ncols = ncols.max(1);
     let nrows = values.len().div_ceil(ncols);
-    let mut out: Vec<String> = values
-        .chunks(ncols)
-        .take(max_rows)
-        .map(|row| row.join(" | "))
-        .collect();
+    let mut out: Vec<String> = values.chunks(ncols).take(max_rows).map(|row| row.join(" | ")).collect();
     if nrows > max_rows {
         out.push(format!("... ({} more rows)", nrows - max_rows));
     }
@@ -424,26 +383,15 @@ fn render_actual(expected: &Expected, values: &[String], ncols: usize, max_rows:
     let rows = render_rows(values, ncols, max_rows);
     match expected {
         Expected::Values(_) => rows,
-        Expected::Hash { .. } => format!(
-            "{} values hashing to {}\n{rows}",
-            values.len(),
-            hash_values(values)
-        ),
+        Expected::Hash { .. } => format!("{} values hashing to {}\n{rows}", values.len(), hash_values(values)),
     }
 }
 
 /// Runs one record. Returns None on pass, Some(failure) otherwise.
-async fn run_record(
-    session: &mut Session,
-    record: &Record,
-    max_rows: usize,
-) -> Option<(String, String, String)> {
+async fn run_record(session: &mut Session, record: &Record, max_rows: usize) -> Option<(String, String, String)> {
     match &record.kind {
         RecordKind::Halt => None,
-        RecordKind::Statement {
-            expect_error,
-            error_code,
-        } => {
+        RecordKind::Statement { expect_error, error_code } => {
             let want = match (expect_error, error_code) {
                 (false, _) => "ok".to_string(),
                 (true, None) => "an error".to_string(),
@@ -451,21 +399,11 @@ async fn run_record(
             };
             match (session.statement(&record.sql).await, expect_error) {
                 (Ok(()), false) => None,
-                (Ok(()), true) => Some((
-                    "statement succeeded, expected an error".into(),
-                    want,
-                    "ok".into(),
-                )),
-                (Err(ExecError::Server { code, .. }), true)
-                    if error_code.is_none_or(|c| c == code) =>
-                {
-                    None
-                }
+                (Ok(()), true) => Some(("statement succeeded, expected an error".into(), want, "ok".into())),
+                (Err(ExecError::Server { code, .. }), true) if error_code.is_none_or(|c| c == code) => None,
                 (Err(e), _) => Some((
                     match e {
-                        ExecError::Server { .. } if *expect_error => {
-                            "statement failed with the wrong error".into()
-                        }
+                        ExecError::Server { .. } if *expect_error => "statement failed with the wrong error".into(),
                         _ => format!("statement failed: {}", e.summary()),
                     },
                     want,
@@ -473,12 +411,7 @@ async fn run_record(
                 )),
             }
         }
-        RecordKind::Query {
-            types,
-            sort,
-            expected,
-            ..
-        } => {
+        RecordKind::Query { types, sort, expected, .. } => {
             let ncols = types.len();
             match session.query(&record.sql).await {
                 Err(e) => Some((
@@ -487,11 +420,7 @@ async fn run_record(
                     e.to_string(),
                 )),
                 Ok(actual) => {
-                    let shown_cols = if actual.kinds.is_empty() {
-                        ncols
-                    } else {
-                        actual.kinds.len()
-                    };
+                    let shown_cols = if actual.kinds.is_empty() { ncols } else { actual.kinds.len() };
                     match check_query(types, *sort, expected, actual) {
                         Ok(()) => None,
                         Err(m) => Some((
@@ -637,9 +566,7 @@ pub async fn run_files(
     let conn_opts = connection_opts(&opts.url)?;
     let mut opts = opts.clone();
     if let Some(v) = server_version(&opts.url, opts.timeout).await {
-        if v.to_ascii_lowercase().contains("mariadb")
-            && !opts.engines.iter().any(|e| e == "mariadb")
-        {
+        if v.to_ascii_lowercase().contains("mariadb") && !opts.engines.iter().any(|e| e == "mariadb") {
             opts.engines.push("mariadb".into());
         }
     }
@@ -650,14 +577,8 @@ pub async fn run_files(
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
 
     for _ in 0..opts.jobs.max(1) {
-        let (opts, conn_opts, files, next, stop, tx) = (
-            opts.clone(),
-            conn_opts.clone(),
-            files.clone(),
-            next.clone(),
-            stop.clone(),
-            tx.clone(),
-        );
+        let (opts, conn_opts, files, next, stop, tx) =
+            (opts.clone(), conn_opts.clone(), files.clone(), next.clone(), stop.clone(), tx.clone());
         tokio::spawn(async move {
             loop {
                 if stop.load(Ordering::Relaxed) {
@@ -700,10 +621,7 @@ mod tests {
 
     #[test]
     fn renders_rows() {
-        let v: Vec<String> = ["1", "a", "2", "b", "3", "c"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let v: Vec<String> = ["1", "a", "2", "b", "3", "c"].iter().map(|s| s.to_string()).collect();
         assert_eq!(render_rows(&v, 2, 10), "1 | a\n2 | b\n3 | c");
         assert_eq!(render_rows(&v, 2, 2), "1 | a\n2 | b\n... (1 more rows)");
         assert_eq!(render_rows(&[], 2, 2), "(no rows)");
