@@ -1,8 +1,8 @@
 //! End-to-end tests against a real `guocedb serve` process.
 //!
-//! They need the server binary (`cargo build -p guocedb`, or `GUOCEDB_BIN`),
-//! so they are ignored by default; run them with
-//! `cargo test -p guocedb-tests -- --include-ignored`.
+//! They need the server binary (`cargo build -p guocedb`, or `GUOCEDB_BIN`);
+//! `scripts/test.sh` builds it before running
+//! `cargo test`.
 
 use std::path::PathBuf;
 
@@ -21,7 +21,6 @@ async fn connect(url: &str) -> mysql_async::Result<mysql_async::Conn> {
 
 /// Every record of our own sqllogictest files must pass.
 #[test]
-#[ignore = "needs the guocedb binary (cargo build -p guocedb)"]
 fn own_sqllogictest_files_pass() {
     let server = TestServer::start();
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("slt");
@@ -37,7 +36,6 @@ fn own_sqllogictest_files_pass() {
 
 /// Committed data survives a SIGKILL and a restart on the same directory.
 #[test]
-#[ignore = "needs the guocedb binary (cargo build -p guocedb)"]
 fn data_survives_kill_and_restart() {
     let mut server = TestServer::start();
     let url = server.url();
@@ -63,7 +61,6 @@ fn data_survives_kill_and_restart() {
 
 /// Each server gets its own port and data directory.
 #[test]
-#[ignore = "needs the guocedb binary (cargo build -p guocedb)"]
 fn servers_are_independent() {
     let a = TestServer::start();
     let b = TestServer::start();

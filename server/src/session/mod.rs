@@ -103,6 +103,34 @@ fn strip_leading_comments(sql: &str) -> &str {
     }
 }
 
+/// Rename each `?` placeholder to `?N`, N its position in the statement
+/// text, so parameters bind in text order whatever order the binder visits
+/// clauses in. Returns the number of placeholders.
+fn number_placeholders(stmt: &mut ast::Statement) -> usize {
+    let mut spans = Vec::new();
+    let _ = ast::visit_expressions(stmt, |e| {
+        if let ast::Expr::Value(v) = e {
+            if matches!(&v.value, ast::Value::Placeholder(p) if p == "?") {
+                spans.push((v.span.start.line, v.span.start.column));
+            }
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    spans.sort_unstable();
+    let _ = ast::visit_expressions_mut(stmt, |e| {
+        if let ast::Expr::Value(v) = e {
+            if matches!(&v.value, ast::Value::Placeholder(p) if p == "?") {
+                let pos = (v.span.start.line, v.span.start.column);
+                if let Ok(i) = spans.binary_search(&pos) {
+                    v.value = ast::Value::Placeholder(format!("?{i}"));
+                }
+            }
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    spans.len()
+}
+
 /// MySQL's `a MOD b` operator, which the parser does not know, becomes
 /// `a % b` (the `MOD(a, b)` function form is left alone). Quoted text is
 /// never touched.
@@ -743,15 +771,8 @@ impl Session {
             ));
         }
         let statement = stmts.remove(0);
-        let mut params = 0usize;
-        let _ = ast::visit_expressions(&statement, |e| {
-            if let ast::Expr::Value(v) = e {
-                if matches!(&v.value, ast::Value::Placeholder(p) if p == "?") {
-                    params += 1;
-                }
-            }
-            std::ops::ControlFlow::<()>::Continue(())
-        });
+        let mut statement = statement;
+        let params = number_placeholders(&mut statement);
         let columns = match &statement {
             ast::Statement::Query(q) => {
                 let cat = self.db.catalog();

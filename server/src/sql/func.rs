@@ -76,6 +76,9 @@ pub enum Func {
     LastInsertId,
     RowCount,
     FoundRows,
+    /// Panics on purpose; looked up only in debug builds, where the tests
+    /// use it to prove a panic ends only the statement that raised it.
+    DebugPanic,
 }
 
 /// Look a function up by name; `None` when it is not built in.
@@ -144,6 +147,8 @@ pub fn lookup(name: &str) -> Option<Func> {
         "last_insert_id" => LastInsertId,
         "row_count" => RowCount,
         "found_rows" => FoundRows,
+        #[cfg(debug_assertions)]
+        "guocedb_debug_panic" => DebugPanic,
         _ => return None,
     })
 }
@@ -152,7 +157,7 @@ pub fn lookup(name: &str) -> Option<Func> {
 pub fn arity(f: Func) -> (usize, usize) {
     use Func::*;
     match f {
-        Pi | Database | User | Version | ConnectionId | RowCount | FoundRows => (0, 0),
+        Pi | Database | User | Version | ConnectionId | RowCount | FoundRows | DebugPanic => (0, 0),
         Now | CurTime => (0, 1),
         CurDate => (0, 0),
         LastInsertId | UnixTimestamp => (0, 1),
@@ -197,6 +202,7 @@ pub fn result_type(f: Func, args: &[SqlType]) -> SqlType {
         CurDate | Date => SqlType::new(TypeKind::Date),
         CurTime => SqlType::varchar(8),
         Database | User | Version => SqlType::varchar(64),
+        DebugPanic => SqlType::bigint(),
         Concat | ConcatWs | Upper | Lower | Substring | Left | Right | Trim | LTrim | RTrim | Replace | Repeat
         | Reverse | Lpad | Rpad | Hex | Space => {
             if args.iter().any(|t| t.is_binary()) {
@@ -243,6 +249,7 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
     let vals: Vec<Value> = args.iter().map(|a| a.eval(row, ctx)).collect::<Result<_>>()?;
     let env = ctx.env;
     match f {
+        DebugPanic => panic!("guocedb_debug_panic() was called"),
         Database => return Ok(env.session.database.clone().map(Value::Str).unwrap_or(Value::Null)),
         User => return Ok(Value::Str(format!("{}@{}", env.session.user, env.session.host))),
         Version => return Ok(Value::Str(crate::SERVER_VERSION.to_string())),

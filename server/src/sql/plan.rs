@@ -1390,9 +1390,13 @@ impl<'a> Binder<'a> {
             }
             ast::Value::Boolean(b) => Value::Int(*b as i64),
             ast::Value::Null => Value::Null,
-            ast::Value::Placeholder(p) if p == "?" => {
-                let i = self.param_count;
-                self.param_count += 1;
+            ast::Value::Placeholder(p) if p.starts_with('?') => {
+                // `number_placeholders` rewrote `?` to `?N` in text order.
+                let i = match p[1..].parse::<usize>() {
+                    Ok(i) => i,
+                    Err(_) => self.param_count,
+                };
+                self.param_count = self.param_count.max(i + 1);
                 return Ok(Expr::Param(i));
             }
             ast::Value::Placeholder(p) if p.starts_with('@') => Value::Null,

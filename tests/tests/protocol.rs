@@ -1,0 +1,311 @@
+//! End-to-end tests of the MySQL protocol surface through `mysql_async`
+//! against a real `guocedb serve` process: typed prepared statements, error
+//! codes, concurrency, disconnects, limits, and index access.
+
+use std::time::Duration;
+
+use guocedb_tests::slt::runner;
+use guocedb_tests::TestServer;
+use mysql_async::prelude::*;
+use mysql_async::{Conn, Value};
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build().expect("tokio runtime")
+}
+
+async fn connect(url: &str) -> Conn {
+    let opts = runner::connection_opts(url).expect("valid URL");
+    Conn::new(opts).await.expect("connect")
+}
+
+/// The MySQL error code of a failed call.
+fn code<T: std::fmt::Debug>(r: mysql_async::Result<T>) -> u16 {
+    match r {
+        Err(mysql_async::Error::Server(e)) => e.code,
+        other => panic!("expected a server error, got {other:?}"),
+    }
+}
+
+fn state<T: std::fmt::Debug>(r: mysql_async::Result<T>) -> String {
+    match r {
+        Err(mysql_async::Error::Server(e)) => e.state,
+        other => panic!("expected a server error, got {other:?}"),
+    }
+}
+
+#[test]
+fn typed_prepared_statements_round_trip() {
+    let server = TestServer::start();
+    rt().block_on(async {
+        let mut c = connect(&server.url()).await;
+        c.query_drop("CREATE DATABASE p").await.unwrap();
+        c.query_drop("USE p").await.unwrap();
+        c.query_drop(
+            "CREATE TABLE t (id INT PRIMARY KEY, big BIGINT UNSIGNED, small TINYINT, price DECIMAL(10,2), \
+             ratio DOUBLE, name VARCHAR(20), born DATE, seen DATETIME, data BLOB, maybe INT)",
+        )
+        .await
+        .unwrap();
+        let ins = c.prep("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").await.unwrap();
+        let born = Value::Date(2024, 2, 29, 0, 0, 0, 0);
+        let seen = Value::Date(2024, 3, 1, 12, 34, 56, 0);
+        c.exec_drop(
+            &ins,
+            (1, 18_446_744_073_709_551_615u64, -7i8, "12.34", 0.5f64, "héllo", born.clone(), seen.clone(), vec![0u8, 1, 255], Value::NULL),
+        )
+        .await
+        .unwrap();
+        c.exec_drop(&ins, (2, 5u64, 7i8, "-0.01", -1.25f64, "b", born.clone(), seen.clone(), vec![9u8], 42)).await.unwrap();
+
+        // Binary protocol (prepared) read.
+        let sel = c.prep("SELECT id, big, small, price, ratio, name, born, seen, data, maybe FROM t WHERE id = ?").await.unwrap();
+        let row: mysql_async::Row = c.exec_first(&sel, (1,)).await.unwrap().expect("row 1");
+        assert_eq!(row.get::<i32, _>(0), Some(1));
+        assert_eq!(row.get::<u64, _>(1), Some(18_446_744_073_709_551_615));
+        assert_eq!(row.get::<i8, _>(2), Some(-7));
+        assert_eq!(row.get::<String, _>(3).as_deref(), Some("12.34"));
+        assert_eq!(row.get::<f64, _>(4), Some(0.5));
+        assert_eq!(row.get::<String, _>(5).as_deref(), Some("héllo"));
+        assert_eq!(row.as_ref(6), Some(&born));
+        assert_eq!(row.as_ref(7), Some(&seen));
+        assert_eq!(row.get::<Vec<u8>, _>(8), Some(vec![0u8, 1, 255]));
+        assert_eq!(row.as_ref(9), Some(&Value::NULL));
+
+        // Text protocol read of the same values.
+        let (price, ratio, born_s, maybe): (String, f64, String, Option<i32>) =
+            c.query_first("SELECT price, ratio, born, maybe FROM t WHERE id = 2").await.unwrap().expect("row 2");
+        assert_eq!((price.as_str(), ratio, born_s.as_str(), maybe), ("-0.01", -1.25, "2024-02-29", Some(42)));
+
+        // Re-executing a prepared statement with new parameters.
+        let count = c.prep("SELECT COUNT(*) FROM t WHERE small > ?").await.unwrap();
+        assert_eq!(c.exec_first::<i64, _, _>(&count, (0,)).await.unwrap(), Some(1));
+        assert_eq!(c.exec_first::<i64, _, _>(&count, (-100,)).await.unwrap(), Some(2));
+        // An UPDATE through a prepared statement reports affected rows.
+        let upd = c.prep("UPDATE t SET maybe = ? WHERE id = ?").await.unwrap();
+        c.exec_drop(&upd, (Value::NULL, 2)).await.unwrap();
+        assert_eq!(c.affected_rows(), 1);
+        c.close(ins).await.unwrap();
+        // A closed statement id is gone.
+        let n: Option<i64> = c.query_first("SELECT COUNT(*) FROM t WHERE maybe IS NULL").await.unwrap();
+        assert_eq!(n, Some(2));
+    });
+}
+
+#[test]
+fn errors_carry_mysql_codes_and_sqlstates() {
+    let server = TestServer::start();
+    rt().block_on(async {
+        let mut c = connect(&server.url()).await;
+        assert_eq!(code(c.query_drop("SELEC 1").await), 1064);
+        assert_eq!(state(c.query_drop("SELEC 1").await), "42000");
+        assert_eq!(code(c.query_drop("USE nowhere").await), 1049);
+        c.query_drop("CREATE DATABASE e").await.unwrap();
+        c.query_drop("USE e").await.unwrap();
+        assert_eq!(code(c.query_drop("SELECT * FROM missing").await), 1146);
+        assert_eq!(state(c.query_drop("SELECT * FROM missing").await), "42S02");
+        c.query_drop("CREATE TABLE t (id INT PRIMARY KEY, name VARCHAR(10) NOT NULL, n INT)").await.unwrap();
+        assert_eq!(code(c.query_drop("CREATE TABLE t (x INT)").await), 1050);
+        c.query_drop("INSERT INTO t VALUES (1, 'a', 1)").await.unwrap();
+        assert_eq!(code(c.query_drop("INSERT INTO t VALUES (1, 'b', 2)").await), 1062);
+        assert_eq!(state(c.query_drop("INSERT INTO t VALUES (1, 'b', 2)").await), "23000");
+        assert_eq!(code(c.query_drop("SELECT nope FROM t").await), 1054);
+        assert_eq!(code(c.query_drop("INSERT INTO t VALUES (2, NULL, 1)").await), 1048);
+        assert_eq!(code(c.query_drop("INSERT INTO t (id) VALUES (3)").await), 1364);
+        assert_eq!(code(c.query_drop("CREATE DATABASE e").await), 1007);
+        assert_eq!(code(c.query_drop("BEGIN").await), 1235);
+        assert_eq!(code(c.query_drop("START TRANSACTION").await), 1235);
+        // Errors never break the connection, and a failed multi-row insert
+        // leaves nothing behind.
+        assert_eq!(code(c.query_drop("INSERT INTO t VALUES (5, 'x', 1), (6, 'y', 1), (1, 'dup', 1)").await), 1062);
+        let n: Option<i64> = c.query_first("SELECT COUNT(*) FROM t").await.unwrap();
+        assert_eq!(n, Some(1), "a failed statement must apply none of its rows");
+    });
+}
+
+#[test]
+fn concurrent_connections_count_exactly() {
+    let server = TestServer::start();
+    let url = server.url();
+    rt().block_on(async {
+        let mut c = connect(&url).await;
+        c.query_drop("CREATE DATABASE conc").await.unwrap();
+        c.query_drop("CREATE TABLE conc.t (id INT PRIMARY KEY AUTO_INCREMENT, worker INT, k INT, UNIQUE KEY (worker, k))")
+            .await
+            .unwrap();
+        c.query_drop("CREATE TABLE conc.counter (id INT PRIMARY KEY, n INT)").await.unwrap();
+        c.query_drop("INSERT INTO conc.counter VALUES (1, 0)").await.unwrap();
+        const WORKERS: usize = 16;
+        const PER: usize = 50;
+        let mut tasks = Vec::new();
+        for w in 0..WORKERS {
+            let url = url.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut c = connect(&url).await;
+                for k in 0..PER {
+                    c.exec_drop("INSERT INTO conc.t (worker, k) VALUES (?, ?)", (w, k)).await.unwrap();
+                    c.query_drop("UPDATE conc.counter SET n = n + 1 WHERE id = 1").await.unwrap();
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let rows: Option<(i64, i64)> = c.query_first("SELECT COUNT(*), COUNT(DISTINCT id) FROM conc.t").await.unwrap();
+        assert_eq!(rows, Some(((WORKERS * PER) as i64, (WORKERS * PER) as i64)));
+        let n: Option<i64> = c.query_first("SELECT n FROM conc.counter WHERE id = 1").await.unwrap();
+        assert_eq!(n, Some((WORKERS * PER) as i64), "no lost updates");
+    });
+}
+
+#[test]
+fn client_disconnect_mid_statement_leaves_server_healthy() {
+    let server = TestServer::start();
+    let url = server.url();
+    rt().block_on(async {
+        let mut c = connect(&url).await;
+        c.query_drop("CREATE DATABASE dc").await.unwrap();
+        c.query_drop("CREATE TABLE dc.a (x INT)").await.unwrap();
+        let values: Vec<String> = (0..400).map(|i| format!("({i})")).collect();
+        c.query_drop(format!("INSERT INTO dc.a VALUES {}", values.join(","))).await.unwrap();
+        c.query_drop("CREATE TABLE dc.copy (x INT)").await.unwrap();
+        // A slow statement (a large cross join) whose client goes away.
+        let url2 = url.clone();
+        let slow = tokio::spawn(async move {
+            let mut c = connect(&url2).await;
+            let _ = c.query_drop("INSERT INTO dc.copy SELECT a1.x FROM dc.a a1, dc.a a2, dc.a a3 WHERE a1.x + a2.x + a3.x < 0").await;
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        slow.abort();
+        let _ = slow.await;
+        // Another session works meanwhile and afterwards.
+        let n: Option<i64> = c.query_first("SELECT COUNT(*) FROM dc.a").await.unwrap();
+        assert_eq!(n, Some(400));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let mut c2 = connect(&url).await;
+        let copied: Option<i64> = c2.query_first("SELECT COUNT(*) FROM dc.copy").await.unwrap();
+        assert_eq!(copied, Some(0), "the abandoned statement inserted nothing (its filter matches no row)");
+    });
+}
+
+#[test]
+fn oversized_packets_and_too_many_connections_are_errors() {
+    let server = TestServer::start_with_config("max_allowed_packet = 65536\nmax_connections = 3\n");
+    let url = server.url();
+    rt().block_on(async {
+        let mut c = connect(&url).await;
+        let big = format!("SELECT '{}'", "x".repeat(200_000));
+        let r = c.query_drop(big).await;
+        assert!(r.is_err(), "a packet over max_allowed_packet must fail");
+        if let Err(mysql_async::Error::Server(e)) = &r {
+            assert_eq!(e.code, 1153);
+        }
+        // The server is still up and serves new connections.
+        let mut c = connect(&url).await;
+        let v: Option<i64> = c.query_first("SELECT 1").await.unwrap();
+        assert_eq!(v, Some(1));
+        // max_connections = 3: the fourth concurrent connection gets 1040.
+        let _c2 = connect(&url).await;
+        let _c3 = connect(&url).await;
+        let opts = runner::connection_opts(&url).unwrap();
+        match Conn::new(opts).await {
+            Err(mysql_async::Error::Server(e)) => assert_eq!(e.code, 1040),
+            Err(other) => panic!("expected error 1040, got {other:?}"),
+            Ok(_) => panic!("a connection over max_connections was accepted"),
+        }
+        let v: Option<i64> = c.query_first("SELECT 2").await.unwrap();
+        assert_eq!(v, Some(2));
+    });
+}
+
+#[test]
+fn a_panicking_statement_ends_only_that_statement() {
+    let server = TestServer::start();
+    rt().block_on(async {
+        let mut c = connect(&server.url()).await;
+        // guocedb_debug_panic() exists only in debug builds, for this test.
+        assert_eq!(code(c.query_drop("SELECT guocedb_debug_panic()").await), 1105);
+        let v: Option<i64> = c.query_first("SELECT 41 + 1").await.unwrap();
+        assert_eq!(v, Some(42), "the same connection keeps working after a panic");
+        let mut other = connect(&server.url()).await;
+        let v: Option<i64> = other.query_first("SELECT 7").await.unwrap();
+        assert_eq!(v, Some(7));
+    });
+}
+
+async fn session_rows_read(c: &mut Conn) -> u64 {
+    let row: Option<(String, String)> = c.query_first("SHOW SESSION STATUS LIKE 'Innodb_rows_read'").await.unwrap();
+    row.expect("Innodb_rows_read is reported").1.parse().expect("a number")
+}
+
+/// Session `Innodb_rows_read` after running `sql`, minus before.
+async fn rows_read_by(c: &mut Conn, sql: &str) -> u64 {
+    let before = session_rows_read(c).await;
+    c.query_drop(sql).await.unwrap();
+    session_rows_read(c).await - before
+}
+
+#[test]
+fn index_access_reads_only_the_needed_range() {
+    let server = TestServer::start();
+    rt().block_on(async {
+        let mut c = connect(&server.url()).await;
+        c.query_drop("CREATE DATABASE ix").await.unwrap();
+        c.query_drop("USE ix").await.unwrap();
+        c.query_drop("CREATE TABLE t (id INT PRIMARY KEY, k INT, v VARCHAR(10), KEY k_idx (k))").await.unwrap();
+        let values: Vec<String> = (0..1000).map(|i| format!("({i}, {}, 'v{i}')", i % 100)).collect();
+        c.query_drop(format!("INSERT INTO t VALUES {}", values.join(","))).await.unwrap();
+
+        assert_eq!(rows_read_by(&mut c, "SELECT * FROM t").await, 1000);
+        assert_eq!(rows_read_by(&mut c, "SELECT * FROM t WHERE id = 500").await, 1);
+        assert_eq!(rows_read_by(&mut c, "SELECT * FROM t WHERE id BETWEEN 10 AND 19").await, 10);
+        assert_eq!(rows_read_by(&mut c, "SELECT * FROM t WHERE id IN (1, 5, 999)").await, 3);
+        assert_eq!(rows_read_by(&mut c, "SELECT * FROM t WHERE k = 7").await, 10);
+        assert_eq!(rows_read_by(&mut c, "SELECT * FROM t WHERE k >= 98").await, 20);
+        assert_eq!(rows_read_by(&mut c, "SELECT * FROM t WHERE id > 990 AND v <> 'x'").await, 9);
+        // A prepared statement's parameter drives the same access path.
+        let before = rows_read_by(&mut c, "SELECT 1").await;
+        assert_eq!(before, 0);
+
+        let explain: Vec<mysql_async::Row> = c.query("EXPLAIN SELECT * FROM t WHERE k = 7").await.unwrap();
+        let key: Option<String> = explain[0].get(6);
+        let ty: Option<String> = explain[0].get(4);
+        assert_eq!((ty.as_deref(), key.as_deref()), (Some("ref"), Some("k_idx")));
+        let explain: Vec<mysql_async::Row> = c.query("EXPLAIN SELECT * FROM t WHERE v = 'v1'").await.unwrap();
+        let ty: Option<String> = explain[0].get(4);
+        assert_eq!(ty.as_deref(), Some("ALL"));
+    });
+}
+
+#[test]
+fn connect_time_queries_of_drivers_and_tools() {
+    let server = TestServer::start();
+    rt().block_on(async {
+        let mut c = connect(&server.url()).await;
+        let v: Option<String> = c.query_first("SELECT @@version_comment LIMIT 1").await.unwrap();
+        assert!(v.unwrap().contains("guocedb"));
+        let v: Option<String> = c.query_first("SELECT VERSION()").await.unwrap();
+        assert!(v.unwrap().starts_with("8.0."), "drivers expect an 8.0.x version");
+        c.query_drop("SET NAMES utf8mb4").await.unwrap();
+        c.query_drop("SET autocommit=1").await.unwrap();
+        c.query_drop("SET SESSION sql_mode = 'STRICT_TRANS_TABLES'").await.unwrap();
+        let row: Option<(i64, String, String, i64)> = c
+            .query_first(
+                "SELECT @@session.auto_increment_increment, @@character_set_client, @@collation_connection, @@max_allowed_packet",
+            )
+            .await
+            .unwrap();
+        let (inc, cs, _coll, packet) = row.unwrap();
+        assert_eq!((inc, cs.as_str()), (1, "utf8mb4"));
+        assert!(packet > 0);
+        let vars: Vec<(String, String)> = c.query("SHOW VARIABLES LIKE 'version%'").await.unwrap();
+        assert!(vars.iter().any(|(k, _)| k == "version"));
+        let db: Option<Option<String>> = c.query_first("SELECT DATABASE()").await.unwrap();
+        assert_eq!(db, Some(None));
+        let user: Option<String> = c.query_first("/* app */ SELECT USER()").await.unwrap();
+        assert!(user.unwrap().starts_with("root@"));
+        c.query_drop("SET @x = 41").await.unwrap();
+        let x: Option<i64> = c.query_first("SELECT @x + 1").await.unwrap();
+        assert_eq!(x, Some(42));
+        c.ping().await.unwrap();
+    });
+}
