@@ -51,14 +51,30 @@ fn typed_prepared_statements_round_trip() {
         let seen = Value::Date(2024, 3, 1, 12, 34, 56, 0);
         c.exec_drop(
             &ins,
-            (1, 18_446_744_073_709_551_615u64, -7i8, "12.34", 0.5f64, "héllo", born.clone(), seen.clone(), vec![0u8, 1, 255], Value::NULL),
+            (
+                1,
+                18_446_744_073_709_551_615u64,
+                -7i8,
+                "12.34",
+                0.5f64,
+                "héllo",
+                born.clone(),
+                seen.clone(),
+                vec![0u8, 1, 255],
+                Value::NULL,
+            ),
         )
         .await
         .unwrap();
-        c.exec_drop(&ins, (2, 5u64, 7i8, "-0.01", -1.25f64, "b", born.clone(), seen.clone(), vec![9u8], 42)).await.unwrap();
+        c.exec_drop(&ins, (2, 5u64, 7i8, "-0.01", -1.25f64, "b", born.clone(), seen.clone(), vec![9u8], 42))
+            .await
+            .unwrap();
 
         // Binary protocol (prepared) read.
-        let sel = c.prep("SELECT id, big, small, price, ratio, name, born, seen, data, maybe FROM t WHERE id = ?").await.unwrap();
+        let sel = c
+            .prep("SELECT id, big, small, price, ratio, name, born, seen, data, maybe FROM t WHERE id = ?")
+            .await
+            .unwrap();
         let row: mysql_async::Row = c.exec_first(&sel, (1,)).await.unwrap().expect("row 1");
         assert_eq!(row.get::<i32, _>(0), Some(1));
         assert_eq!(row.get::<u64, _>(1), Some(18_446_744_073_709_551_615));
@@ -129,9 +145,11 @@ fn concurrent_connections_count_exactly() {
     rt().block_on(async {
         let mut c = connect(&url).await;
         c.query_drop("CREATE DATABASE conc").await.unwrap();
-        c.query_drop("CREATE TABLE conc.t (id INT PRIMARY KEY AUTO_INCREMENT, worker INT, k INT, UNIQUE KEY (worker, k))")
-            .await
-            .unwrap();
+        c.query_drop(
+            "CREATE TABLE conc.t (id INT PRIMARY KEY AUTO_INCREMENT, worker INT, k INT, UNIQUE KEY (worker, k))",
+        )
+        .await
+        .unwrap();
         c.query_drop("CREATE TABLE conc.counter (id INT PRIMARY KEY, n INT)").await.unwrap();
         c.query_drop("INSERT INTO conc.counter VALUES (1, 0)").await.unwrap();
         const WORKERS: usize = 16;
@@ -172,7 +190,11 @@ fn client_disconnect_mid_statement_leaves_server_healthy() {
         let url2 = url.clone();
         let slow = tokio::spawn(async move {
             let mut c = connect(&url2).await;
-            let _ = c.query_drop("INSERT INTO dc.copy SELECT a1.x FROM dc.a a1, dc.a a2, dc.a a3 WHERE a1.x + a2.x + a3.x < 0").await;
+            let _ = c
+                .query_drop(
+                    "INSERT INTO dc.copy SELECT a1.x FROM dc.a a1, dc.a a2, dc.a a3 WHERE a1.x + a2.x + a3.x < 0",
+                )
+                .await;
         });
         tokio::time::sleep(Duration::from_millis(300)).await;
         slow.abort();

@@ -299,8 +299,10 @@ fn index_columns(t: &TableDef, cols: &[ast::IndexColumn]) -> Result<Vec<usize>> 
         let i = t
             .column_index(&name)
             .ok_or_else(|| DbError::new(1072, "42000", format!("Key column '{name}' doesn't exist in table")))?;
-        if t.columns[i].ty.kind == TypeKind::Text || t.columns[i].ty.kind == TypeKind::Blob {
-            if !matches!(&ic.column.expr, ast::Expr::Function(_)) {
+        if matches!(t.columns[i].ty.kind, TypeKind::Text | TypeKind::Blob)
+            && !matches!(&ic.column.expr, ast::Expr::Function(_))
+        {
+            {
                 return Err(DbError::new(
                     1170,
                     "42000",

@@ -21,6 +21,9 @@ use crate::sql::value::{order_cmp, Value};
 use crate::sql::QueryResult;
 use crate::txn::Transaction;
 
+/// A row with its full primary key.
+type KeyedRow = (Vec<u8>, Vec<Value>);
+
 /// What a statement runs with, besides its transaction.
 pub struct StmtCtx<'a> {
     pub db: &'a Database,
@@ -299,7 +302,7 @@ fn target_rows(
     selection: Option<&ast::Expr>,
     order_by: &[ast::OrderByExpr],
     limit: Option<&ast::Expr>,
-) -> Result<(Vec<(Vec<u8>, Vec<Value>)>, Scope)> {
+) -> Result<(Vec<KeyedRow>, Scope)> {
     let scope = table_scope(table, qualifier);
     let mut binder = ctx.binder();
     let filter = selection.map(|w| binder.bind_expr(w, &scope, &mut None, "where clause")).transpose()?;
@@ -327,7 +330,7 @@ fn target_rows(
     };
     let mut rows = exec::scan(&node, &ectx, if keys.is_empty() { lim } else { None })?;
     if !keys.is_empty() {
-        let mut dec: Vec<(Vec<Value>, (Vec<u8>, Vec<Value>))> = Vec::with_capacity(rows.len());
+        let mut dec: Vec<(Vec<Value>, KeyedRow)> = Vec::with_capacity(rows.len());
         for r in rows {
             let k = keys.iter().map(|(e, _)| e.eval(&r.1, &ectx)).collect::<Result<Vec<_>>>()?;
             dec.push((k, r));

@@ -456,7 +456,7 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
         Lpad | Rpad => {
             let s: Vec<char> = text(v0).unwrap_or_default().chars().collect();
             let len = int_arg(&vals[1]).unwrap_or(0);
-            if len < 0 || len > 16 * 1024 * 1024 {
+            if !(0..=16 * 1024 * 1024).contains(&len) {
                 return Ok(Value::Null);
             }
             let len = len as usize;

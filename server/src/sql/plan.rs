@@ -700,7 +700,7 @@ impl<'a> Binder<'a> {
                     }
                     // Inner joins also take WHERE conjuncts that become
                     // evaluable here.
-                    if s.kind == JoinKind::Inner && i + 1 <= srcs_len {
+                    if s.kind == JoinKind::Inner && i < srcs_len {
                         let avail = width + w;
                         let mut keep = Vec::new();
                         for c in remaining.drain(..) {
@@ -1022,15 +1022,8 @@ impl<'a> Binder<'a> {
                     }
                     Some(n - 1)
                 }
-                ast::Expr::Identifier(id) => {
-                    let by_alias = columns.iter().position(|c| c.name.eq_ignore_ascii_case(&id.value));
-                    match by_alias {
-                        // A real column of the same name wins only when the
-                        // alias is not from the select list.
-                        Some(p) => Some(p),
-                        None => None,
-                    }
-                }
+                // A select-list name (alias or column) wins over a FROM column.
+                ast::Expr::Identifier(id) => columns.iter().position(|c| c.name.eq_ignore_ascii_case(&id.value)),
                 _ => None,
             };
             match pos {
@@ -1238,8 +1231,7 @@ impl<'a> Binder<'a> {
                 let E::Tuple(items) = expr.as_ref() else { return Err(DbError::internal("tuple")) };
                 let lhs = items.iter().map(|x| rec(self, x)).collect::<Result<Vec<_>>>()?;
                 let n = lhs.len();
-                let sq = self.bind_subquery_cols(subquery, scope, SubqueryKind::InTuple(lhs), *negated, n)?;
-                sq
+                self.bind_subquery_cols(subquery, scope, SubqueryKind::InTuple(lhs), *negated, n)?
             }
             E::In { expr, target: ast::InTarget::List(list), negated, .. } if matches!(expr.as_ref(), E::Tuple(t) if t.len() > 1) =>
             {
@@ -1784,11 +1776,7 @@ fn plan_references_outer(plan: &Plan, depth: usize) -> bool {
     let mut check = |e: &Expr| {
         e.walk(&mut |x| match x {
             Expr::Outer { depth: d, .. } if *d >= depth => found = true,
-            Expr::Subquery(s) => {
-                if plan_references_outer(&s.plan, depth + 1) {
-                    found = true;
-                }
-            }
+            Expr::Subquery(s) if plan_references_outer(&s.plan, depth + 1) => found = true,
             _ => {}
         })
     };

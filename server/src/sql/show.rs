@@ -71,18 +71,13 @@ pub fn show_create_table(t: &TableDef) -> QueryResult {
             l.push_str(" NOT NULL");
         }
         match &c.default {
-            ColumnDefault::Const(Some(v)) => {
-                if c.ty.is_numeric() && !c.ty.is_float() {
-                    l.push_str(&format!(" DEFAULT {}", quote_str(v)));
-                } else {
-                    l.push_str(&format!(" DEFAULT {}", quote_str(v)));
-                }
-            }
+            // MySQL 8 quotes every constant default, numbers included.
+            ColumnDefault::Const(Some(v)) => l.push_str(&format!(" DEFAULT {}", quote_str(v))),
             ColumnDefault::CurrentTimestamp => l.push_str(" DEFAULT CURRENT_TIMESTAMP"),
-            ColumnDefault::None | ColumnDefault::Const(None) if c.nullable && !c.auto_increment => {
-                if !matches!(c.ty.kind, TypeKind::Text | TypeKind::Blob) {
-                    l.push_str(" DEFAULT NULL");
-                }
+            ColumnDefault::None | ColumnDefault::Const(None)
+                if c.nullable && !c.auto_increment && !matches!(c.ty.kind, TypeKind::Text | TypeKind::Blob) =>
+            {
+                l.push_str(" DEFAULT NULL")
             }
             _ => {}
         }

@@ -184,11 +184,14 @@ fn bound_ref(b: &Bound<Vec<u8>>) -> Bound<Vec<u8>> {
     b.clone()
 }
 
+/// A buffered write: the key and its new value (`None` deletes).
+type PendingWrite = (Vec<u8>, Option<Vec<u8>>);
+
 /// Snapshot scan merged with pending writes, in scan order.
 pub struct MergedScan {
     base: guocedb_engines::KvIter,
     base_next: Option<KvPair>,
-    pending: std::iter::Peekable<std::vec::IntoIter<(Vec<u8>, Option<Vec<u8>>)>>,
+    pending: std::iter::Peekable<std::vec::IntoIter<PendingWrite>>,
     dir: Direction,
     base_done: bool,
 }
