@@ -7,4 +7,6 @@ cd "$(dirname "$0")/.."
 ./scripts/deps.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo build --workspace --all-targets
+# The engine layer must build for the simulator (no RocksDB, no threads).
+RUSTFLAGS="--cfg madsim" cargo check -p guocedb-engines --target-dir "$CARGO_TARGET_DIR/madsim"
 cargo test --workspace
