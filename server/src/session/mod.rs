@@ -861,3 +861,34 @@ fn explain_plan(p: &Plan, id: i64, out: &mut Vec<Vec<Value>>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mod_operator_is_rewritten_outside_quotes_only() {
+        assert_eq!(rewrite_mod_operator("SELECT 7 MOD 3"), "SELECT 7 % 3");
+        assert_eq!(rewrite_mod_operator("SELECT MOD(7, 3)"), "SELECT MOD(7, 3)");
+        assert_eq!(
+            rewrite_mod_operator("SELECT 'a mod b', modx mod 2 FROM mods"),
+            "SELECT 'a mod b', modx % 2 FROM mods"
+        );
+        assert_eq!(rewrite_mod_operator("SELECT `mod` FROM t"), "SELECT `mod` FROM t");
+    }
+
+    #[test]
+    fn comments_before_statements_are_skipped() {
+        assert_eq!(strip_leading_comments("/* app */ SELECT 1"), "SELECT 1");
+        assert_eq!(strip_leading_comments("-- x\n# y\n  SELECT 1"), "SELECT 1");
+        assert_eq!(strip_leading_comments("/*!40101 SET x=1 */"), "/*!40101 SET x=1 */");
+        assert_eq!(unwrap_executable_comments("/*!40101 SET NAMES utf8 */"), " SET NAMES utf8 ");
+    }
+
+    #[test]
+    fn placeholders_are_numbered_in_text_order() {
+        let mut stmts = crate::sql::parse("UPDATE t SET a = ? WHERE b = ? AND c IN (?, ?)").unwrap();
+        assert_eq!(number_placeholders(&mut stmts[0]), 4);
+        assert_eq!(stmts[0].to_string(), "UPDATE t SET a = ?0 WHERE b = ?1 AND c IN (?2, ?3)");
+    }
+}

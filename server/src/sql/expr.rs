@@ -921,3 +921,58 @@ pub fn unify_types(types: &[SqlType]) -> SqlType {
     let len = non_null.iter().map(|t| t.display_len() / 4).max().unwrap_or(0);
     SqlType::varchar(len.max(1))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Value {
+        Value::Decimal(s.parse().unwrap())
+    }
+
+    #[test]
+    fn like_patterns() {
+        assert!(like_match("abc", "a%", '\\'));
+        assert!(like_match("abc", "_b_", '\\'));
+        assert!(like_match("ABC", "abc", '\\'));
+        assert!(!like_match("abc", "a_", '\\'));
+        assert!(like_match("a%c", "a\\%c", '\\'));
+        assert!(!like_match("abc", "a\\%c", '\\'));
+        assert!(like_match("", "%", '\\'));
+        assert!(like_match("mississippi", "%iss%ppi", '\\'));
+    }
+
+    #[test]
+    fn division_gives_decimal_with_four_more_digits() {
+        assert_eq!(binary(BinOp::Div, Value::Int(7), Value::Int(2)).unwrap(), d("3.5000"));
+        assert_eq!(binary(BinOp::Div, Value::Int(1), Value::Int(3)).unwrap(), d("0.3333"));
+        assert_eq!(binary(BinOp::Div, Value::Int(1), Value::Int(0)).unwrap(), Value::Null);
+        assert_eq!(binary(BinOp::IntDiv, Value::Int(-7), Value::Int(2)).unwrap(), Value::Int(-3));
+        assert_eq!(binary(BinOp::Mod, Value::Int(-7), Value::Int(3)).unwrap(), Value::Int(-1));
+    }
+
+    #[test]
+    fn integer_overflow_is_an_error() {
+        let e = binary(BinOp::Add, Value::Int(i64::MAX), Value::Int(1)).unwrap_err();
+        assert_eq!(e.code, 1690);
+        let e = binary(BinOp::Sub, Value::UInt(0), Value::UInt(1)).unwrap_err();
+        assert_eq!(e.code, 1690);
+        assert_eq!(binary(BinOp::Mul, Value::Int(3), Value::Double(0.5)).unwrap(), Value::Double(1.5));
+    }
+
+    #[test]
+    fn null_propagates_except_null_safe_equality() {
+        assert_eq!(binary(BinOp::Add, Value::Null, Value::Int(1)).unwrap(), Value::Null);
+        assert_eq!(binary(BinOp::Eq, Value::Null, Value::Null).unwrap(), Value::Null);
+        assert_eq!(binary(BinOp::NullSafeEq, Value::Null, Value::Null).unwrap(), Value::Int(1));
+        assert_eq!(binary(BinOp::Eq, Value::Str("1.0".into()), Value::Int(1)).unwrap(), Value::Int(1));
+    }
+
+    #[test]
+    fn casts() {
+        assert_eq!(cast(Value::Str("3.7".into()), CastTarget::Signed).unwrap(), Value::Int(3));
+        assert_eq!(cast(Value::Double(3.5), CastTarget::Signed).unwrap(), Value::Int(4));
+        assert_eq!(cast(Value::Int(-1), CastTarget::Unsigned).unwrap(), Value::UInt(u64::MAX));
+        assert_eq!(cast(d("2.345"), CastTarget::Decimal(5, 2)).unwrap(), d("2.35"));
+    }
+}

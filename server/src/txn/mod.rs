@@ -236,3 +236,78 @@ impl Iterator for MergedScan {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use guocedb_engines::memory::MemoryEngine;
+
+    fn store() -> Arc<Store> {
+        Store::new(Arc::new(MemoryEngine::new()), false)
+    }
+
+    fn keys(t: &Transaction, dir: Direction) -> Vec<Vec<u8>> {
+        t.scan(KeyRange::all(), dir).unwrap().map(|r| r.unwrap().0).collect()
+    }
+
+    #[test]
+    fn scans_merge_own_writes_in_both_directions() {
+        let s = store();
+        let mut t = s.begin().unwrap();
+        t.put(b"b".to_vec(), b"1".to_vec()).unwrap();
+        t.put(b"d".to_vec(), b"1".to_vec()).unwrap();
+        t.commit().unwrap();
+        let mut t = s.begin().unwrap();
+        t.put(b"a".to_vec(), b"2".to_vec()).unwrap();
+        t.put(b"c".to_vec(), b"2".to_vec()).unwrap();
+        t.delete(b"d".to_vec()).unwrap();
+        t.put(b"b".to_vec(), b"3".to_vec()).unwrap();
+        assert_eq!(keys(&t, Direction::Forward), vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]);
+        assert_eq!(keys(&t, Direction::Reverse), vec![b"c".to_vec(), b"b".to_vec(), b"a".to_vec()]);
+        assert_eq!(t.get(b"b").unwrap(), Some(b"3".to_vec()));
+        assert_eq!(t.get(b"d").unwrap(), None);
+    }
+
+    #[test]
+    fn a_scan_does_not_see_writes_made_after_it_started() {
+        let s = store();
+        let mut t = s.begin().unwrap();
+        t.put(b"a".to_vec(), b"1".to_vec()).unwrap();
+        let scan = t.scan(KeyRange::all(), Direction::Forward).unwrap();
+        t.put(b"b".to_vec(), b"1".to_vec()).unwrap();
+        assert_eq!(scan.count(), 1);
+    }
+
+    #[test]
+    fn concurrent_writers_of_one_key_conflict() {
+        let s = store();
+        let mut t1 = s.begin().unwrap();
+        let mut t2 = s.begin().unwrap();
+        t1.put(b"k".to_vec(), b"1".to_vec()).unwrap();
+        t2.put(b"k".to_vec(), b"2".to_vec()).unwrap();
+        t1.commit().unwrap();
+        assert_eq!(t2.commit().map_err(|e| e.code), Err(1213));
+        assert_eq!(s.engine().get(b"k").unwrap(), Some(b"1".to_vec()));
+    }
+
+    #[test]
+    fn a_uniqueness_check_conflicts_with_a_concurrent_insert() {
+        let s = store();
+        let mut t1 = s.begin().unwrap();
+        let mut t2 = s.begin().unwrap();
+        assert_eq!(t2.get_checked(b"u").unwrap(), None);
+        t2.put(b"other".to_vec(), b"x".to_vec()).unwrap();
+        t1.put(b"u".to_vec(), b"1".to_vec()).unwrap();
+        t1.commit().unwrap();
+        assert_eq!(t2.commit().map_err(|e| e.code), Err(1213));
+    }
+
+    #[test]
+    fn a_dropped_transaction_writes_nothing() {
+        let s = store();
+        let mut t = s.begin().unwrap();
+        t.put(b"k".to_vec(), b"1".to_vec()).unwrap();
+        drop(t);
+        assert_eq!(s.engine().get(b"k").unwrap(), None);
+    }
+}
