@@ -331,3 +331,31 @@ fn connect_time_queries_of_drivers_and_tools() {
         c.ping().await.unwrap();
     });
 }
+
+#[test]
+fn show_create_table_round_trips() {
+    let server = TestServer::start();
+    rt().block_on(async {
+        let mut c = connect(&server.url()).await;
+        c.query_drop("CREATE DATABASE sc").await.unwrap();
+        c.query_drop("USE sc").await.unwrap();
+        c.query_drop(
+            "CREATE TABLE shop (id INT PRIMARY KEY AUTO_INCREMENT, name VARCHAR(20) NOT NULL, \
+             price DECIMAL(6,2) DEFAULT '1.50', UNIQUE KEY uname (name), KEY pidx (price))",
+        )
+        .await
+        .unwrap();
+        let (_, ddl): (String, String) = c.query_first("SHOW CREATE TABLE shop").await.unwrap().unwrap();
+        assert_eq!(
+            ddl,
+            "CREATE TABLE `shop` (\n  `id` int NOT NULL AUTO_INCREMENT,\n  `name` varchar(20) NOT NULL,\n  \
+             `price` decimal(6,2) DEFAULT '1.50',\n  PRIMARY KEY (`id`),\n  UNIQUE KEY `uname` (`name`),\n  \
+             KEY `pidx` (`price`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci"
+        );
+        // The statement it prints creates the same table again.
+        c.query_drop("DROP TABLE shop").await.unwrap();
+        c.query_drop(ddl.as_str()).await.unwrap();
+        let (_, again): (String, String) = c.query_first("SHOW CREATE TABLE shop").await.unwrap().unwrap();
+        assert_eq!(again, ddl);
+    });
+}

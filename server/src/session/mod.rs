@@ -28,6 +28,8 @@ pub use vars::system_variable_defaults;
 
 /// How often an autocommit statement is retried after a write conflict.
 const MAX_CONFLICT_RETRIES: usize = 64;
+/// User variables one session may hold.
+pub const MAX_USER_VARIABLES: usize = 65_536;
 /// Prepared statements one session may hold (MySQL's
 /// max_prepared_stmt_count is global; this is per connection).
 pub const MAX_PREPARED_PER_SESSION: usize = 16_382;
@@ -702,7 +704,11 @@ impl Session {
     ) -> Result<()> {
         let v = self.eval_const(value, params)?;
         if let Some(u) = name.strip_prefix('@').filter(|n| !n.starts_with('@')) {
-            self.user_vars.insert(u.trim_matches('`').to_ascii_lowercase(), v);
+            let key = u.trim_matches('`').to_ascii_lowercase();
+            if self.user_vars.len() >= MAX_USER_VARIABLES && !self.user_vars.contains_key(&key) {
+                return Err(DbError::limit("user variable table"));
+            }
+            self.user_vars.insert(key, v);
             return Ok(());
         }
         let mut global = matches!(scope, Some(ast::ContextModifier::Global));
