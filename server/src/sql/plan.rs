@@ -1712,6 +1712,9 @@ fn display_name(e: &ast::Expr) -> String {
 }
 
 fn decode_hex(h: &str) -> Result<Vec<u8>> {
+    if !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(DbError::parse(format!("X'{h}'")));
+    }
     let h = if h.len() % 2 == 1 { format!("0{h}") } else { h.to_string() };
     (0..h.len()).step_by(2).map(|i| u8::from_str_radix(&h[i..i + 2], 16).map_err(|_| DbError::parse(&h))).collect()
 }
