@@ -13,6 +13,7 @@ pub mod func;
 pub mod plan;
 pub mod show;
 pub mod table;
+pub mod temporal;
 pub mod types;
 pub mod value;
 

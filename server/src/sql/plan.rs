@@ -1188,6 +1188,17 @@ impl<'a> Binder<'a> {
                     all
                 }
             }
+            E::BinaryOp { left, op: op @ (ast::BinaryOperator::Plus | ast::BinaryOperator::Minus), right }
+                if matches!(right.as_ref(), E::Interval(_)) || matches!(left.as_ref(), E::Interval(_)) =>
+            {
+                let sign = if matches!(op, ast::BinaryOperator::Minus) { -1 } else { 1 };
+                let (date, iv) = if matches!(right.as_ref(), E::Interval(_)) { (left, right) } else { (right, left) };
+                if sign < 0 && matches!(left.as_ref(), E::Interval(_)) {
+                    return Err(DbError::parse("INTERVAL - date"));
+                }
+                let d = self.bind_expr(date, scope, agg, clause)?;
+                self.bind_interval_add(d, iv, sign, scope, agg, clause)?
+            }
             E::BinaryOp { left, op, right } => {
                 let l = rec(self, left)?;
                 let r = rec(self, right)?;
@@ -1365,7 +1376,14 @@ impl<'a> Binder<'a> {
             E::Function(f) => self.bind_function(f, scope, agg, clause)?,
             E::Tuple(items) if items.len() == 1 => rec(self, &items[0])?,
             E::Tuple(items) => return Err(DbError::operand_columns(1).with_detail(items.len())),
-            E::Interval(_) => return Err(DbError::unsupported("INTERVAL")),
+            E::Interval(_) => return Err(DbError::parse("INTERVAL outside date arithmetic")),
+            E::Extract { field, expr, .. } => {
+                let unit = field.to_string();
+                if crate::sql::temporal::unit(&unit).is_none() {
+                    return Err(DbError::unsupported(format!("EXTRACT({unit})")));
+                }
+                Expr::Func(func::Func::Extract, vec![Expr::Lit(Value::Str(unit)), rec(self, expr)?])
+            }
             other => return Err(DbError::unsupported(format!("expression {other}"))),
         })
     }
@@ -1494,8 +1512,11 @@ impl<'a> Binder<'a> {
             // An aggregate outside an aggregate context (e.g. in WHERE).
             return Err(DbError::group_func());
         }
-        let args = self.function_args(f, scope, agg, clause)?;
         let lname = name.to_ascii_lowercase();
+        if let Some(e) = self.bind_temporal_function(&lname, f, scope, agg, clause)? {
+            return Ok(e);
+        }
+        let args = self.function_args(f, scope, agg, clause)?;
         let Some(func) = func::lookup(&lname) else {
             return Err(DbError::unknown_function(&format!("{}.{}", self.current_db().unwrap_or(""), name)));
         };
@@ -1504,6 +1525,79 @@ impl<'a> Binder<'a> {
             return Err(DbError::param_count(&name));
         }
         Ok(Expr::Func(func, args))
+    }
+
+    /// DATE_ADD/DATE_SUB/ADDDATE/SUBDATE (with INTERVAL) and TIMESTAMPDIFF,
+    /// whose arguments are units and intervals rather than expressions.
+    fn bind_temporal_function(
+        &mut self,
+        lname: &str,
+        f: &ast::Function,
+        scope: &Scope,
+        agg: &mut Option<AggState>,
+        clause: &str,
+    ) -> Result<Option<Expr>> {
+        let sign = match lname {
+            "date_add" | "adddate" => 1,
+            "date_sub" | "subdate" => -1,
+            "timestampdiff" => 0,
+            _ => return Ok(None),
+        };
+        let ast::FunctionArguments::List(list) = &f.args else { return Err(DbError::param_count(lname)) };
+        let args: Vec<&ast::Expr> = list
+            .args
+            .iter()
+            .map(|a| match a {
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e),
+                _ => Err(DbError::param_count(lname)),
+            })
+            .collect::<Result<_>>()?;
+        if sign == 0 {
+            let [u, a, b] = args.as_slice() else { return Err(DbError::param_count(lname)) };
+            let unit = match u {
+                ast::Expr::Identifier(i) => i.value.clone(),
+                other => other.to_string(),
+            };
+            if crate::sql::temporal::unit(&unit).is_none() {
+                return Err(DbError::parse(unit));
+            }
+            let a = self.bind_expr(a, scope, agg, clause)?;
+            let b = self.bind_expr(b, scope, agg, clause)?;
+            return Ok(Some(Expr::Func(func::Func::TimestampDiff, vec![Expr::Lit(Value::Str(unit)), a, b])));
+        }
+        let [d, iv] = args.as_slice() else { return Err(DbError::param_count(lname)) };
+        let date = self.bind_expr(d, scope, agg, clause)?;
+        Ok(Some(self.bind_interval_add(date, iv, sign, scope, agg, clause)?))
+    }
+
+    /// `date ± INTERVAL n unit` (a bare number means days, as ADDDATE does).
+    fn bind_interval_add(
+        &mut self,
+        date: Expr,
+        iv: &ast::Expr,
+        sign: i64,
+        scope: &Scope,
+        agg: &mut Option<AggState>,
+        clause: &str,
+    ) -> Result<Expr> {
+        let (amount, unit) = match iv {
+            ast::Expr::Interval(i) => {
+                if i.last_field.is_some() {
+                    return Err(DbError::unsupported("composite INTERVAL units"));
+                }
+                let unit = match &i.leading_field {
+                    Some(f) => f.to_string(),
+                    None => return Err(DbError::parse("INTERVAL without a unit")),
+                };
+                if crate::sql::temporal::unit(&unit).is_none() {
+                    return Err(DbError::unsupported(format!("INTERVAL unit {unit}")));
+                }
+                (self.bind_expr(&i.value, scope, agg, clause)?, unit)
+            }
+            other => (self.bind_expr(other, scope, agg, clause)?, "DAY".to_string()),
+        };
+        let amount = if sign < 0 { Expr::Unary(UnOp::Neg, Box::new(amount)) } else { amount };
+        Ok(Expr::Func(func::Func::DateAdd, vec![date, amount, Expr::Lit(Value::Str(unit))]))
     }
 
     fn function_args(
