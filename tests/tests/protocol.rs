@@ -359,3 +359,18 @@ fn show_create_table_round_trips() {
         assert_eq!(again, ddl);
     });
 }
+
+#[test]
+fn result_columns_are_named_as_written() {
+    let server = TestServer::start();
+    rt().block_on(async {
+        let mut c = connect(&server.url()).await;
+        let mut r = c
+            .query_iter("SELECT 1+1, CONCAT( 'a' ,'b'), (1 + 2) * 3, -x, CAST(x AS CHAR), COUNT(*), x AS named FROM (SELECT 1 AS x) t GROUP BY x")
+            .await
+            .unwrap();
+        let names: Vec<String> = r.columns_ref().iter().map(|c| c.name_str().into_owned()).collect();
+        let _: Vec<mysql_async::Row> = r.collect().await.unwrap();
+        assert_eq!(names, ["1+1", "CONCAT( 'a' ,'b')", "(1 + 2) * 3", "-x", "CAST(x AS CHAR)", "COUNT(*)", "named"]);
+    });
+}

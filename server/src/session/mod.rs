@@ -36,9 +36,11 @@ pub const MAX_PREPARED_PER_SESSION: usize = 16_382;
 
 /// A statement prepared with COM_STMT_PREPARE.
 pub struct Prepared {
-    pub statement: ast::Statement,
+    pub statement: Arc<ast::Statement>,
     pub params: usize,
     pub columns: Vec<plan::ColumnInfo>,
+    /// The text the statement was parsed from.
+    pub sql: String,
 }
 
 pub struct Session {
@@ -51,6 +53,8 @@ pub struct Session {
     warnings: Vec<(String, u16, String)>,
     /// Rows read by this session's statements (`Innodb_rows_read`).
     pub rows_read: u64,
+    /// The SQL text of the statement being executed.
+    current_sql: Option<String>,
 }
 
 impl VarSource for Session {
@@ -265,6 +269,7 @@ impl Session {
             next_stmt_id: 1,
             warnings: Vec::new(),
             rows_read: 0,
+            current_sql: None,
         }
     }
 
@@ -281,6 +286,7 @@ impl Session {
             return vec![r];
         }
         let text = rewrite_mod_operator(&text).into_owned();
+        self.current_sql = Some(text.clone());
         let stmts = match crate::sql::parse(&text) {
             Ok(s) => s,
             Err(e) => return vec![Err(e)],
@@ -595,7 +601,7 @@ impl Session {
         params: &'a [Value],
         now: NaiveDateTime,
     ) -> StmtCtx<'a> {
-        StmtCtx { db: &self.db, catalog: cat, info: &self.info, vars: self, params, now }
+        StmtCtx { db: &self.db, catalog: cat, info: &self.info, vars: self, params, now, source: self.current_sql.as_deref() }
     }
 
     /// Run a read-only query.
@@ -767,8 +773,8 @@ impl Session {
         if self.prepared.len() >= MAX_PREPARED_PER_SESSION {
             return Err(DbError::new(1461, "42000", "Can't create more than max_prepared_stmt_count statements"));
         }
-        let text = strip_leading_comments(sql).trim().trim_end_matches(';');
-        let mut stmts = crate::sql::parse(&rewrite_mod_operator(text))?;
+        let text = rewrite_mod_operator(strip_leading_comments(sql).trim().trim_end_matches(';')).into_owned();
+        let mut stmts = crate::sql::parse(&text)?;
         if stmts.len() != 1 {
             return Err(DbError::new(
                 1295,
@@ -779,6 +785,7 @@ impl Session {
         let statement = stmts.remove(0);
         let mut statement = statement;
         let params = number_placeholders(&mut statement);
+        self.current_sql = Some(text.clone());
         let columns = match &statement {
             ast::Statement::Query(q) => {
                 let cat = self.db.catalog();
@@ -790,7 +797,7 @@ impl Session {
         };
         let id = self.next_stmt_id;
         self.next_stmt_id = self.next_stmt_id.wrapping_add(1).max(1);
-        self.prepared.insert(id, Prepared { statement, params, columns });
+        self.prepared.insert(id, Prepared { statement: Arc::new(statement), params, columns, sql: text });
         let p = self.prepared.get(&id).ok_or_else(|| DbError::internal("prepared statement vanished"))?;
         Ok((id, p))
     }
@@ -802,6 +809,7 @@ impl Session {
                 if params.len() != p.params {
                     return Err(DbError::wrong_arguments("mysqld_stmt_execute"));
                 }
+                self.current_sql = Some(p.sql.clone());
                 p.statement.clone()
             }
             None => return Err(DbError::unknown_stmt(id, "mysqld_stmt_execute")),

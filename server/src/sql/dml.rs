@@ -32,6 +32,8 @@ pub struct StmtCtx<'a> {
     pub vars: &'a dyn VarSource,
     pub params: &'a [Value],
     pub now: NaiveDateTime,
+    /// The statement's SQL text (names result columns as written).
+    pub source: Option<&'a str>,
 }
 
 impl<'a> StmtCtx<'a> {
@@ -40,7 +42,7 @@ impl<'a> StmtCtx<'a> {
     }
 
     pub fn binder(&self) -> Binder<'a> {
-        Binder::new(self.catalog, self.vars)
+        Binder::new(self.catalog, self.vars).with_source(self.source)
     }
 }
 

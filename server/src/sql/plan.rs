@@ -237,6 +237,8 @@ pub struct Binder<'a> {
     pub param_count: usize,
     /// Depth of nested subqueries, to bound recursion.
     depth: usize,
+    /// The statement's SQL text, for naming result columns as written.
+    source: Option<&'a str>,
 }
 
 const MAX_SUBQUERY_DEPTH: usize = 32;
@@ -382,7 +384,132 @@ pub fn contains_aggregate(e: &ast::Expr) -> bool {
 
 impl<'a> Binder<'a> {
     pub fn new(catalog: &'a Catalog, vars: &'a dyn VarSource) -> Self {
-        Self { catalog, vars, outer: Vec::new(), param_count: 0, depth: 0 }
+        Self { catalog, vars, outer: Vec::new(), param_count: 0, depth: 0, source: None }
+    }
+
+    /// Name unaliased result columns by their text in `sql`, as MySQL does.
+    pub fn with_source(mut self, sql: Option<&'a str>) -> Self {
+        self.source = sql;
+        self
+    }
+
+    /// The text of `e` as written in the statement, when known.
+    fn written(&self, e: &ast::Expr) -> Option<String> {
+        use sqlparser::ast::Spanned;
+        let src = self.source?;
+        let span = e.span();
+        let mut start = byte_offset(src, span.start.line, span.start.column)?;
+        let mut end = byte_offset(src, span.end.line, span.end.column)?;
+        if start > end || end > src.len() {
+            return None;
+        }
+        let b = src.as_bytes();
+        let skip_ws_fwd = |mut i: usize| {
+            while i < b.len() && b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            i
+        };
+        // A function's span stops at its name: take the argument list.
+        if matches!(e, ast::Expr::Function(_)) {
+            let i = skip_ws_fwd(end);
+            if b.get(i) == Some(&b'(') {
+                end = matching_paren(b, i)? + 1;
+            }
+        }
+        let back_ws = |mut i: usize| {
+            while i > 0 && b[i - 1].is_ascii_whitespace() {
+                i -= 1;
+            }
+            i
+        };
+        let ends_with_word = |i: usize, w: &str| {
+            i >= w.len()
+                && src.get(i - w.len()..i).is_some_and(|x| x.eq_ignore_ascii_case(w))
+                && (i == w.len() || !(b[i - w.len() - 1].is_ascii_alphanumeric() || b[i - w.len() - 1] == b'_'))
+        };
+        // Special forms (CAST(x AS t), EXTRACT(...), (SELECT ...)) span only
+        // their inner part; unary operators span only their operand; nested
+        // parentheses are left out. Widen until the text is balanced.
+        let keywords = ["cast", "convert", "extract", "substring", "substr", "trim", "position", "ceil", "ceiling", "floor", "exists"];
+        let special = matches!(
+            e,
+            ast::Expr::Cast { .. }
+                | ast::Expr::Convert { .. }
+                | ast::Expr::Extract { .. }
+                | ast::Expr::Substring { .. }
+                | ast::Expr::Trim { .. }
+                | ast::Expr::Position { .. }
+                | ast::Expr::Ceil { .. }
+                | ast::Expr::Floor { .. }
+                | ast::Expr::Exists { .. }
+                | ast::Expr::Subquery(_)
+                | ast::Expr::Nested(_)
+        );
+        for _ in 0..64 {
+            let (old_start, old_end) = (start, end);
+            let text = src.get(start..end)?;
+            // Depth through the text: dipping below zero means an opening
+            // parenthesis is missing before it; ending above zero, a
+            // closing one after it.
+            let (mut depth, mut min) = (0i64, 0i64);
+            for c in text.bytes() {
+                match c {
+                    b'(' => depth += 1,
+                    b')' => {
+                        depth -= 1;
+                        min = min.min(depth);
+                    }
+                    _ => {}
+                }
+            }
+            let (open, close) = if min < 0 { (0, 1) } else if depth > 0 { (1, 0) } else { (0, 0) };
+            let before = back_ws(start);
+            if open > close {
+                let i = skip_ws_fwd(end);
+                if b.get(i) == Some(&b')') {
+                    end = i + 1;
+                }
+            } else if close > open {
+                if before > 0 && b[before - 1] == b'(' {
+                    start = before - 1;
+                    // `CAST (`, `f(`: the word before the parenthesis belongs too.
+                    let k = back_ws(start);
+                    let mut w = k;
+                    while w > 0 && (b[w - 1].is_ascii_alphanumeric() || b[w - 1] == b'_') {
+                        w -= 1;
+                    }
+                    if w < k && keywords.iter().any(|kw| ends_with_word(k, kw)) || (w < k && k == start) {
+                        start = w;
+                    }
+                }
+            } else if special && before > 0 && b[before - 1] == b'(' {
+                let open_at = before - 1;
+                let kw_end = back_ws(open_at);
+                if let Some(k) = keywords.iter().find(|k| ends_with_word(kw_end, k)) {
+                    start = kw_end - k.len();
+                } else if matches!(e, ast::Expr::Subquery(_) | ast::Expr::Nested(_)) {
+                    start = open_at;
+                }
+                if start != old_start {
+                    end = matching_paren(b, open_at)? + 1;
+                }
+            } else if let ast::Expr::UnaryOp { .. } = e {
+                if before > 0 && b[before - 1] == b'(' {
+                    start = before - 1;
+                    end = matching_paren(b, start)? + 1;
+                } else if before > 0 && matches!(b[before - 1], b'-' | b'+' | b'~' | b'!') {
+                    start = before - 1;
+                } else if ends_with_word(before, "not") {
+                    start = before - 3;
+                }
+            }
+            if (start, end) == (old_start, old_end) {
+                break;
+            }
+        }
+        let text = src.get(start..end)?.trim();
+        (!text.is_empty()).then(|| text.to_string())
     }
 
     fn current_db(&self) -> Option<&str> {
@@ -892,7 +1019,13 @@ impl<'a> Binder<'a> {
                         return Err(DbError::new(1051, "42S02", format!("Unknown table '{q}'")));
                     }
                 }
-                ast::SelectItem::UnnamedExpr(e) => items.push(Item::Ast(e, display_name(e))),
+                ast::SelectItem::UnnamedExpr(e) => {
+                    let name = match e {
+                        ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_) | ast::Expr::Value(_) => display_name(e),
+                        _ => self.written(e).unwrap_or_else(|| display_name(e)),
+                    };
+                    items.push(Item::Ast(e, name))
+                }
                 ast::SelectItem::ExprWithAlias { expr, alias } => items.push(Item::Ast(expr, alias.value.clone())),
                 ast::SelectItem::ExprWithAliases { .. } => return Err(DbError::unsupported("multiple aliases")),
             }
@@ -1791,6 +1924,54 @@ fn agg_column(st: &mut AggState, i: usize) -> Result<Expr> {
         ty,
     });
     Ok(Expr::Col(idx))
+}
+
+/// Index of the `)` matching the `(` at `open` (quotes respected).
+fn matching_paren(b: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote: Option<u8> = None;
+    let mut i = open;
+    while i < b.len() {
+        let c = b[i];
+        match quote {
+            Some(q) if c == b'\\' && q != b'`' => i += 1,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                b'\'' | b'"' | b'`' => quote = Some(c),
+                b'(' => depth += 1,
+                b')' => {
+                    depth = depth.checked_sub(1)?;
+                    if depth == 0 {
+                        return Some(i);
+                    }
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Byte offset of a 1-based (line, column-in-chars) location in `src`.
+fn byte_offset(src: &str, line: u64, column: u64) -> Option<usize> {
+    if line == 0 || column == 0 {
+        return None;
+    }
+    let mut offset = 0usize;
+    for (i, l) in src.split('\n').enumerate() {
+        if i as u64 + 1 == line {
+            let col = (column - 1) as usize;
+            return match l.char_indices().nth(col) {
+                Some((b, _)) => Some(offset + b),
+                None if col == l.chars().count() => Some(offset + l.len()),
+                None => None,
+            };
+        }
+        offset += l.len() + 1;
+    }
+    None
 }
 
 fn display_name(e: &ast::Expr) -> String {
