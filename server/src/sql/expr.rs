@@ -138,6 +138,41 @@ pub enum Expr {
     Cast(Box<Expr>, CastTarget),
     Func(func::Func, Vec<Expr>),
     Subquery(Arc<Subquery>),
+    /// RAND([seed]): MySQL's generator, so seeded sequences match MySQL.
+    /// A constant (or absent) seed starts one sequence per statement; a
+    /// seed that reads the row reseeds on every row.
+    Rand(Arc<parking_lot::Mutex<MysqlRand>>, Option<Box<Expr>>),
+}
+
+/// The pseudo-random generator behind MySQL's RAND().
+#[derive(Debug, Clone, Copy)]
+pub struct MysqlRand {
+    seed1: u64,
+    seed2: u64,
+    /// Set once a row-independent seed expression has been applied.
+    seeded: bool,
+}
+
+impl MysqlRand {
+    const MAX: u64 = 0x3FFF_FFFF;
+
+    /// The sequence RAND(n) starts.
+    pub fn from_seed(n: u32) -> Self {
+        let s1 = n.wrapping_mul(0x10001).wrapping_add(55_555_555) as u64;
+        let s2 = n.wrapping_mul(0x1000_0001) as u64;
+        Self { seed1: s1 % Self::MAX, seed2: s2 % Self::MAX, seeded: true }
+    }
+
+    /// A generator whose seed expression has not been evaluated yet.
+    pub fn unseeded() -> Self {
+        Self { seeded: false, ..Self::from_seed(0) }
+    }
+
+    pub fn next_f64(&mut self) -> f64 {
+        self.seed1 = (self.seed1 * 3 + self.seed2) % Self::MAX;
+        self.seed2 = (self.seed1 + self.seed2 + 33) % Self::MAX;
+        self.seed1 as f64 / Self::MAX as f64
+    }
 }
 
 /// Per-evaluation context: parameters, enclosing rows, and the executor
@@ -205,6 +240,11 @@ impl Expr {
                 }
             }
             Expr::Func(_, args) => args.iter().for_each(|x| x.walk(f)),
+            Expr::Rand(_, seed) => {
+                if let Some(s) = seed {
+                    s.walk(f);
+                }
+            }
             Expr::Subquery(s) => match &s.kind {
                 SubqueryKind::In(e) | SubqueryKind::Quantified { lhs: e, .. } => e.walk(f),
                 SubqueryKind::InTuple(es) => es.iter().for_each(|e| e.walk(f)),
@@ -260,6 +300,11 @@ impl Expr {
                 }
             }
             Expr::Func(_, args) => args.iter_mut().for_each(|x| x.map_columns(f)),
+            Expr::Rand(_, seed) => {
+                if let Some(s) = seed {
+                    s.map_columns(f);
+                }
+            }
             Expr::Subquery(_) => {
                 // Correlated references inside a subquery are Outer refs to
                 // the enclosing row; callers re-bind rather than remap them.
@@ -373,6 +418,16 @@ impl Expr {
             }
             Expr::Cast(e, t) => cast(e.eval(row, ctx)?, *t),
             Expr::Func(f, args) => func::call(f, args, row, ctx),
+            Expr::Rand(state, seed) => {
+                let mut st = state.lock();
+                if let Some(s) = seed {
+                    if !st.seeded || !s.is_row_independent() {
+                        let n = s.eval(row, ctx)?.as_i64().unwrap_or(0);
+                        *st = MysqlRand::from_seed(n as u32);
+                    }
+                }
+                Ok(Value::Double(st.next_f64()))
+            }
             Expr::Subquery(sq) => eval_subquery(sq, row, ctx),
         }
     }

@@ -77,6 +77,12 @@ pub enum Func {
     LastInsertId,
     RowCount,
     FoundRows,
+    Format,
+    Unhex,
+    Md5,
+    Sha1,
+    Bin,
+    Oct,
     /// DATE_ADD(d, amount, unit): amount may be negative (DATE_SUB).
     DateAdd,
     DateDiff,
@@ -146,6 +152,12 @@ pub fn lookup(name: &str) -> Option<Func> {
         "lpad" => Lpad,
         "rpad" => Rpad,
         "hex" => Hex,
+        "unhex" => Unhex,
+        "format" => Format,
+        "md5" => Md5,
+        "sha1" | "sha" => Sha1,
+        "bin" => Bin,
+        "oct" => Oct,
         "space" => Space,
         "ascii" => Ascii,
         "now" | "current_timestamp" | "localtime" | "localtimestamp" | "sysdate" => Now,
@@ -202,6 +214,8 @@ pub fn arity(f: Func) -> (usize, usize) {
         Locate | Substring => (2, 3),
         If | Replace | Lpad | Rpad | DateAdd | TimestampDiff => (3, 3),
         DateDiff | DateFormat | StrToDate | Extract => (2, 2),
+        Format => (2, 3),
+        Unhex | Md5 | Sha1 | Bin | Oct => (1, 1),
         DayOfWeek | DayOfYear | WeekDay | Quarter | LastDay | FromUnixtime | MonthName | DayName => (1, 1),
         Week => (1, 2),
         Greatest | Least => (2, usize::MAX),
@@ -237,6 +251,11 @@ pub fn result_type(f: Func, args: &[SqlType]) -> SqlType {
         CurTime => SqlType::varchar(8),
         Database | User | Version => SqlType::varchar(64),
         DebugPanic => SqlType::bigint(),
+        Format => SqlType::varchar(64),
+        Unhex => SqlType::new(TypeKind::Blob),
+        Md5 => SqlType::varchar(32),
+        Sha1 => SqlType::varchar(40),
+        Bin | Oct => SqlType::varchar(64),
         DateAdd => match args.first().map(|t| t.kind) {
             Some(TypeKind::DateTime | TypeKind::Timestamp) => SqlType::new(TypeKind::DateTime),
             _ => SqlType::varchar(29),
@@ -520,6 +539,30 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
             }
             other => Value::Str(other.to_bytes().unwrap_or_default().iter().map(|b| format!("{b:02X}")).collect()),
         },
+        Unhex => {
+            let s = text(v0).unwrap_or_default();
+            let s = if s.len() % 2 == 1 { format!("0{s}") } else { s };
+            let bytes: Option<Vec<u8>> =
+                (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect();
+            bytes.map(Value::Bytes).unwrap_or(Value::Null)
+        }
+        Format => {
+            let places = int_arg(&vals[1]).unwrap_or(0).clamp(0, 30) as u32;
+            let d = v0.as_decimal().unwrap_or_default().round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+            Value::Str(format_number(d, places))
+        }
+        Md5 => Value::Str(hex_lower(&md5::compute(v0.to_bytes().unwrap_or_default()).0)),
+        Sha1 => {
+            use sha1::Digest;
+            Value::Str(hex_lower(&sha1::Sha1::digest(v0.to_bytes().unwrap_or_default())))
+        }
+        Bin | Oct => {
+            let n = match v0 {
+                Value::UInt(u) => *u,
+                other => other.as_i128().unwrap_or(0) as u64,
+            };
+            Value::Str(if *f == Bin { format!("{n:b}") } else { format!("{n:o}") })
+        }
         Space => Value::Str(" ".repeat(int_arg(v0).unwrap_or(0).clamp(0, 1 << 20) as usize)),
         Ascii => Value::Int(v0.to_bytes().and_then(|b| b.first().copied()).unwrap_or(0) as i64),
         UnixTimestamp => match to_datetime(v0) {
@@ -677,4 +720,31 @@ fn round_value(v: &Value, places: i64, truncate: bool) -> Value {
 /// MySQL rounds doubles half away from zero.
 fn round_half_even_free(x: f64) -> f64 {
     x.round()
+}
+
+fn hex_lower(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// FORMAT(x, d): thousands separated by commas, `d` decimals (en_US).
+fn format_number(d: rust_decimal::Decimal, places: u32) -> String {
+    let mut d = d;
+    d.rescale(places);
+    let s = d.abs().to_string();
+    let (int, frac) = match s.split_once('.') {
+        Some((i, f)) => (i.to_string(), Some(f.to_string())),
+        None => (s, None),
+    };
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if d.is_sign_negative() && !d.is_zero() { "-" } else { "" };
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
 }

@@ -1650,6 +1650,21 @@ impl<'a> Binder<'a> {
             return Ok(e);
         }
         let args = self.function_args(f, scope, agg, clause)?;
+        if lname == "rand" {
+            if args.len() > 1 {
+                return Err(DbError::param_count(&name));
+            }
+            let mut seed = args.into_iter().next();
+            let start = match &seed {
+                None => expr::MysqlRand::from_seed(crate::env::random_u64() as u32),
+                Some(Expr::Lit(v)) => expr::MysqlRand::from_seed(v.as_i64().unwrap_or(0) as u32),
+                Some(_) => expr::MysqlRand::unseeded(),
+            };
+            if matches!(seed, Some(Expr::Lit(_))) {
+                seed = None;
+            }
+            return Ok(Expr::Rand(Arc::new(parking_lot::Mutex::new(start)), seed.map(Box::new)));
+        }
         let Some(func) = func::lookup(&lname) else {
             return Err(DbError::unknown_function(&format!("{}.{}", self.current_db().unwrap_or(""), name)));
         };
@@ -2180,6 +2195,7 @@ pub fn infer_type(e: &Expr, cols: &[SqlType], outer: &[Vec<SqlType>]) -> SqlType
             let ts: Vec<SqlType> = args.iter().map(t).collect();
             func::result_type(*f, &ts)
         }
+        Expr::Rand(..) => SqlType::double(),
         Expr::Subquery(s) => match s.kind {
             SubqueryKind::Scalar => s.ty,
             _ => SqlType::int(),
