@@ -65,7 +65,9 @@ fn main() -> anyhow::Result<()> {
             let filter = tracing_subscriber::EnvFilter::try_from_env("GUOCEDB_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cfg.log));
             tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
-            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            // Deeply nested SQL recurses deeply in the binder and evaluator: give
+            // statement threads room (a 2 MiB default overflows in debug builds).
+            let rt = tokio::runtime::Builder::new_multi_thread().thread_stack_size(32 << 20).enable_all().build()?;
             rt.block_on(guocedb::server::run(cfg))
         }
     }

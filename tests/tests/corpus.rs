@@ -43,5 +43,10 @@ fn shared_corpus_pass_rate() {
             below.push(format!("{dir}: {rate:.2}% < {floor}%"));
         }
     }
-    assert!(below.is_empty(), "corpus directories below their floor:\n{}\nserver stderr:\n{}", below.join("\n"), server.stderr_log());
+    assert!(
+        below.is_empty(),
+        "corpus directories below their floor:\n{}\nserver stderr:\n{}",
+        below.join("\n"),
+        server.stderr_log()
+    );
 }

@@ -1,108 +1,384 @@
-//! The MySQL wire protocol: a listener, one task per connection, and the
-//! shim that turns opensrv-mysql's callbacks into session calls and
-//! session results into packets.
+//! The MySQL wire protocol: the listener, one task per connection, the
+//! connection phase and the command loop that turns client commands into
+//! session calls and session results into packets.
+//!
+//! The protocol is implemented here, in small pieces: `packet` (framing and
+//! the `max_allowed_packet` bound), `wire` (flags, lenenc, OK/ERR/EOF,
+//! column definitions, text rows), `handshake` (greeting, handshake
+//! response, `mysql_native_password`) and `binary` (prepared-statement
+//! parameters and binary rows). Every packet after the handshake is shaped
+//! by the negotiated capabilities (client ∩ server).
 //!
 //! Statements execute on the blocking pool (`spawn_blocking`, inline under
 //! madsim) because the engine is synchronous. A panic while executing a
-//! statement is caught and reported as an error on that statement; the
-//! connection and the server carry on. Packet size and connection count are
-//! bounded by configuration, and exceeding them is a MySQL error.
+//! statement is caught and reported as error 1105 on that statement; the
+//! connection and the server carry on. Packet size, long data and the
+//! connection count are bounded by configuration, and exceeding them is a
+//! MySQL error.
 
-mod guard;
+mod binary;
+mod handshake;
+mod packet;
+mod wire;
 
+use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
-use async_trait::async_trait;
-use opensrv_mysql::{
-    AsyncMysqlIntermediary, AsyncMysqlShim, Column, ColumnFlags, ColumnType, ErrorKind, InitWriter,
-    IntermediaryOptions, OkResponse, ParamParser, QueryResultWriter, StatementMetaWriter, ValueInner,
-};
-use sha1::{Digest, Sha1};
-use tokio::io::AsyncWrite;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, BufReader};
 use tokio::net::TcpListener;
 
+pub use handshake::native_password_scramble;
+pub use wire::{column_def, ColumnDef};
+
+use self::binary::ParamType;
+use self::packet::{PacketWriter, ReadError};
+use self::wire::{caps, end_packet, eof_packet, err_packet, ok_packet, put_lenenc_int, put_u16, put_u32, status};
 use crate::db::Database;
 use crate::error::DbError;
 use crate::session::Session;
 use crate::sql::plan::ColumnInfo;
-use crate::sql::types::{SqlType, TypeKind};
-use crate::sql::value::Value;
+use crate::sql::types::SqlType;
 use crate::sql::QueryResult;
 
-/// Accept connections until the listener fails.
+/// Command bytes (`COM_*`).
+mod cmd {
+    pub const QUIT: u8 = 0x01;
+    pub const INIT_DB: u8 = 0x02;
+    pub const QUERY: u8 = 0x03;
+    pub const FIELD_LIST: u8 = 0x04;
+    pub const STATISTICS: u8 = 0x09;
+    pub const PING: u8 = 0x0E;
+    pub const STMT_PREPARE: u8 = 0x16;
+    pub const STMT_EXECUTE: u8 = 0x17;
+    pub const STMT_SEND_LONG_DATA: u8 = 0x18;
+    pub const STMT_CLOSE: u8 = 0x19;
+    pub const STMT_RESET: u8 = 0x1A;
+    pub const SET_OPTION: u8 = 0x1B;
+    pub const STMT_FETCH: u8 = 0x1C;
+    pub const RESET_CONNECTION: u8 = 0x1F;
+}
+
+/// Write the output buffer out once it holds this much.
+const FLUSH_AT: usize = 256 * 1024;
+/// Bound on packets before authentication (the handshake response and the
+/// auth-switch response), whatever `max_allowed_packet` says.
+const PRE_AUTH_PACKET_LIMIT: usize = 64 * 1024;
+/// After refusing an oversized packet, read and drop at most this much of
+/// what the client is still sending, for at most `DISCARD_TIMEOUT`, so
+/// closing the socket does not reset it before the client reads the error.
+const DISCARD_LIMIT: usize = 32 * 1024 * 1024;
+const DISCARD_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Accept connections until the listener is dropped. Transient accept
+/// errors (e.g. out of file descriptors) are logged and retried.
 pub async fn serve(db: Arc<Database>, listener: TcpListener) -> io::Result<()> {
     let active = Arc::new(AtomicUsize::new(0));
     loop {
-        let (stream, peer) = listener.accept().await?;
+        let (stream, peer) = match listener.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
         let _ = stream.set_nodelay(true);
         let db = db.clone();
-        let active = active.clone();
+        let guard = ActiveGuard::enter(&active);
         tokio::spawn(async move {
-            let n = active.fetch_add(1, Ordering::SeqCst) + 1;
-            db.connections.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let over = n > db.config.max_connections;
-            if let Err(e) = handle_connection(db, stream, peer, over).await {
+            db.connections.fetch_add(1, Ordering::Relaxed);
+            let over = guard.count > db.config.max_connections;
+            if let Err(e) = handle_connection(db, stream, peer, over, guard.active.clone()).await {
                 tracing::debug!(%peer, error = %e, "connection ended with error");
             }
-            active.fetch_sub(1, Ordering::SeqCst);
+            drop(guard);
         });
     }
 }
 
-async fn handle_connection(
+/// Counts a connection as active until dropped (even if its task panics).
+struct ActiveGuard {
+    active: Arc<AtomicUsize>,
+    /// Active connections including this one, when it arrived.
+    count: usize,
+}
+
+impl ActiveGuard {
+    fn enter(active: &Arc<AtomicUsize>) -> Self {
+        let count = active.fetch_add(1, Ordering::SeqCst) + 1;
+        Self { active: active.clone(), count }
+    }
+}
+
+impl Drop for ActiveGuard {
+    fn drop(&mut self) {
+        self.active.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Serve one client connection on `stream` until it quits or fails.
+async fn handle_connection<S>(
     db: Arc<Database>,
-    stream: tokio::net::TcpStream,
+    stream: S,
     peer: SocketAddr,
     over_limit: bool,
-) -> io::Result<()> {
-    let (r, mut w) = stream.into_split();
+    active: Arc<AtomicUsize>,
+) -> io::Result<()>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    let mut io = BufReader::with_capacity(16 * 1024, stream);
     if over_limit {
         tracing::warn!(%peer, "refusing connection: max_connections reached");
-        return guard::write_error_packet(&mut w, 0, &DbError::too_many_connections()).await;
+        let mut out = PacketWriter::new();
+        out.push(&err_packet(&DbError::too_many_connections()));
+        return out.flush(&mut io).await;
     }
-    let limit = db.config.max_allowed_packet;
-    let (reader, tripped) = guard::PacketGuard::new(r, limit);
-    let shim = Shim::new(db, peer);
-    let result = AsyncMysqlIntermediary::run_with_options(
-        shim,
-        reader,
-        &mut w,
-        &IntermediaryOptions { process_use_statement_on_query: true, ..Default::default() },
-    )
-    .await;
-    if let Some(seq) = tripped.get() {
-        tracing::info!(%peer, limit, "closing connection: packet larger than max_allowed_packet");
-        return guard::write_error_packet(&mut w, seq, &DbError::packet_too_large()).await;
+    let mut conn = Conn::new(db, io, peer, active);
+    if conn.handshake().await? {
+        conn.command_loop().await?;
     }
-    result
+    Ok(())
+}
+
+/// Per-statement protocol state the session does not keep.
+#[derive(Default)]
+struct StmtState {
+    /// Parameter types from the last execution that bound them.
+    types: Option<Vec<ParamType>>,
+    /// COM_STMT_SEND_LONG_DATA payloads by parameter index.
+    long_data: BTreeMap<u16, Vec<u8>>,
+    long_bytes: usize,
+    /// An error from COM_STMT_SEND_LONG_DATA, reported by the next execute.
+    error: Option<DbError>,
 }
 
 /// One connection's protocol state.
-pub struct Shim {
-    session: Option<Session>,
+struct Conn<S> {
+    io: BufReader<S>,
+    out: PacketWriter,
     db: Arc<Database>,
-    salt: [u8; 20],
     peer: SocketAddr,
+    /// Negotiated capabilities (client ∩ server).
+    caps: u32,
+    /// `None` only while a statement runs on the blocking pool.
+    session: Option<Session>,
     connection_id: u32,
+    stmts: HashMap<u32, StmtState>,
+    /// Long data held across all statements (bounded by max_allowed_packet).
+    long_data_bytes: usize,
+    active: Arc<AtomicUsize>,
 }
 
-impl Shim {
-    fn new(db: Arc<Database>, peer: SocketAddr) -> Self {
-        let mut salt = [0u8; 20];
-        crate::env::random_bytes(&mut salt);
-        for b in salt.iter_mut() {
-            // The scramble must be printable-safe: no NUL and no '$'.
-            *b = (*b % 94) + 33;
-            if *b == b'$' {
-                *b += 1;
-            }
-        }
+fn unknown_command() -> DbError {
+    DbError::new(1047, "08S01", "Unknown command")
+}
+
+fn invalid_utf8(bytes: &[u8]) -> DbError {
+    let start = bytes.iter().position(|b| *b >= 0x80).unwrap_or(0);
+    let hex: String = bytes[start..].iter().take(8).map(|b| format!("{b:02X}")).collect();
+    DbError::new(1300, "HY000", format!("Invalid utf8mb4 character string: '{hex}'"))
+}
+
+/// Text of a command argument, which must be UTF-8 (the connection
+/// character set is utf8mb4).
+fn utf8(bytes: &[u8]) -> Result<String, DbError> {
+    std::str::from_utf8(bytes).map(str::to_string).map_err(|_| invalid_utf8(bytes))
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
+    fn new(db: Arc<Database>, io: BufReader<S>, peer: SocketAddr, active: Arc<AtomicUsize>) -> Self {
         let session = Session::new(db.clone(), "root", &peer.ip().to_string());
         let connection_id = session.info.connection_id;
-        Self { session: Some(session), db, salt, peer, connection_id }
+        Self {
+            io,
+            out: PacketWriter::new(),
+            db,
+            peer,
+            caps: 0,
+            session: Some(session),
+            connection_id,
+            stmts: HashMap::new(),
+            long_data_bytes: 0,
+            active,
+        }
+    }
+
+    fn fresh_session(&self) -> Session {
+        let mut s = Session::new(self.db.clone(), "root", &self.peer.ip().to_string());
+        s.info.connection_id = self.connection_id;
+        s
+    }
+
+    /// Read the next packet and continue the sequence from it. `None` when
+    /// the connection is over: the client closed it, or sent a packet over
+    /// `limit` (after the error has been sent).
+    async fn read(&mut self, limit: usize) -> io::Result<Option<Vec<u8>>> {
+        match packet::read_packet(&mut self.io, limit).await {
+            Ok(p) => {
+                self.out.set_seq(p.seq.wrapping_add(1));
+                Ok(Some(p.payload))
+            }
+            Err(ReadError::Closed) => Ok(None),
+            Err(ReadError::Io(e)) => Err(e),
+            Err(ReadError::TooLarge { seq, unread }) => {
+                tracing::info!(peer = %self.peer, limit, "closing connection: packet larger than max_allowed_packet");
+                self.out.set_seq(seq.wrapping_add(1));
+                self.out.push(&err_packet(&DbError::packet_too_large()));
+                self.flush().await?;
+                self.discard(unread).await;
+                Ok(None)
+            }
+        }
+    }
+
+    async fn discard(&mut self, unread: usize) {
+        let mut left = unread.min(DISCARD_LIMIT);
+        let mut buf = vec![0u8; 64 * 1024];
+        let io = &mut self.io;
+        let _ = tokio::time::timeout(DISCARD_TIMEOUT, async move {
+            while left > 0 {
+                let n = left.min(buf.len());
+                match io.read(&mut buf[..n]).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => left -= n,
+                }
+            }
+        })
+        .await;
+    }
+
+    async fn flush(&mut self) -> io::Result<()> {
+        self.out.flush(&mut self.io).await
+    }
+
+    async fn flush_if_large(&mut self) -> io::Result<()> {
+        if self.out.pending() >= FLUSH_AT {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    fn push_err(&mut self, e: &DbError) {
+        self.out.push(&err_packet(e));
+    }
+
+    fn push_ok(&mut self) {
+        self.out.push(&ok_packet(0, 0, 0, status::AUTOCOMMIT, ""));
+    }
+
+    fn deprecate_eof(&self) -> bool {
+        self.caps & caps::DEPRECATE_EOF != 0
+    }
+
+    /// The connection phase. Returns whether the client is authenticated;
+    /// on refusal the error has been sent.
+    async fn handshake(&mut self) -> io::Result<bool> {
+        let scramble = handshake::new_scramble();
+        self.out.set_seq(0);
+        self.out.push(&handshake::greeting(self.connection_id, &scramble));
+        self.flush().await?;
+        let limit = self.db.config.max_allowed_packet.min(PRE_AUTH_PACKET_LIMIT);
+        let Some(payload) = self.read(limit).await? else { return Ok(false) };
+        let resp = match handshake::parse_handshake_response(&payload) {
+            Ok(r) => r,
+            Err(e) => {
+                let err = match e {
+                    handshake::HandshakeError::OldProtocol => DbError::new(
+                        1251,
+                        "08004",
+                        "Client does not support authentication protocol requested by server; consider upgrading MySQL client",
+                    ),
+                    handshake::HandshakeError::SslRequested => {
+                        DbError::new(1043, "08S01", "Bad handshake: this server does not offer SSL")
+                    }
+                    handshake::HandshakeError::Malformed => DbError::new(1043, "08S01", "Bad handshake"),
+                };
+                tracing::info!(peer = %self.peer, "refusing connection: {}", err.message);
+                self.push_err(&err);
+                self.flush().await?;
+                return Ok(false);
+            }
+        };
+        self.caps = resp.capabilities & caps::SERVER;
+        let user = String::from_utf8_lossy(&resp.user).into_owned();
+        let mut auth = resp.auth_response;
+        // A plugin name is present only when CLIENT_PLUGIN_AUTH was negotiated.
+        let native = match resp.plugin.as_deref() {
+            None | Some(b"") => true,
+            Some(p) => p == handshake::NATIVE_PASSWORD.as_bytes(),
+        };
+        if user == "root" && !native {
+            // Ask the client to answer our scramble with mysql_native_password.
+            self.out.push(&handshake::auth_switch_request(&scramble));
+            self.flush().await?;
+            let Some(switched) = self.read(limit).await? else { return Ok(false) };
+            auth = switched;
+        }
+        let password = self.db.config.root_password.as_bytes();
+        if user != "root" || !handshake::check_native_password(password, &scramble, &auth) {
+            let host = self.peer.ip().to_string();
+            let using_password = !(auth.is_empty() || auth == [0]);
+            tracing::info!(peer = %self.peer, %user, "access denied");
+            self.push_err(&DbError::access_denied(&user, &host, using_password));
+            self.flush().await?;
+            return Ok(false);
+        }
+        if let Some(name) = resp.database.filter(|d| !d.is_empty()) {
+            let r = match utf8(&name) {
+                Ok(name) => self.with_session(move |s| s.use_database(&name)).await.and_then(|r| r),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = r {
+                self.push_err(&e);
+                self.flush().await?;
+                return Ok(false);
+            }
+        }
+        self.push_ok();
+        self.flush().await?;
+        Ok(true)
+    }
+
+    async fn command_loop(&mut self) -> io::Result<()> {
+        loop {
+            let Some(payload) = self.read(self.db.config.max_allowed_packet).await? else { return Ok(()) };
+            let Some((&command, body)) = payload.split_first() else {
+                self.push_err(&unknown_command());
+                self.flush().await?;
+                continue;
+            };
+            match command {
+                cmd::QUIT => return Ok(()),
+                cmd::QUERY => self.com_query(body).await?,
+                cmd::INIT_DB => self.com_init_db(body).await,
+                cmd::PING => self.push_ok(),
+                cmd::FIELD_LIST => self.com_field_list(body).await?,
+                cmd::STATISTICS => self.com_statistics(),
+                cmd::STMT_PREPARE => self.com_stmt_prepare(body).await?,
+                cmd::STMT_EXECUTE => self.com_stmt_execute(body).await?,
+                cmd::STMT_SEND_LONG_DATA => self.com_stmt_send_long_data(body),
+                cmd::STMT_CLOSE => self.com_stmt_close(body),
+                cmd::STMT_RESET => self.com_stmt_reset(body),
+                cmd::SET_OPTION => match wire::Reader::new(body).u16() {
+                    // 0: multi-statements on, 1: off. Statements separated
+                    // by `;` always run; the option is acknowledged only.
+                    Ok(0 | 1) => self.out.push(&end_packet(self.caps, status::AUTOCOMMIT)),
+                    _ => self.push_err(&unknown_command()),
+                },
+                cmd::STMT_FETCH => {
+                    let id = wire::Reader::new(body).u32().unwrap_or(0);
+                    self.push_err(&DbError::new(1421, "HY000", format!("The statement ({id}) has no open cursor.")));
+                }
+                cmd::RESET_CONNECTION => self.com_reset_connection(),
+                _ => self.push_err(&unknown_command()),
+            }
+            self.flush().await?;
+        }
     }
 
     /// Run `f` on the session on the blocking pool, catching panics.
@@ -133,319 +409,318 @@ impl Shim {
             }
             Err(e) => {
                 // The blocking task itself failed; start a fresh session.
-                self.session = Some(Session::new(self.db.clone(), "root", &self.peer.ip().to_string()));
+                self.session = Some(self.fresh_session());
+                self.stmts.clear();
+                self.long_data_bytes = 0;
                 Err(DbError::internal(format!("statement task failed: {e}")))
             }
         }
     }
-}
 
-/// `SHA1(password) XOR SHA1(salt + SHA1(SHA1(password)))`.
-pub fn native_password_scramble(password: &[u8], salt: &[u8]) -> Vec<u8> {
-    let stage1 = Sha1::digest(password);
-    let stage2 = Sha1::digest(stage1);
-    let mut h = Sha1::new();
-    h.update(salt);
-    h.update(stage2);
-    let mix = h.finalize();
-    stage1.iter().zip(mix.iter()).map(|(a, b)| a ^ b).collect()
-}
-
-fn error_kind(e: &DbError) -> ErrorKind {
-    ErrorKind::from(e.code)
-}
-
-async fn write_error<W: AsyncWrite + Send + Unpin>(w: QueryResultWriter<'_, W>, e: &DbError) -> io::Result<()> {
-    w.error(error_kind(e), e.message.as_bytes()).await
-}
-
-/// Wire type and flags of a result column.
-pub fn column_def(c: &ColumnInfo) -> Column {
-    let t = &c.ty;
-    let mut flags = ColumnFlags::empty();
-    if !c.nullable {
-        flags |= ColumnFlags::NOT_NULL_FLAG;
-    }
-    if t.unsigned {
-        flags |= ColumnFlags::UNSIGNED_FLAG;
-    }
-    if t.is_binary() {
-        flags |= ColumnFlags::BINARY_FLAG;
-    }
-    if t.kind == TypeKind::Blob || t.kind == TypeKind::Text {
-        flags |= ColumnFlags::BLOB_FLAG;
-    }
-    if t.is_numeric() {
-        flags |= ColumnFlags::NUM_FLAG;
-    }
-    let coltype = match t.kind {
-        TypeKind::TinyInt => ColumnType::MYSQL_TYPE_TINY,
-        TypeKind::SmallInt => ColumnType::MYSQL_TYPE_SHORT,
-        TypeKind::MediumInt => ColumnType::MYSQL_TYPE_INT24,
-        TypeKind::Int => ColumnType::MYSQL_TYPE_LONG,
-        TypeKind::BigInt => ColumnType::MYSQL_TYPE_LONGLONG,
-        TypeKind::Decimal => ColumnType::MYSQL_TYPE_NEWDECIMAL,
-        TypeKind::Float => ColumnType::MYSQL_TYPE_FLOAT,
-        TypeKind::Double => ColumnType::MYSQL_TYPE_DOUBLE,
-        TypeKind::Char | TypeKind::Binary => ColumnType::MYSQL_TYPE_STRING,
-        TypeKind::Varchar | TypeKind::Varbinary => ColumnType::MYSQL_TYPE_VAR_STRING,
-        TypeKind::Text | TypeKind::Blob => ColumnType::MYSQL_TYPE_BLOB,
-        TypeKind::Date => ColumnType::MYSQL_TYPE_DATE,
-        TypeKind::DateTime => ColumnType::MYSQL_TYPE_DATETIME,
-        TypeKind::Timestamp => ColumnType::MYSQL_TYPE_TIMESTAMP,
-        TypeKind::Null => ColumnType::MYSQL_TYPE_NULL,
-    };
-    Column { table: c.table.clone().unwrap_or_default(), column: c.name.clone(), coltype, colflags: flags }
-}
-
-/// Text form of a value in a column of type `t`.
-fn text_value(v: &Value, t: &SqlType) -> Option<Vec<u8>> {
-    match (v, t.kind) {
-        (Value::Null, _) => None,
-        // FLOAT columns print with single precision, as MySQL does.
-        (Value::Double(d), TypeKind::Float) => Some(format!("{}", *d as f32).into_bytes()),
-        (Value::Decimal(d), TypeKind::Decimal) => {
-            let mut d = *d;
-            if d.scale() < t.scale as u32 {
-                d.rescale(t.scale as u32);
+    async fn com_query(&mut self, body: &[u8]) -> io::Result<()> {
+        let sql = match utf8(body) {
+            Ok(s) => s,
+            Err(e) => {
+                self.push_err(&e);
+                return Ok(());
             }
-            Some(d.to_string().into_bytes())
-        }
-        (other, _) => other.to_bytes(),
-    }
-}
-
-async fn write_result<W: AsyncWrite + Send + Unpin>(
-    w: QueryResultWriter<'_, W>,
-    r: QueryResult,
-    binary: bool,
-) -> io::Result<()> {
-    match r {
-        QueryResult::Ok { affected, last_insert_id, info } => {
-            w.completed(OkResponse { affected_rows: affected, last_insert_id, info, ..Default::default() }).await
-        }
-        QueryResult::Rows { columns, rows } => {
-            let defs: Vec<Column> = columns.iter().map(column_def).collect();
-            let mut rw = w.start(&defs).await?;
-            for row in rows {
-                for (v, c) in row.iter().zip(&columns) {
-                    if binary {
-                        write_binary_col(&mut rw, v, &c.ty)?;
-                    } else {
-                        rw.write_col(text_value(v, &c.ty))?;
-                    }
-                }
-                rw.end_row().await?;
-            }
-            rw.finish().await
-        }
-    }
-}
-
-fn write_binary_col<W: AsyncWrite + Send + Unpin>(
-    rw: &mut opensrv_mysql::RowWriter<'_, W>,
-    v: &Value,
-    t: &SqlType,
-) -> io::Result<()> {
-    if v.is_null() {
-        return rw.write_col(None::<i64>);
-    }
-    let i = || v.as_i128().unwrap_or(0);
-    match t.kind {
-        TypeKind::TinyInt if t.unsigned => rw.write_col(i().clamp(0, 255) as u8),
-        TypeKind::TinyInt => rw.write_col(i().clamp(-128, 127) as i8),
-        TypeKind::SmallInt if t.unsigned => rw.write_col(i().clamp(0, 65535) as u16),
-        TypeKind::SmallInt => rw.write_col(i().clamp(-32768, 32767) as i16),
-        TypeKind::MediumInt | TypeKind::Int if t.unsigned => rw.write_col(i().clamp(0, u32::MAX as i128) as u32),
-        TypeKind::MediumInt | TypeKind::Int => rw.write_col(i().clamp(i32::MIN as i128, i32::MAX as i128) as i32),
-        TypeKind::BigInt if t.unsigned => rw.write_col(i().clamp(0, u64::MAX as i128) as u64),
-        TypeKind::BigInt => rw.write_col(i().clamp(i64::MIN as i128, i64::MAX as i128) as i64),
-        TypeKind::Float => rw.write_col(v.as_f64().unwrap_or(0.0) as f32),
-        TypeKind::Double => rw.write_col(v.as_f64().unwrap_or(0.0)),
-        TypeKind::Date => match v {
-            Value::Date(d) => rw.write_col(*d),
-            Value::DateTime(dt) => rw.write_col(dt.date()),
-            other => rw.write_col(other.to_bytes()),
-        },
-        TypeKind::DateTime | TypeKind::Timestamp => match v {
-            Value::DateTime(dt) => rw.write_col(*dt),
-            Value::Date(d) => rw.write_col(d.and_time(chrono::NaiveTime::MIN)),
-            other => rw.write_col(other.to_bytes()),
-        },
-        TypeKind::Null => rw.write_col(None::<i64>),
-        _ => rw.write_col(text_value(v, t)),
-    }
-}
-
-fn param_value(p: opensrv_mysql::ParamValue) -> Value {
-    match p.value.into_inner() {
-        ValueInner::NULL => Value::Null,
-        ValueInner::Int(i) => Value::Int(i),
-        ValueInner::UInt(u) => Value::UInt(u),
-        ValueInner::Double(d) => {
-            if p.coltype == ColumnType::MYSQL_TYPE_FLOAT {
-                Value::Double(d as f32 as f64)
-            } else {
-                Value::Double(d)
-            }
-        }
-        ValueInner::Bytes(b) => match p.coltype {
-            ColumnType::MYSQL_TYPE_BLOB
-            | ColumnType::MYSQL_TYPE_TINY_BLOB
-            | ColumnType::MYSQL_TYPE_MEDIUM_BLOB
-            | ColumnType::MYSQL_TYPE_LONG_BLOB => match std::str::from_utf8(b) {
-                Ok(s) => Value::Str(s.to_string()),
-                Err(_) => Value::Bytes(b.to_vec()),
-            },
-            ColumnType::MYSQL_TYPE_NEWDECIMAL | ColumnType::MYSQL_TYPE_DECIMAL => {
-                let s = String::from_utf8_lossy(b);
-                s.parse().map(Value::Decimal).unwrap_or_else(|_| Value::Str(s.into_owned()))
-            }
-            _ => match std::str::from_utf8(b) {
-                Ok(s) => Value::Str(s.to_string()),
-                Err(_) => Value::Bytes(b.to_vec()),
-            },
-        },
-        ValueInner::Date(_) | ValueInner::Datetime(_) => match opensrv_mysql::to_naive_datetime(p.value) {
-            Ok(dt) if p.coltype == ColumnType::MYSQL_TYPE_DATE => Value::Date(dt.date()),
-            Ok(dt) => Value::DateTime(dt),
-            Err(_) => Value::Null,
-        },
-        ValueInner::Time(b) => Value::Str(format!("{b:?}")),
-    }
-}
-
-#[async_trait]
-impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for Shim {
-    type Error = io::Error;
-
-    fn version(&self) -> String {
-        crate::SERVER_VERSION.to_string()
-    }
-
-    fn connect_id(&self) -> u32 {
-        self.connection_id
-    }
-
-    fn salt(&self) -> [u8; 20] {
-        self.salt
-    }
-
-    async fn authenticate(&self, auth_plugin: &str, username: &[u8], salt: &[u8], auth_data: &[u8]) -> bool {
-        if username != b"root" {
-            tracing::info!(peer = %self.peer, user = %String::from_utf8_lossy(username), "access denied: unknown user");
-            return false;
-        }
-        let password = self.db.config.root_password.as_bytes();
-        if auth_plugin != "mysql_native_password" {
-            return false;
-        }
-        let ok = if password.is_empty() {
-            auth_data.is_empty()
-        } else {
-            // The salt may arrive with a trailing NUL.
-            let salt = salt.strip_suffix(&[0]).unwrap_or(salt);
-            !auth_data.is_empty() && native_password_scramble(password, salt) == auth_data
         };
-        if !ok {
-            tracing::info!(peer = %self.peer, "access denied for root: wrong password");
+        let mut results = self.with_session(move |s| s.execute(&sql)).await.unwrap_or_else(|e| vec![Err(e)]);
+        if results.is_empty() {
+            results.push(Ok(QueryResult::ok(0)));
         }
-        ok
+        if self.caps & caps::MULTI_RESULTS == 0 && results.len() > 1 {
+            // The client cannot take several results: send one, the first
+            // error if there is one, else the last result.
+            let pick = results.iter().position(Result::is_err).unwrap_or(results.len() - 1);
+            results = vec![results.swap_remove(pick)];
+        }
+        let n = results.len();
+        for (i, r) in results.into_iter().enumerate() {
+            match r {
+                Ok(res) => self.write_result(res, i + 1 < n, false).await?,
+                Err(e) => {
+                    self.push_err(&e);
+                    break;
+                }
+            }
+        }
+        Ok(())
     }
 
-    async fn on_prepare<'a>(&'a mut self, query: &'a str, info: StatementMetaWriter<'a, W>) -> io::Result<()> {
-        let sql = query.to_string();
+    /// Send one result: an OK packet, or a result set in the text or
+    /// binary row format.
+    async fn write_result(&mut self, r: QueryResult, more: bool, binary: bool) -> io::Result<()> {
+        let status = status::AUTOCOMMIT | if more { status::MORE_RESULTS_EXISTS } else { 0 };
+        let (columns, rows) = match r {
+            QueryResult::Ok { affected, last_insert_id, info } => {
+                self.out.push(&ok_packet(0, affected, last_insert_id, status, &info));
+                return Ok(());
+            }
+            QueryResult::Rows { columns, .. } if columns.is_empty() => {
+                // A result set needs at least one column.
+                self.out.push(&ok_packet(0, 0, 0, status, ""));
+                return Ok(());
+            }
+            QueryResult::Rows { columns, rows } => (columns, rows),
+        };
+        self.push_column_block(&columns, status, false).await?;
+        let types: Vec<SqlType> = columns.iter().map(|c| c.ty).collect();
+        for row in &rows {
+            let payload = if binary { binary::binary_row(row, &types) } else { wire::text_row(row, &types) };
+            self.out.push(&payload);
+            self.flush_if_large().await?;
+        }
+        self.out.push(&end_packet(self.caps, status));
+        Ok(())
+    }
+
+    /// A column count followed by the definitions (and an EOF unless
+    /// CLIENT_DEPRECATE_EOF).
+    async fn push_column_block(&mut self, columns: &[ColumnInfo], status: u16, field_list: bool) -> io::Result<()> {
+        if !field_list {
+            let mut count = Vec::new();
+            put_lenenc_int(&mut count, columns.len() as u64);
+            self.out.push(&count);
+        }
+        for c in columns {
+            self.out.push(&column_def(c).encode(field_list));
+            self.flush_if_large().await?;
+        }
+        if field_list {
+            self.out.push(&end_packet(self.caps, status));
+        } else if !self.deprecate_eof() {
+            self.out.push(&eof_packet(status));
+        }
+        Ok(())
+    }
+
+    async fn com_init_db(&mut self, body: &[u8]) {
+        let r = match utf8(body) {
+            Ok(name) => self.with_session(move |s| s.use_database(&name)).await.and_then(|r| r),
+            Err(e) => Err(e),
+        };
+        match r {
+            Ok(()) => self.push_ok(),
+            Err(e) => self.push_err(&e),
+        }
+    }
+
+    /// COM_FIELD_LIST: the column definitions of a table in the current
+    /// database (the `mariadb` client asks for them after `USE`).
+    async fn com_field_list(&mut self, body: &[u8]) -> io::Result<()> {
+        let table = match utf8(wire::Reader::new(body).nul_or_rest()) {
+            Ok(t) if !t.is_empty() => t,
+            Ok(_) => {
+                self.push_err(&DbError::wrong_arguments("COM_FIELD_LIST"));
+                return Ok(());
+            }
+            Err(e) => {
+                self.push_err(&e);
+                return Ok(());
+            }
+        };
+        let sql = format!("SELECT * FROM `{}` LIMIT 0", table.replace('`', "``"));
+        let first = match self.with_session(move |s| s.execute(&sql)).await {
+            Ok(mut results) if !results.is_empty() => results.swap_remove(0),
+            Ok(_) => Ok(QueryResult::ok(0)),
+            Err(e) => Err(e),
+        };
+        match first {
+            Ok(QueryResult::Rows { columns, .. }) => self.push_column_block(&columns, status::AUTOCOMMIT, true).await?,
+            Ok(QueryResult::Ok { .. }) => self.out.push(&end_packet(self.caps, status::AUTOCOMMIT)),
+            Err(e) => self.push_err(&e),
+        }
+        Ok(())
+    }
+
+    fn com_statistics(&mut self) {
+        let uptime = self.db.started_at.elapsed().as_secs();
+        let questions = self.db.questions.load(Ordering::Relaxed);
+        let threads = self.active.load(Ordering::Relaxed);
+        let qps = questions as f64 / uptime.max(1) as f64;
+        let text = format!(
+            "Uptime: {uptime}  Threads: {threads}  Questions: {questions}  Slow queries: 0  Opens: 0  \
+             Flush tables: 0  Open tables: 0  Queries per second avg: {qps:.3}"
+        );
+        self.out.push(text.as_bytes());
+    }
+
+    async fn com_stmt_prepare(&mut self, body: &[u8]) -> io::Result<()> {
+        let sql = match utf8(body) {
+            Ok(s) => s,
+            Err(e) => {
+                self.push_err(&e);
+                return Ok(());
+            }
+        };
         let r = self
-            .with_session(move |s| {
-                s.prepare(&sql).map(|(id, p)| (id, p.params, p.columns.iter().map(column_def).collect::<Vec<_>>()))
-            })
+            .with_session(move |s| s.prepare(&sql).map(|(id, p)| (id, p.params, p.columns.clone())))
             .await
             .and_then(|r| r);
-        match r {
-            Ok((id, nparams, cols)) => {
-                let params: Vec<Column> = (0..nparams)
-                    .map(|_| Column {
-                        table: String::new(),
-                        column: "?".into(),
-                        coltype: ColumnType::MYSQL_TYPE_VAR_STRING,
-                        colflags: ColumnFlags::empty(),
-                    })
-                    .collect();
-                info.reply(id, &params, &cols).await
+        let (id, params, columns) = match r {
+            Ok(x) => x,
+            Err(e) => {
+                self.push_err(&e);
+                return Ok(());
             }
-            Err(e) => info.error(error_kind(&e), e.message.as_bytes()).await,
-        }
-    }
-
-    async fn on_execute<'a>(
-        &'a mut self,
-        id: u32,
-        params: ParamParser<'a>,
-        results: QueryResultWriter<'a, W>,
-    ) -> io::Result<()> {
-        let values: Vec<Value> = params.into_iter().map(param_value).collect();
-        let r = self.with_session(move |s| s.execute_prepared(id, &values)).await.and_then(|r| r);
-        match r {
-            Ok(res) => write_result(results, res, true).await,
-            Err(e) => write_error(results, &e).await,
-        }
-    }
-
-    async fn on_close<'a>(&'a mut self, stmt: u32)
-    where
-        W: 'async_trait,
-    {
-        if let Some(s) = self.session.as_mut() {
-            s.close_prepared(stmt);
-        }
-    }
-
-    async fn on_query<'a>(&'a mut self, query: &'a str, results: QueryResultWriter<'a, W>) -> io::Result<()> {
-        let sql = query.to_string();
-        let outcome = self.with_session(move |s| s.execute(&sql)).await;
-        let mut list = match outcome {
-            Ok(l) => l,
-            Err(e) => vec![Err(e)],
         };
-        let last = list.pop().unwrap_or_else(|| Ok(QueryResult::ok(0)));
-        let defs_all: Vec<Vec<Column>> = list
-            .iter()
-            .map(|r| match r {
-                Ok(QueryResult::Rows { columns, .. }) => columns.iter().map(column_def).collect(),
-                _ => vec![],
-            })
-            .collect();
-        let mut w = results;
-        for (r, defs) in list.into_iter().zip(defs_all.iter()) {
-            w = match r {
-                Ok(QueryResult::Ok { affected, last_insert_id, info }) => {
-                    w.complete_one(OkResponse { affected_rows: affected, last_insert_id, info, ..Default::default() })
-                        .await?
-                }
-                Ok(QueryResult::Rows { columns, rows }) => {
-                    let mut rw = w.start(defs).await?;
-                    for row in rows {
-                        for (v, c) in row.iter().zip(&columns) {
-                            rw.write_col(text_value(v, &c.ty))?;
-                        }
-                        rw.end_row().await?;
-                    }
-                    rw.finish_one().await?
-                }
-                Err(e) => return write_error(w, &e).await,
-            };
+        let (Ok(nparams), Ok(ncols)) = (u16::try_from(params), u16::try_from(columns.len())) else {
+            if let Some(s) = self.session.as_mut() {
+                s.close_prepared(id);
+            }
+            self.push_err(&DbError::new(1390, "HY000", "Prepared statement contains too many placeholders"));
+            return Ok(());
+        };
+        self.forget_stmt(id);
+        self.stmts.insert(id, StmtState::default());
+        let mut head = vec![0x00];
+        put_u32(&mut head, id);
+        put_u16(&mut head, ncols);
+        put_u16(&mut head, nparams);
+        head.push(0);
+        put_u16(&mut head, 0); // warnings
+        self.out.push(&head);
+        if nparams > 0 {
+            let def = wire::ColumnDef::param().encode(false);
+            for _ in 0..nparams {
+                self.out.push(&def);
+                self.flush_if_large().await?;
+            }
+            if !self.deprecate_eof() {
+                self.out.push(&eof_packet(status::AUTOCOMMIT));
+            }
         }
-        match last {
-            Ok(r) => write_result(w, r, false).await,
-            Err(e) => write_error(w, &e).await,
+        if ncols > 0 {
+            for c in &columns {
+                self.out.push(&column_def(c).encode(false));
+                self.flush_if_large().await?;
+            }
+            if !self.deprecate_eof() {
+                self.out.push(&eof_packet(status::AUTOCOMMIT));
+            }
+        }
+        Ok(())
+    }
+
+    /// Drop the protocol state of statement `id`.
+    fn forget_stmt(&mut self, id: u32) {
+        if let Some(st) = self.stmts.remove(&id) {
+            self.long_data_bytes -= st.long_bytes;
         }
     }
 
-    async fn on_init<'a>(&'a mut self, db: &'a str, w: InitWriter<'a, W>) -> io::Result<()> {
-        let name = db.to_string();
-        match self.with_session(move |s| s.use_database(&name)).await.and_then(|r| r) {
-            Ok(()) => w.ok().await,
-            Err(e) => w.error(error_kind(&e), e.message.as_bytes()).await,
+    fn prepared_params(&self, id: u32) -> Option<usize> {
+        self.session.as_ref().and_then(|s| s.prepared.get(&id)).map(|p| p.params)
+    }
+
+    async fn com_stmt_execute(&mut self, body: &[u8]) -> io::Result<()> {
+        let Ok(id) = binary::statement_id(body) else {
+            self.push_err(&DbError::wrong_arguments("mysqld_stmt_execute"));
+            return Ok(());
+        };
+        let Some(nparams) = self.prepared_params(id) else {
+            self.push_err(&DbError::unknown_stmt(id, "mysqld_stmt_execute"));
+            return Ok(());
+        };
+        let state = self.stmts.entry(id).or_default();
+        // Long data is consumed by the execution that follows it.
+        let long_data = std::mem::take(&mut state.long_data);
+        self.long_data_bytes -= std::mem::take(&mut state.long_bytes);
+        if let Some(e) = state.error.take() {
+            self.push_err(&e);
+            return Ok(());
         }
+        let parsed = binary::parse_execute(body, nparams, state.types.as_deref(), &long_data);
+        drop(long_data);
+        let exec = match parsed {
+            Ok(x) => x,
+            Err(e) => {
+                self.push_err(&e);
+                return Ok(());
+            }
+        };
+        if let Some(types) = exec.new_types {
+            state.types = Some(types);
+        }
+        let values = exec.values;
+        match self.with_session(move |s| s.execute_prepared(id, &values)).await.and_then(|r| r) {
+            Ok(res) => self.write_result(res, false, true).await?,
+            Err(e) => self.push_err(&e),
+        }
+        Ok(())
+    }
+
+    /// COM_STMT_SEND_LONG_DATA: append to a parameter's data. There is no
+    /// reply; a problem is reported by the next COM_STMT_EXECUTE.
+    fn com_stmt_send_long_data(&mut self, body: &[u8]) {
+        let mut r = wire::Reader::new(body);
+        let (Ok(id), Ok(param)) = (r.u32(), r.u16()) else { return };
+        let data = r.rest();
+        let Some(nparams) = self.prepared_params(id) else { return };
+        let limit = self.db.config.max_allowed_packet;
+        let state = self.stmts.entry(id).or_default();
+        if state.error.is_some() {
+            return;
+        }
+        if param as usize >= nparams {
+            state.error = Some(DbError::wrong_arguments("mysqld_stmt_send_long_data"));
+        } else if self.long_data_bytes.saturating_add(data.len()) > limit {
+            self.long_data_bytes -= std::mem::take(&mut state.long_bytes);
+            state.long_data.clear();
+            state.error = Some(DbError::new(
+                1153,
+                "08S01",
+                "Parameter of prepared statement which is set through mysql_send_long_data() is longer than 'max_allowed_packet' bytes",
+            ));
+        } else {
+            state.long_data.entry(param).or_default().extend_from_slice(data);
+            state.long_bytes += data.len();
+            self.long_data_bytes += data.len();
+        }
+    }
+
+    /// COM_STMT_CLOSE: no reply.
+    fn com_stmt_close(&mut self, body: &[u8]) {
+        let Ok(id) = wire::Reader::new(body).u32() else { return };
+        if let Some(s) = self.session.as_mut() {
+            s.close_prepared(id);
+        }
+        self.forget_stmt(id);
+    }
+
+    /// COM_STMT_RESET: forget long data sent for the statement.
+    fn com_stmt_reset(&mut self, body: &[u8]) {
+        let Ok(id) = wire::Reader::new(body).u32() else {
+            self.push_err(&DbError::wrong_arguments("mysqld_stmt_reset"));
+            return;
+        };
+        if self.prepared_params(id).is_none() {
+            self.push_err(&DbError::unknown_stmt(id, "mysqld_stmt_reset"));
+            return;
+        }
+        if let Some(state) = self.stmts.get_mut(&id) {
+            self.long_data_bytes -= std::mem::take(&mut state.long_bytes);
+            state.long_data.clear();
+            state.error = None;
+        }
+        self.push_ok();
+    }
+
+    /// COM_RESET_CONNECTION: a fresh session (same connection id and current
+    /// database), without re-authenticating.
+    fn com_reset_connection(&mut self) {
+        let current_db = self.session.as_ref().and_then(|s| s.info.database.clone());
+        let mut session = self.fresh_session();
+        if let Some(name) = current_db {
+            let _ = session.use_database(&name);
+        }
+        self.session = Some(session);
+        self.stmts.clear();
+        self.long_data_bytes = 0;
+        self.push_ok();
     }
 }
+
+#[cfg(test)]
+mod tests;

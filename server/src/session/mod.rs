@@ -601,7 +601,15 @@ impl Session {
         params: &'a [Value],
         now: NaiveDateTime,
     ) -> StmtCtx<'a> {
-        StmtCtx { db: &self.db, catalog: cat, info: &self.info, vars: self, params, now, source: self.current_sql.as_deref() }
+        StmtCtx {
+            db: &self.db,
+            catalog: cat,
+            info: &self.info,
+            vars: self,
+            params,
+            now,
+            source: self.current_sql.as_deref(),
+        }
     }
 
     /// Run a read-only query.

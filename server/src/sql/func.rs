@@ -8,8 +8,8 @@ use rust_decimal::Decimal;
 
 use crate::error::{DbError, Result};
 use crate::sql::expr::{self, Ctx, Expr};
-use crate::sql::types::{SqlType, TypeKind};
 use crate::sql::temporal;
+use crate::sql::types::{SqlType, TypeKind};
 use crate::sql::value::{self, compare, Value};
 
 /// A built-in scalar function.
@@ -548,7 +548,10 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
         }
         Format => {
             let places = int_arg(&vals[1]).unwrap_or(0).clamp(0, 30) as u32;
-            let d = v0.as_decimal().unwrap_or_default().round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+            let d = v0
+                .as_decimal()
+                .unwrap_or_default()
+                .round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
             Value::Str(format_number(d, places))
         }
         Md5 => Value::Str(hex_lower(&md5::compute(v0.to_bytes().unwrap_or_default()).0)),

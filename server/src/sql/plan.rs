@@ -431,7 +431,19 @@ impl<'a> Binder<'a> {
         // Special forms (CAST(x AS t), EXTRACT(...), (SELECT ...)) span only
         // their inner part; unary operators span only their operand; nested
         // parentheses are left out. Widen until the text is balanced.
-        let keywords = ["cast", "convert", "extract", "substring", "substr", "trim", "position", "ceil", "ceiling", "floor", "exists"];
+        let keywords = [
+            "cast",
+            "convert",
+            "extract",
+            "substring",
+            "substr",
+            "trim",
+            "position",
+            "ceil",
+            "ceiling",
+            "floor",
+            "exists",
+        ];
         let special = matches!(
             e,
             ast::Expr::Cast { .. }
@@ -463,7 +475,13 @@ impl<'a> Binder<'a> {
                     _ => {}
                 }
             }
-            let (open, close) = if min < 0 { (0, 1) } else if depth > 0 { (1, 0) } else { (0, 0) };
+            let (open, close) = if min < 0 {
+                (0, 1)
+            } else if depth > 0 {
+                (1, 0)
+            } else {
+                (0, 0)
+            };
             let before = back_ws(start);
             if open > close {
                 let i = skip_ws_fwd(end);
@@ -479,7 +497,7 @@ impl<'a> Binder<'a> {
                     while w > 0 && (b[w - 1].is_ascii_alphanumeric() || b[w - 1] == b'_') {
                         w -= 1;
                     }
-                    if w < k && keywords.iter().any(|kw| ends_with_word(k, kw)) || (w < k && k == start) {
+                    if w < k && (k == start || keywords.iter().any(|kw| ends_with_word(k, kw))) {
                         start = w;
                     }
                 }
@@ -1021,7 +1039,9 @@ impl<'a> Binder<'a> {
                 }
                 ast::SelectItem::UnnamedExpr(e) => {
                     let name = match e {
-                        ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_) | ast::Expr::Value(_) => display_name(e),
+                        ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_) | ast::Expr::Value(_) => {
+                            display_name(e)
+                        }
                         _ => self.written(e).unwrap_or_else(|| display_name(e)),
                     };
                     items.push(Item::Ast(e, name))

@@ -167,7 +167,13 @@ pub fn format(dt: NaiveDateTime, fmt: &str) -> String {
             's' | 'S' => format!("{:02}", dt.second()),
             'f' => format!("{:06}", dt.nanosecond() / 1000),
             'p' => (if dt.hour() < 12 { "AM" } else { "PM" }).to_string(),
-            'r' => format!("{:02}:{:02}:{:02} {}", (dt.hour() + 11) % 12 + 1, dt.minute(), dt.second(), if dt.hour() < 12 { "AM" } else { "PM" }),
+            'r' => format!(
+                "{:02}:{:02}:{:02} {}",
+                (dt.hour() + 11) % 12 + 1,
+                dt.minute(),
+                dt.second(),
+                if dt.hour() < 12 { "AM" } else { "PM" }
+            ),
             'T' => format!("{:02}:{:02}:{:02}", dt.hour(), dt.minute(), dt.second()),
             'W' => dt.format("%A").to_string(),
             'a' => dt.format("%a").to_string(),
