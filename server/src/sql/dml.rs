@@ -17,7 +17,7 @@ use crate::sql::exec::{self, ExecEnv, SessionInfo};
 use crate::sql::expr::{Ctx, Expr};
 use crate::sql::plan::{self, Access, Binder, ColumnInfo, ScanNode, Scope, VarSource};
 use crate::sql::table::{self, OnDuplicate};
-use crate::sql::value::{order_cmp, Value};
+use crate::sql::value::Value;
 use crate::sql::QueryResult;
 use crate::txn::Transaction;
 
@@ -337,15 +337,7 @@ fn target_rows(
             let k = keys.iter().map(|(e, _)| e.eval(&r.1, &ectx)).collect::<Result<Vec<_>>>()?;
             dec.push((k, r));
         }
-        dec.sort_by(|a, b| {
-            for (i, (_, asc)) in keys.iter().enumerate() {
-                let o = order_cmp(&a.0[i], &b.0[i]);
-                if o != std::cmp::Ordering::Equal {
-                    return if *asc { o } else { o.reverse() };
-                }
-            }
-            std::cmp::Ordering::Equal
-        });
+        dec.sort_by(|a, b| exec::compare_sort_keys(&a.0, &b.0, &keys));
         rows = dec.into_iter().map(|(_, r)| r).collect();
         if let Some(l) = lim {
             rows.truncate(l);

@@ -94,15 +94,7 @@ pub fn run_plan(plan: &Plan, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<Row>
                 let k = keys.iter().map(|(e, _)| e.eval(&r, ctx)).collect::<Result<Vec<_>>>()?;
                 decorated.push((k, r));
             }
-            decorated.sort_by(|a, b| {
-                for (i, (_, asc)) in keys.iter().enumerate() {
-                    let o = order_cmp(&a.0[i], &b.0[i]);
-                    if o != Ordering::Equal {
-                        return if *asc { o } else { o.reverse() };
-                    }
-                }
-                Ordering::Equal
-            });
+            decorated.sort_by(|a, b| compare_sort_keys(&a.0, &b.0, keys));
             Ok(decorated.into_iter().map(|(_, r)| r).collect())
         }
         Plan::Limit { input, limit: lim, offset } => {
@@ -146,6 +138,18 @@ pub fn run_plan(plan: &Plan, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<Row>
             set_op(l, r, *op, *all)
         }
     }
+}
+
+/// ORDER BY comparison of two rows' evaluated sort keys; `keys` gives each
+/// key's direction (true = ascending). NULLs sort first ascending.
+pub fn compare_sort_keys(a: &[Value], b: &[Value], keys: &[(Expr, bool)]) -> Ordering {
+    for (i, (_, asc)) in keys.iter().enumerate() {
+        let o = order_cmp(&a[i], &b[i]);
+        if o != Ordering::Equal {
+            return if *asc { o } else { o.reverse() };
+        }
+    }
+    Ordering::Equal
 }
 
 fn eval_count(e: Option<&Expr>, ctx: &Ctx) -> Result<Option<usize>> {
@@ -454,15 +458,7 @@ impl<'a> AggRun<'a> {
                 }
                 let order = &self.call.order_by;
                 if !order.is_empty() {
-                    items.sort_by(|a, b| {
-                        for (i, (_, asc)) in order.iter().enumerate() {
-                            let o = order_cmp(&a.0[i], &b.0[i]);
-                            if o != Ordering::Equal {
-                                return if *asc { o } else { o.reverse() };
-                            }
-                        }
-                        Ordering::Equal
-                    });
+                    items.sort_by(|a, b| compare_sort_keys(&a.0, &b.0, order));
                 }
                 let mut s = items.into_iter().map(|(_, t)| t).collect::<Vec<_>>().join(&self.call.separator);
                 // group_concat_max_len defaults to 1024 bytes.
