@@ -28,6 +28,9 @@ pub struct Database {
     pub questions: AtomicU64,
     pub connections: AtomicU64,
     pub started_at: tokio::time::Instant,
+    /// Bumped by every DDL; an open transaction that sees it change gets
+    /// error 1412 instead of reading rows through a changed definition.
+    pub schema_version: AtomicU64,
 }
 
 impl Database {
@@ -46,6 +49,7 @@ impl Database {
             questions: AtomicU64::new(0),
             connections: AtomicU64::new(0),
             started_at: crate::env::instant(),
+            schema_version: AtomicU64::new(0),
         }))
     }
 
@@ -61,6 +65,7 @@ impl Database {
             self.store.write_batch(batch)?;
         }
         *self.catalog.write() = Arc::new(next);
+        self.schema_version.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
 

@@ -22,7 +22,7 @@ use crate::sql::expr::Ctx;
 use crate::sql::plan::{self, Access, Plan, VarSource};
 use crate::sql::value::Value;
 use crate::sql::{ddl, dml, show, QueryResult};
-use crate::txn::Transaction;
+use crate::txn::{Mark, Transaction};
 
 pub use vars::system_variable_defaults;
 
@@ -43,6 +43,19 @@ pub struct Prepared {
     pub sql: String,
 }
 
+/// A transaction that spans statements: BEGIN … COMMIT, or the statements
+/// run while autocommit is off.
+struct OpenTxn {
+    txn: Transaction,
+    read_only: bool,
+    /// `Database::schema_version` when the transaction started.
+    schema_version: u64,
+    /// A plain BEGIN takes its snapshot at the first statement, as InnoDB
+    /// takes its read view at the first consistent read.
+    snapshot_pending: bool,
+    savepoints: Vec<(String, Mark)>,
+}
+
 pub struct Session {
     pub db: Arc<Database>,
     pub info: SessionInfo,
@@ -55,6 +68,8 @@ pub struct Session {
     pub rows_read: u64,
     /// The SQL text of the statement being executed.
     current_sql: Option<String>,
+    /// The open multi-statement transaction, if any.
+    open: Option<OpenTxn>,
 }
 
 impl VarSource for Session {
@@ -270,6 +285,7 @@ impl Session {
             warnings: Vec::new(),
             rows_read: 0,
             current_sql: None,
+            open: None,
         }
     }
 
@@ -312,15 +328,25 @@ impl Session {
         let w = words(sql, 6);
         let w: Vec<&str> = w.iter().map(String::as_str).collect();
         Some(match w.as_slice() {
-            ["begin", ..] | ["start", "transaction", ..] | ["xa", ..] => Err(DbError::unsupported(
-                "multi-statement transactions (BEGIN / START TRANSACTION); every statement is its own transaction",
-            )),
-            ["commit", ..] | ["rollback"] | ["rollback", "work"] => Ok(QueryResult::ok(0)),
-            ["savepoint", ..] | ["release", "savepoint", ..] | ["rollback", "to", ..] => {
-                Err(DbError::unsupported("SAVEPOINT"))
+            ["begin"] | ["begin", "work"] => self.begin(false, false),
+            ["start", "transaction", rest @ ..] => {
+                let rest = rest.join(" ");
+                self.begin(rest.contains("read only"), rest.contains("consistent snapshot"))
+            }
+            ["xa", ..] => Err(DbError::unsupported("XA transactions")),
+            ["commit"] | ["commit", "work"] => self.commit(),
+            ["rollback"] | ["rollback", "work"] => {
+                self.open = None;
+                Ok(QueryResult::ok(0))
+            }
+            ["savepoint", name] => self.savepoint(name),
+            ["release", "savepoint", name] => self.release_savepoint(name),
+            ["rollback", "to", "savepoint", name] | ["rollback", "work", "to", name] | ["rollback", "to", name] => {
+                self.rollback_to_savepoint(name)
             }
             ["lock", "tables", ..] | ["lock", "table", ..] | ["unlock", "tables", ..] | ["flush", ..] => {
-                Ok(QueryResult::ok(0))
+                // LOCK TABLES commits an open transaction, as in MySQL.
+                self.commit().map(|_| QueryResult::ok(0))
             }
             ["show", "warnings", ..] | ["show", "errors", ..] => {
                 let errors_only = w[1] == "errors";
@@ -481,6 +507,21 @@ impl Session {
 
     fn dispatch(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<QueryResult> {
         use ast::Statement as S;
+        if matches!(
+            stmt,
+            S::CreateDatabase { .. }
+                | S::CreateSchema { .. }
+                | S::Drop { .. }
+                | S::CreateTable(_)
+                | S::CreateIndex(_)
+                | S::CreateView(_)
+                | S::AlterTable(_)
+                | S::Truncate(_)
+                | S::RenameTable(_)
+        ) {
+            // DDL commits the open transaction first, as in MySQL.
+            self.commit()?;
+        }
         let current = self.info.database.clone();
         let cur = current.as_deref();
         match stmt {
@@ -574,11 +615,21 @@ impl Session {
                 self.special_statement("show collation").unwrap_or_else(|| Ok(QueryResult::ok(0)))
             }
             S::Explain { statement, .. } => self.explain(statement, params),
-            S::StartTransaction { .. } => Err(DbError::unsupported(
-                "multi-statement transactions (BEGIN / START TRANSACTION); every statement is its own transaction",
-            )),
-            S::Commit { .. } | S::Rollback { savepoint: None, .. } => Ok(QueryResult::ok(0)),
-            S::LockTables { .. } | S::UnlockTables => Ok(QueryResult::ok(0)),
+            S::StartTransaction { modes, .. } => {
+                let read_only = modes
+                    .iter()
+                    .any(|m| matches!(m, ast::TransactionMode::AccessMode(ast::TransactionAccessMode::ReadOnly)));
+                self.begin(read_only, false)
+            }
+            S::Commit { .. } => self.commit(),
+            S::Rollback { savepoint: None, .. } => {
+                self.open = None;
+                Ok(QueryResult::ok(0))
+            }
+            S::Rollback { savepoint: Some(name), .. } => self.rollback_to_savepoint(&name.value),
+            S::Savepoint { name } => self.savepoint(&name.value),
+            S::ReleaseSavepoint { name } => self.release_savepoint(&name.value),
+            S::LockTables { .. } | S::UnlockTables => self.commit().map(|_| QueryResult::ok(0)),
             other => {
                 Err(DbError::unsupported(other.to_string().split_whitespace().take(3).collect::<Vec<_>>().join(" ")))
             }
@@ -612,38 +663,162 @@ impl Session {
         }
     }
 
+    // ----- transactions --------------------------------------------------------
+
+    fn autocommit(&self) -> bool {
+        self.system_var("autocommit", false).ok().and_then(|v| v.truth()).unwrap_or(true)
+    }
+
+    fn read_committed(&self) -> bool {
+        self.system_var("transaction_isolation", false)
+            .ok()
+            .and_then(|v| v.to_text())
+            .is_some_and(|s| s == "READ-COMMITTED" || s == "READ-UNCOMMITTED")
+    }
+
+    /// Open a transaction (committing any open one first, as MySQL does).
+    fn begin(&mut self, read_only: bool, consistent_snapshot: bool) -> Result<QueryResult> {
+        self.commit()?;
+        self.open = Some(OpenTxn {
+            txn: self.db.store.begin()?,
+            read_only: read_only
+                || self.system_var("transaction_read_only", false).ok().and_then(|v| v.truth()).unwrap_or(false),
+            schema_version: self.db.schema_version.load(std::sync::atomic::Ordering::SeqCst),
+            snapshot_pending: !consistent_snapshot,
+            savepoints: Vec::new(),
+        });
+        Ok(QueryResult::ok(0))
+    }
+
+    /// COMMIT: apply the open transaction, if any. On a conflict the
+    /// transaction is rolled back and the error returned.
+    fn commit(&mut self) -> Result<QueryResult> {
+        if let Some(open) = self.open.take() {
+            let read = open.txn.rows_read();
+            open.txn.commit()?;
+            self.rows_read += read;
+        }
+        Ok(QueryResult::ok(0))
+    }
+
+    fn savepoint(&mut self, name: &str) -> Result<QueryResult> {
+        if let Some(open) = self.open.as_mut() {
+            let mark = open.txn.mark();
+            open.savepoints.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+            open.savepoints.push((name.to_string(), mark));
+        }
+        Ok(QueryResult::ok(0))
+    }
+
+    fn savepoint_index(&self, name: &str) -> Result<usize> {
+        self.open
+            .as_ref()
+            .and_then(|o| o.savepoints.iter().position(|(n, _)| n.eq_ignore_ascii_case(name)))
+            .ok_or_else(|| DbError::new(1305, "42000", format!("SAVEPOINT {name} does not exist")))
+    }
+
+    fn rollback_to_savepoint(&mut self, name: &str) -> Result<QueryResult> {
+        let i = self.savepoint_index(name)?;
+        if let Some(open) = self.open.as_mut() {
+            let mark = open.savepoints[i].1;
+            open.txn.rollback_to(mark);
+            open.savepoints.truncate(i + 1);
+        }
+        Ok(QueryResult::ok(0))
+    }
+
+    fn release_savepoint(&mut self, name: &str) -> Result<QueryResult> {
+        let i = self.savepoint_index(name)?;
+        if let Some(open) = self.open.as_mut() {
+            open.savepoints.truncate(i);
+        }
+        Ok(QueryResult::ok(0))
+    }
+
+    /// The transaction a statement joins: the open one, or a new implicit
+    /// one when autocommit is off. `None` in autocommit mode.
+    fn take_statement_txn(&mut self) -> Result<Option<OpenTxn>> {
+        if self.open.is_none() && !self.autocommit() {
+            self.begin(false, false)?;
+        }
+        let Some(mut open) = self.open.take() else { return Ok(None) };
+        if open.schema_version != self.db.schema_version.load(std::sync::atomic::Ordering::SeqCst) {
+            // The definitions this transaction's reads and writes were made
+            // against have changed.
+            return Err(DbError::new(1412, "HY000", "Table definition has changed, please retry transaction"));
+        }
+        if open.snapshot_pending || self.read_committed() {
+            open.txn.refresh_snapshot()?;
+            open.snapshot_pending = false;
+        }
+        Ok(Some(open))
+    }
+
     /// Run a read-only query.
     fn run_query(&mut self, q: &ast::Query, params: &[Value]) -> Result<QueryResult> {
-        let _schema = self.db.ddl_lock.read();
+        let db = self.db.clone();
+        let _schema = db.ddl_lock.read();
+        let open = self.take_statement_txn()?;
         let cat = self.db.catalog();
         let now = now_datetime();
-        let (columns, rows, read) = {
+        let fresh;
+        let txn = match &open {
+            Some(o) => &o.txn,
+            None => {
+                fresh = self.db.store.begin()?;
+                &fresh
+            }
+        };
+        let result = {
             let ctx = self.stmt_ctx(&cat, params, now);
             let mut binder = ctx.binder();
-            let bq = binder.bind_query(q)?;
-            if binder.param_count > params.len() {
-                return Err(DbError::wrong_arguments("mysqld_stmt_execute"));
-            }
-            let txn = self.db.store.begin()?;
-            let env = ctx.env(&txn);
-            let ectx = Ctx { env: &env, outer: vec![] };
-            let rows = exec::run_plan(&bq.plan, &ectx, None)?;
-            let read = env.rows_read.get();
-            txn.commit()?;
-            (bq.columns, rows, read)
+            let mut run = || -> Result<(Vec<plan::ColumnInfo>, Vec<Vec<Value>>, u64)> {
+                let bq = binder.bind_query(q)?;
+                if binder.param_count > params.len() {
+                    return Err(DbError::wrong_arguments("mysqld_stmt_execute"));
+                }
+                let env = ctx.env(txn);
+                let ectx = Ctx { env: &env, outer: vec![] };
+                let rows = exec::run_plan(&bq.plan, &ectx, None)?;
+                Ok((bq.columns, rows, env.rows_read.get()))
+            };
+            run()
         };
+        self.open = open;
+        let (columns, rows, read) = result?;
         self.rows_read += read;
         Ok(QueryResult::Rows { columns, rows })
     }
 
-    /// Run a writing statement in its own transaction, retrying on a write
-    /// conflict.
+    /// Run a writing statement: inside the open transaction (undoing just
+    /// this statement if it fails), or in autocommit mode in its own
+    /// transaction, retrying on a write conflict.
     fn run_write(
         &mut self,
         params: &[Value],
         f: impl Fn(&StmtCtx, &mut Transaction) -> Result<QueryResult>,
     ) -> Result<QueryResult> {
-        let _schema = self.db.ddl_lock.read();
+        let db = self.db.clone();
+        let _schema = db.ddl_lock.read();
+        if let Some(mut open) = self.take_statement_txn()? {
+            if open.read_only {
+                self.open = Some(open);
+                return Err(DbError::new(1792, "25006", "Cannot execute statement in a READ ONLY transaction."));
+            }
+            let cat = self.db.catalog();
+            let mark = open.txn.mark();
+            let before = open.txn.rows_read();
+            let res = {
+                let ctx = self.stmt_ctx(&cat, params, now_datetime());
+                f(&ctx, &mut open.txn)
+            };
+            if res.is_err() {
+                open.txn.rollback_to(mark);
+            }
+            self.rows_read += open.txn.rows_read() - before;
+            self.open = Some(open);
+            return res;
+        }
         let mut last_err = DbError::deadlock();
         for _ in 0..MAX_CONFLICT_RETRIES {
             let cat = self.db.catalog();
@@ -682,7 +857,26 @@ impl Session {
                 }
             }
             ast::Set::SetNames { .. } | ast::Set::SetNamesDefault {} => {}
-            ast::Set::SetTransaction { .. } => {}
+            ast::Set::SetTransaction { modes, .. } => {
+                for m in modes {
+                    match m {
+                        ast::TransactionMode::IsolationLevel(l) => {
+                            let level = match l {
+                                ast::TransactionIsolationLevel::ReadUncommitted => "READ-UNCOMMITTED",
+                                ast::TransactionIsolationLevel::ReadCommitted => "READ-COMMITTED",
+                                ast::TransactionIsolationLevel::RepeatableRead => "REPEATABLE-READ",
+                                _ => "SERIALIZABLE",
+                            };
+                            self.vars.insert("transaction_isolation".into(), Value::Str(level.into()));
+                            self.vars.insert("tx_isolation".into(), Value::Str(level.into()));
+                        }
+                        ast::TransactionMode::AccessMode(a) => {
+                            let ro = matches!(a, ast::TransactionAccessMode::ReadOnly) as i64;
+                            self.vars.insert("transaction_read_only".into(), Value::Int(ro));
+                        }
+                    }
+                }
+            }
             ast::Set::SetTimeZone { value, .. } => {
                 let v = self.eval_const(value, params)?;
                 self.vars.insert("time_zone".into(), v);
@@ -734,6 +928,10 @@ impl Session {
             }
         }
         let v = vars::validate_assignment(&self.db, &n, v)?;
+        if n == "autocommit" && v.truth() == Some(true) {
+            // Turning autocommit on commits the open transaction.
+            self.commit()?;
+        }
         if global {
             self.db.globals.write().insert(n, v);
         } else {

@@ -100,7 +100,7 @@ pub fn validate_assignment(db: &Database, name: &str, v: Value) -> Result<Value>
     match name {
         "autocommit" => match is_true(&v) {
             Some(true) => Ok(Value::Int(1)),
-            Some(false) => Err(DbError::unsupported("autocommit=0 (multi-statement transactions)")),
+            Some(false) => Ok(Value::Int(0)),
             None => Err(DbError::new(
                 1231,
                 "42000",
@@ -125,6 +125,17 @@ pub fn validate_assignment(db: &Database, name: &str, v: Value) -> Result<Value>
         | "sql_notes"
         | "sql_warnings"
         | "transaction_read_only" => Ok(Value::Int(is_true(&v).unwrap_or(false) as i64)),
+        "transaction_isolation" | "tx_isolation" => {
+            let s = v.to_text().unwrap_or_default().to_ascii_uppercase().replace(' ', "-");
+            match s.as_str() {
+                "READ-UNCOMMITTED" | "READ-COMMITTED" | "REPEATABLE-READ" | "SERIALIZABLE" => Ok(Value::Str(s)),
+                _ => Err(DbError::new(
+                    1231,
+                    "42000",
+                    format!("Variable '{name}' can't be set to the value of '{}'", v.to_text().unwrap_or_default()),
+                )),
+            }
+        }
         _ => Ok(v),
     }
 }

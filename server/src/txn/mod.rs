@@ -1,9 +1,10 @@
 //! Atomic units of work over the engine: a snapshot for reads, a buffer of
 //! writes, and a commit that validates and applies them as one write batch.
 //!
-//! Until multi-statement transactions land, every statement runs in its own
-//! [`Transaction`]: it reads one consistent snapshot, sees its own buffered
-//! writes, and commits all of them or none. Commit is optimistic: under a
+//! A [`Transaction`] reads one consistent snapshot (refreshed per statement
+//! under READ COMMITTED), sees its own buffered writes, and commits all of
+//! them or none. An undo log lets a failed statement or a savepoint roll
+//! back just its part. Commit is optimistic: under a
 //! short commit lock it checks that no key it wrote (or read for a
 //! uniqueness check) changed since its snapshot, then writes the batch with
 //! `sync`. A conflict returns 1213 and the session retries the statement.
@@ -54,7 +55,8 @@ impl Store {
             store: self.clone(),
             snap: self.engine.snapshot()?,
             writes: BTreeMap::new(),
-            validate: Vec::new(),
+            expected: BTreeMap::new(),
+            undo: Vec::new(),
             write_bytes: 0,
             rows_read: std::cell::Cell::new(0),
         })
@@ -68,12 +70,30 @@ impl Store {
     }
 }
 
-/// One statement's view and buffered writes.
+/// A position in a transaction's undo log: statements and savepoints roll
+/// back to one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mark(usize);
+
+/// One entry of the undo log.
+enum Undo {
+    /// A buffered write replaced `prev` (`None`: the key had no buffered
+    /// write before).
+    Write { key: Vec<u8>, prev: Option<Option<Vec<u8>>> },
+    /// `key` entered the expected-values map.
+    Expect { key: Vec<u8> },
+}
+
+/// A transaction's view and buffered writes: one statement in autocommit
+/// mode, or everything between BEGIN and COMMIT.
 pub struct Transaction {
     store: Arc<Store>,
     snap: Arc<dyn KvSnapshot>,
     writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-    validate: Vec<Vec<u8>>,
+    /// For every key written or uniqueness-checked, the committed value the
+    /// transaction based its decision on; commit fails if any changed.
+    expected: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    undo: Vec<Undo>,
     write_bytes: usize,
     rows_read: std::cell::Cell<u64>,
 }
@@ -81,6 +101,42 @@ pub struct Transaction {
 impl Transaction {
     pub fn snapshot(&self) -> &Arc<dyn KvSnapshot> {
         &self.snap
+    }
+
+    /// Read from a fresh snapshot from now on (READ COMMITTED takes one per
+    /// statement). Buffered writes and expectations are kept.
+    pub fn refresh_snapshot(&mut self) -> Result<()> {
+        self.snap = self.store.engine.snapshot()?;
+        Ok(())
+    }
+
+    /// True when the transaction has buffered writes.
+    pub fn has_writes(&self) -> bool {
+        !self.writes.is_empty()
+    }
+
+    /// The current position of the undo log.
+    pub fn mark(&self) -> Mark {
+        Mark(self.undo.len())
+    }
+
+    /// Undo every write and check made since `mark`.
+    pub fn rollback_to(&mut self, mark: Mark) {
+        assert!(mark.0 <= self.undo.len(), "rollback to a mark from the future");
+        while self.undo.len() > mark.0 {
+            match self.undo.pop() {
+                Some(Undo::Write { key, prev: Some(v) }) => {
+                    self.writes.insert(key, v);
+                }
+                Some(Undo::Write { key, prev: None }) => {
+                    self.writes.remove(&key);
+                }
+                Some(Undo::Expect { key }) => {
+                    self.expected.remove(&key);
+                }
+                None => break,
+            }
+        }
     }
 
     /// Point read: own writes first, then the snapshot.
@@ -91,27 +147,40 @@ impl Transaction {
         Ok(self.snap.get(key)?)
     }
 
+    /// Remember the committed value of `key` this transaction relies on.
+    fn expect(&mut self, key: &[u8]) -> Result<()> {
+        if !self.expected.contains_key(key) {
+            let v = self.snap.get(key)?;
+            self.expected.insert(key.to_vec(), v);
+            self.undo.push(Undo::Expect { key: key.to_vec() });
+        }
+        Ok(())
+    }
+
     /// Point read whose result the commit depends on (uniqueness checks):
     /// a concurrent change to `key` makes the commit fail with a conflict.
     pub fn get_checked(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         if !self.writes.contains_key(key) {
-            self.validate.push(key.to_vec());
+            self.expect(key)?;
         }
         self.get(key)
     }
 
-    pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) -> Result<()> {
-        self.write_bytes += key.len() + value.len();
+    fn buffer(&mut self, key: Vec<u8>, value: Option<Vec<u8>>) -> Result<()> {
+        self.write_bytes += key.len() + value.as_ref().map_or(0, Vec::len);
         self.check_size()?;
-        self.writes.insert(key, Some(value));
+        self.expect(&key)?;
+        let prev = self.writes.insert(key.clone(), value);
+        self.undo.push(Undo::Write { key, prev });
         Ok(())
     }
 
+    pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) -> Result<()> {
+        self.buffer(key, Some(value))
+    }
+
     pub fn delete(&mut self, key: Vec<u8>) -> Result<()> {
-        self.write_bytes += key.len();
-        self.check_size()?;
-        self.writes.insert(key, None);
-        Ok(())
+        self.buffer(key, None)
     }
 
     fn check_size(&self) -> Result<()> {
@@ -152,7 +221,9 @@ impl Transaction {
     }
 
     /// Validate and apply. Returns once the batch is durable (when the store
-    /// syncs commits).
+    /// syncs commits). A conflict (a key this transaction wrote or checked
+    /// was changed by a commit since it looked) is error 1213, and nothing
+    /// is written.
     pub fn commit(self) -> Result<()> {
         self.store.rows_read.fetch_add(self.rows_read.get(), Ordering::Relaxed);
         if self.writes.is_empty() {
@@ -162,8 +233,8 @@ impl Transaction {
         let _g = self.store.commit_lock.lock();
         let engine = &self.store.engine;
         let current = engine.snapshot()?;
-        for key in self.writes.keys().chain(self.validate.iter()) {
-            if current.get(key)? != self.snap.get(key)? {
+        for (key, seen) in &self.expected {
+            if &current.get(key)? != seen {
                 self.store.conflicts.fetch_add(1, Ordering::Relaxed);
                 return Err(DbError::deadlock());
             }
