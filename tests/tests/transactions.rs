@@ -93,44 +93,49 @@ fn repeatable_read_and_read_committed() {
 }
 
 #[test]
-fn write_conflicts_never_lose_updates() {
+fn bank_transfers_keep_the_total() {
     let server = TestServer::start();
     rt().block_on(async {
         setup(&server.url()).await;
-        let mut a = connect(&server.url()).await;
-        let mut b = connect(&server.url()).await;
-        a.query_drop("BEGIN").await.unwrap();
-        a.query_drop("UPDATE acct SET bal = bal + 1 WHERE id = 1").await.unwrap();
-        b.query_drop("UPDATE acct SET bal = bal + 10 WHERE id = 1").await.unwrap();
-        assert_eq!(code(a.query_drop("COMMIT").await), 1213, "the later committer of a conflicting write fails");
-        assert_eq!(balances(&mut a).await[0], (1, 110), "the failed transaction left nothing behind");
-
-        // Bank transfers from many connections keep the total.
         let url = server.url();
+        // Transfers in both directions from 16 connections: some deadlock
+        // (the victim gets 1213 and retries), none is lost or half-applied.
         let mut tasks = Vec::new();
-        for w in 0..8 {
+        for w in 0..16 {
             let url = url.clone();
             tasks.push(tokio::spawn(async move {
                 let mut c = connect(&url).await;
-                let mut done = 0;
-                while done < 20 {
+                let (mut done, mut retries) = (0, 0u32);
+                while done < 15 {
                     let (from, to) = if (w + done) % 2 == 0 { (1, 2) } else { (2, 1) };
-                    c.query_drop("BEGIN").await.unwrap();
-                    c.exec_drop("UPDATE acct SET bal = bal - 1 WHERE id = ?", (from,)).await.unwrap();
-                    c.exec_drop("UPDATE acct SET bal = bal + 1 WHERE id = ?", (to,)).await.unwrap();
-                    match c.query_drop("COMMIT").await {
+                    let attempt: mysql_async::Result<()> = async {
+                        c.query_drop("BEGIN").await?;
+                        c.exec_drop("UPDATE acct SET bal = bal - 1 WHERE id = ?", (from,)).await?;
+                        c.exec_drop("UPDATE acct SET bal = bal + 1 WHERE id = ?", (to,)).await?;
+                        c.query_drop("COMMIT").await
+                    }
+                    .await;
+                    match attempt {
                         Ok(()) => done += 1,
-                        Err(mysql_async::Error::Server(e)) if e.code == 1213 => {}
+                        Err(mysql_async::Error::Server(e)) if e.code == 1213 => {
+                            retries += 1;
+                            c.query_drop("ROLLBACK").await.unwrap();
+                        }
                         Err(e) => panic!("{e}"),
                     }
                 }
+                retries
             }));
         }
+        let mut retries = 0;
         for t in tasks {
-            t.await.unwrap();
+            retries += t.await.unwrap();
         }
-        let total: Option<i64> = b.query_first("SELECT SUM(bal) FROM acct").await.unwrap();
-        assert_eq!(total, Some(160));
+        let mut c = connect(&url).await;
+        let total: Option<i64> = c.query_first("SELECT SUM(bal) FROM acct").await.unwrap();
+        assert_eq!(total, Some(150), "after {retries} deadlock retries");
+        let n: Option<i64> = c.query_first("SELECT COUNT(*) FROM acct").await.unwrap();
+        assert_eq!(n, Some(2));
     });
 }
 
@@ -159,5 +164,103 @@ fn disconnect_rolls_back_and_ddl_commits() {
         c.query_drop("START TRANSACTION READ ONLY").await.unwrap();
         assert_eq!(code(c.query_drop("INSERT INTO acct VALUES (9, 9)").await), 1792);
         c.query_drop("COMMIT").await.unwrap();
+    });
+}
+
+#[test]
+fn row_locks_make_writers_wait_instead_of_failing() {
+    let server = TestServer::start();
+    rt().block_on(async {
+        setup(&server.url()).await;
+        let url = server.url();
+        let mut a = connect(&url).await;
+        a.query_drop("BEGIN").await.unwrap();
+        a.query_drop("UPDATE acct SET bal = bal + 1 WHERE id = 1").await.unwrap();
+        // B's UPDATE of the same row waits for A's lock, then acts on A's
+        // committed value: no lost update, no error.
+        let url2 = url.clone();
+        let b = tokio::spawn(async move {
+            let mut b = connect(&url2).await;
+            b.query_drop("BEGIN").await.unwrap();
+            b.query_drop("UPDATE acct SET bal = bal + 10 WHERE id = 1").await.unwrap();
+            b.query_drop("COMMIT").await.unwrap();
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert!(!b.is_finished(), "the second writer must wait for the row lock");
+        a.query_drop("COMMIT").await.unwrap();
+        b.await.unwrap();
+        assert_eq!(balances(&mut a).await[0], (1, 111));
+
+        // SELECT ... FOR UPDATE locks too, and reads the latest version.
+        a.query_drop("BEGIN").await.unwrap();
+        let v: Option<i32> = a.query_first("SELECT bal FROM acct WHERE id = 2 FOR UPDATE").await.unwrap();
+        assert_eq!(v, Some(50));
+        let url3 = url.clone();
+        let c = tokio::spawn(async move {
+            let mut c = connect(&url3).await;
+            c.query_drop("UPDATE acct SET bal = 0 WHERE id = 2").await.unwrap();
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert!(!c.is_finished(), "FOR UPDATE blocks writers");
+        a.query_drop("UPDATE acct SET bal = 49 WHERE id = 2").await.unwrap();
+        a.query_drop("COMMIT").await.unwrap();
+        c.await.unwrap();
+        assert_eq!(balances(&mut a).await[1], (2, 0));
+    });
+}
+
+#[test]
+fn deadlocks_and_lock_wait_timeouts() {
+    let server = TestServer::start();
+    rt().block_on(async {
+        setup(&server.url()).await;
+        let url = server.url();
+        let mut a = connect(&url).await;
+        let mut b = connect(&url).await;
+        a.query_drop("BEGIN").await.unwrap();
+        b.query_drop("BEGIN").await.unwrap();
+        a.query_drop("UPDATE acct SET bal = bal + 1 WHERE id = 1").await.unwrap();
+        b.query_drop("UPDATE acct SET bal = bal + 1 WHERE id = 2").await.unwrap();
+        let waiting = tokio::spawn(async move {
+            a.query_drop("UPDATE acct SET bal = bal + 1 WHERE id = 2").await.unwrap();
+            a.query_drop("COMMIT").await.unwrap();
+            a
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        // B closing the cycle is the victim: 1213, and its transaction is gone.
+        assert_eq!(code(b.query_drop("UPDATE acct SET bal = bal + 1 WHERE id = 1").await), 1213);
+        let mut a = waiting.await.unwrap();
+        assert_eq!(balances(&mut b).await, [(1, 101), (2, 51)], "only A's transaction committed");
+
+        a.query_drop("BEGIN").await.unwrap();
+        a.query_drop("DELETE FROM acct WHERE id = 1").await.unwrap();
+        b.query_drop("SET innodb_lock_wait_timeout = 1").await.unwrap();
+        let start = std::time::Instant::now();
+        assert_eq!(code(b.query_drop("UPDATE acct SET bal = 0 WHERE id = 1").await), 1205);
+        assert!(start.elapsed() >= std::time::Duration::from_millis(900));
+        a.query_drop("ROLLBACK").await.unwrap();
+        b.query_drop("UPDATE acct SET bal = 0 WHERE id = 1").await.unwrap();
+    });
+}
+
+#[test]
+fn concurrent_inserts_of_one_key_give_one_row_and_1062() {
+    let server = TestServer::start();
+    rt().block_on(async {
+        setup(&server.url()).await;
+        let url = server.url();
+        let mut a = connect(&url).await;
+        a.query_drop("BEGIN").await.unwrap();
+        a.query_drop("INSERT INTO acct VALUES (5, 1)").await.unwrap();
+        let url2 = url.clone();
+        let b = tokio::spawn(async move {
+            let mut b = connect(&url2).await;
+            b.query_drop("INSERT INTO acct VALUES (5, 2)").await
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        a.query_drop("COMMIT").await.unwrap();
+        assert_eq!(code(b.await.unwrap()), 1062);
+        let n: Option<i64> = a.query_first("SELECT COUNT(*) FROM acct WHERE id = 5").await.unwrap();
+        assert_eq!(n, Some(1));
     });
 }

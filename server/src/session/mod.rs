@@ -669,6 +669,11 @@ impl Session {
         self.system_var("autocommit", false).ok().and_then(|v| v.truth()).unwrap_or(true)
     }
 
+    fn lock_wait_timeout(&self) -> std::time::Duration {
+        let secs = self.system_var("innodb_lock_wait_timeout", false).ok().and_then(|v| v.as_f64()).unwrap_or(50.0);
+        std::time::Duration::from_secs_f64(secs.clamp(0.0, 1_073_741_824.0))
+    }
+
     fn read_committed(&self) -> bool {
         self.system_var("transaction_isolation", false)
             .ok()
@@ -751,6 +756,7 @@ impl Session {
             open.txn.refresh_snapshot()?;
             open.snapshot_pending = false;
         }
+        open.txn.set_lock_wait_timeout(self.lock_wait_timeout());
         Ok(Some(open))
     }
 
@@ -765,26 +771,34 @@ impl Session {
         let txn = match &open {
             Some(o) => &o.txn,
             None => {
-                fresh = self.db.store.begin()?;
+                let mut t = self.db.store.begin()?;
+                t.set_lock_wait_timeout(self.lock_wait_timeout());
+                fresh = t;
                 &fresh
             }
         };
         let result = {
             let ctx = self.stmt_ctx(&cat, params, now);
             let mut binder = ctx.binder();
+            let lock = q.locks.first().map(|l| match l.lock_type {
+                ast::LockType::Share => crate::txn::locks::LockMode::Shared,
+                _ => crate::txn::locks::LockMode::Exclusive,
+            });
             let mut run = || -> Result<(Vec<plan::ColumnInfo>, Vec<Vec<Value>>, u64)> {
                 let bq = binder.bind_query(q)?;
                 if binder.param_count > params.len() {
                     return Err(DbError::wrong_arguments("mysqld_stmt_execute"));
                 }
-                let env = ctx.env(txn);
+                let mut env = ctx.env(txn);
+                env.lock = lock;
                 let ectx = Ctx { env: &env, outer: vec![] };
                 let rows = exec::run_plan(&bq.plan, &ectx, None)?;
                 Ok((bq.columns, rows, env.rows_read.get()))
             };
             run()
         };
-        self.open = open;
+        // A deadlock victim loses its whole transaction, as in InnoDB.
+        self.open = if matches!(&result, Err(e) if e.code == 1213) { None } else { open };
         let (columns, rows, read) = result?;
         self.rows_read += read;
         Ok(QueryResult::Rows { columns, rows })
@@ -812,11 +826,17 @@ impl Session {
                 let ctx = self.stmt_ctx(&cat, params, now_datetime());
                 f(&ctx, &mut open.txn)
             };
-            if res.is_err() {
-                open.txn.rollback_to(mark);
-            }
             self.rows_read += open.txn.rows_read() - before;
-            self.open = Some(open);
+            match &res {
+                // A deadlock victim loses its whole transaction, as in InnoDB;
+                // any other error undoes just this statement.
+                Err(e) if e.code == 1213 => self.open = None,
+                Err(_) => {
+                    open.txn.rollback_to(mark);
+                    self.open = Some(open);
+                }
+                Ok(_) => self.open = Some(open),
+            }
             return res;
         }
         let mut last_err = DbError::deadlock();
@@ -825,6 +845,7 @@ impl Session {
             let now = now_datetime();
             let ctx = self.stmt_ctx(&cat, params, now);
             let mut txn = self.db.store.begin()?;
+            txn.set_lock_wait_timeout(self.lock_wait_timeout());
             let res = f(&ctx, &mut txn)?;
             let read = txn.rows_read();
             match txn.commit() {

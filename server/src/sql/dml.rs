@@ -38,7 +38,14 @@ pub struct StmtCtx<'a> {
 
 impl<'a> StmtCtx<'a> {
     pub fn env<'t>(&'t self, txn: &'t Transaction) -> ExecEnv<'t> {
-        ExecEnv { txn, params: self.params, session: self.info, now: self.now, rows_read: std::cell::Cell::new(0) }
+        ExecEnv {
+            txn,
+            params: self.params,
+            session: self.info,
+            now: self.now,
+            rows_read: std::cell::Cell::new(0),
+            lock: None,
+        }
     }
 
     pub fn binder(&self) -> Binder<'a> {
@@ -269,7 +276,7 @@ pub fn insert(ctx: &StmtCtx, txn: &mut Transaction, ins: &ast::Insert) -> Result
                 affected += 1;
             }
             Some((_, existing_key)) => {
-                let Some(old) = txn.get(&existing_key)? else {
+                let Some(old) = txn.lock_latest(&existing_key, crate::txn::locks::LockMode::Exclusive)? else {
                     continue;
                 };
                 let old_row = decode_row(&old)?;
@@ -320,7 +327,9 @@ fn target_rows(
         })
         .collect::<Result<_>>()?;
     let limit_e = limit.map(|l| binder.bind_expr(l, &Scope::default(), &mut None, "LIMIT")).transpose()?;
-    let env = ctx.env(txn);
+    // The rows to change are locked and read at their latest version.
+    let mut env = ctx.env(txn);
+    env.lock = Some(crate::txn::locks::LockMode::Exclusive);
     let ectx = Ctx { env: &env, outer: vec![] };
     let lim = match &limit_e {
         Some(e) => match e.eval(&[], &ectx)? {

@@ -45,6 +45,10 @@ pub struct ExecEnv<'a> {
     /// The statement's start time (NOW() is constant within a statement).
     pub now: NaiveDateTime,
     pub rows_read: std::cell::Cell<u64>,
+    /// Locking read: every row a scan returns is locked in this mode and
+    /// read at its latest committed version (SELECT … FOR UPDATE / FOR
+    /// SHARE, and the rows UPDATE and DELETE change).
+    pub lock: Option<crate::txn::locks::LockMode>,
 }
 
 fn check_size(n: usize) -> Result<()> {
@@ -668,6 +672,14 @@ pub fn scan(node: &ScanNode, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<(Vec
     let mut read = 0u64;
     let dir = if node.reverse { Direction::Reverse } else { Direction::Forward };
     let emit = |key: Vec<u8>, row: Row, out: &mut Vec<(Vec<u8>, Row)>| -> Result<bool> {
+        let row = match ctx.env.lock {
+            None => row,
+            Some(mode) => match txn.lock_latest(&key, mode)? {
+                Some(bytes) => decode_row(&bytes)?,
+                // Deleted by a transaction that committed meanwhile.
+                None => return Ok(false),
+            },
+        };
         let keep = match &node.filter {
             Some(f) => f.eval(&row, ctx)?.truth() == Some(true),
             None => true,

@@ -19,6 +19,7 @@ use crate::error::{DbError, Result};
 use crate::sql::expr::fit_decimal;
 use crate::sql::types::{SqlType, TypeKind};
 use crate::sql::value::{self, Value};
+use crate::txn::locks::LockMode;
 use crate::txn::Transaction;
 
 /// Per-table counters that live outside transactions (like InnoDB's
@@ -380,7 +381,7 @@ pub fn find_conflict(
         let suffix = pk_suffix(table, row).unwrap_or_default();
         let mut key = primary_prefix(table);
         key.extend_from_slice(&suffix);
-        if own_pk != Some(key.as_slice()) && txn.get_checked(&key)?.is_some() {
+        if own_pk != Some(key.as_slice()) && txn.lock_latest(&key, LockMode::Exclusive)?.is_some() {
             return Ok(Some((pk.clone(), key)));
         }
     }
@@ -389,7 +390,7 @@ pub fn find_conflict(
         if !unique_form {
             continue;
         }
-        if let Some(existing_pk_suffix) = txn.get_checked(&k)? {
+        if let Some(existing_pk_suffix) = txn.lock_latest(&k, LockMode::Exclusive)? {
             let mut existing = primary_prefix(table);
             existing.extend_from_slice(&existing_pk_suffix);
             if own_pk != Some(existing.as_slice()) {
@@ -462,7 +463,7 @@ pub fn insert_row(
             OnDuplicate::Error => return Err(conflict_error(table, &idx, row)),
             OnDuplicate::Ignore => return Ok(0),
             OnDuplicate::Replace => {
-                let Some(old) = txn.get(&existing)? else {
+                let Some(old) = txn.lock_latest(&existing, LockMode::Exclusive)? else {
                     break;
                 };
                 let old_row = decode_row(&old)?;

@@ -10,10 +10,14 @@
 //! `sync`. A conflict returns 1213 and the session retries the statement.
 //! There is no global lock held while a statement executes.
 
+pub mod locks;
+
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use guocedb_engines::{Direction, KeyRange, KvEngine, KvPair, KvSnapshot, WriteBatch, WriteOptions};
 use parking_lot::Mutex;
@@ -32,6 +36,9 @@ pub struct Store {
     pub rows_read: AtomicU64,
     pub commits: AtomicU64,
     pub conflicts: AtomicU64,
+    /// Row locks of every open transaction.
+    pub locks: locks::LockTable,
+    next_txn_id: AtomicU64,
 }
 
 impl Store {
@@ -43,6 +50,8 @@ impl Store {
             rows_read: AtomicU64::new(0),
             commits: AtomicU64::new(0),
             conflicts: AtomicU64::new(0),
+            locks: locks::LockTable::default(),
+            next_txn_id: AtomicU64::new(1),
         })
     }
 
@@ -52,13 +61,15 @@ impl Store {
 
     pub fn begin(self: &Arc<Self>) -> Result<Transaction> {
         Ok(Transaction {
+            id: self.next_txn_id.fetch_add(1, Ordering::Relaxed),
             store: self.clone(),
             snap: self.engine.snapshot()?,
             writes: BTreeMap::new(),
-            expected: BTreeMap::new(),
-            undo: Vec::new(),
+            expected: RefCell::new(BTreeMap::new()),
+            undo: RefCell::new(Vec::new()),
             write_bytes: 0,
             rows_read: std::cell::Cell::new(0),
+            lock_wait: Duration::from_secs(50),
         })
     }
 
@@ -87,15 +98,25 @@ enum Undo {
 /// A transaction's view and buffered writes: one statement in autocommit
 /// mode, or everything between BEGIN and COMMIT.
 pub struct Transaction {
+    id: u64,
     store: Arc<Store>,
     snap: Arc<dyn KvSnapshot>,
     writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-    /// For every key written or uniqueness-checked, the committed value the
+    /// For every key written, checked or locked, the committed value the
     /// transaction based its decision on; commit fails if any changed.
-    expected: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-    undo: Vec<Undo>,
+    expected: RefCell<BTreeMap<Vec<u8>, Option<Vec<u8>>>>,
+    undo: RefCell<Vec<Undo>>,
     write_bytes: usize,
     rows_read: std::cell::Cell<u64>,
+    /// How long a row-lock wait may take (`innodb_lock_wait_timeout`).
+    lock_wait: Duration,
+}
+
+impl Drop for Transaction {
+    /// Commit or rollback, a transaction's row locks go with it.
+    fn drop(&mut self) {
+        self.store.locks.release_all(self.id);
+    }
 }
 
 impl Transaction {
@@ -117,14 +138,38 @@ impl Transaction {
 
     /// The current position of the undo log.
     pub fn mark(&self) -> Mark {
-        Mark(self.undo.len())
+        Mark(self.undo.borrow().len())
+    }
+
+    pub fn set_lock_wait_timeout(&mut self, d: Duration) {
+        self.lock_wait = d;
+    }
+
+    /// Lock `key` (waiting for other transactions' locks) and read its
+    /// latest committed value — or this transaction's own write. The value
+    /// read becomes what the commit expects, so holding the lock, the
+    /// transaction may act on it: this is how UPDATE, DELETE, uniqueness
+    /// checks and locking reads see the latest version, as in InnoDB.
+    pub fn lock_latest(&self, key: &[u8], mode: locks::LockMode) -> Result<Option<Vec<u8>>> {
+        self.store.locks.lock(self.id, key, mode, self.lock_wait)?;
+        if let Some(w) = self.writes.get(key) {
+            return Ok(w.clone());
+        }
+        let latest = self.store.engine.get(key)?;
+        let mut expected = self.expected.borrow_mut();
+        if !expected.contains_key(key) {
+            expected.insert(key.to_vec(), latest.clone());
+            self.undo.borrow_mut().push(Undo::Expect { key: key.to_vec() });
+        }
+        Ok(latest)
     }
 
     /// Undo every write and check made since `mark`.
     pub fn rollback_to(&mut self, mark: Mark) {
-        assert!(mark.0 <= self.undo.len(), "rollback to a mark from the future");
-        while self.undo.len() > mark.0 {
-            match self.undo.pop() {
+        let undo = self.undo.get_mut();
+        assert!(mark.0 <= undo.len(), "rollback to a mark from the future");
+        while undo.len() > mark.0 {
+            match undo.pop() {
                 Some(Undo::Write { key, prev: Some(v) }) => {
                     self.writes.insert(key, v);
                 }
@@ -132,7 +177,7 @@ impl Transaction {
                     self.writes.remove(&key);
                 }
                 Some(Undo::Expect { key }) => {
-                    self.expected.remove(&key);
+                    self.expected.get_mut().remove(&key);
                 }
                 None => break,
             }
@@ -149,10 +194,10 @@ impl Transaction {
 
     /// Remember the committed value of `key` this transaction relies on.
     fn expect(&mut self, key: &[u8]) -> Result<()> {
-        if !self.expected.contains_key(key) {
+        if !self.expected.get_mut().contains_key(key) {
             let v = self.snap.get(key)?;
-            self.expected.insert(key.to_vec(), v);
-            self.undo.push(Undo::Expect { key: key.to_vec() });
+            self.expected.get_mut().insert(key.to_vec(), v);
+            self.undo.get_mut().push(Undo::Expect { key: key.to_vec() });
         }
         Ok(())
     }
@@ -171,7 +216,7 @@ impl Transaction {
         self.check_size()?;
         self.expect(&key)?;
         let prev = self.writes.insert(key.clone(), value);
-        self.undo.push(Undo::Write { key, prev });
+        self.undo.get_mut().push(Undo::Write { key, prev });
         Ok(())
     }
 
@@ -224,7 +269,7 @@ impl Transaction {
     /// syncs commits). A conflict (a key this transaction wrote or checked
     /// was changed by a commit since it looked) is error 1213, and nothing
     /// is written.
-    pub fn commit(self) -> Result<()> {
+    pub fn commit(mut self) -> Result<()> {
         self.store.rows_read.fetch_add(self.rows_read.get(), Ordering::Relaxed);
         if self.writes.is_empty() {
             return Ok(());
@@ -233,13 +278,13 @@ impl Transaction {
         let _g = self.store.commit_lock.lock();
         let engine = &self.store.engine;
         let current = engine.snapshot()?;
-        for (key, seen) in &self.expected {
+        for (key, seen) in self.expected.get_mut().iter() {
             if &current.get(key)? != seen {
                 self.store.conflicts.fetch_add(1, Ordering::Relaxed);
                 return Err(DbError::deadlock());
             }
         }
-        for (k, v) in self.writes {
+        for (k, v) in std::mem::take(&mut self.writes) {
             match v {
                 Some(v) => batch.put(k, v),
                 None => batch.delete(k),
