@@ -699,6 +699,15 @@ impl Session {
     /// transaction is rolled back and the error returned.
     fn commit(&mut self) -> Result<QueryResult> {
         if let Some(open) = self.open.take() {
+            // Commit under the shared schema lock, so no DDL rewrites a table
+            // between the check below and the write.
+            let db = self.db.clone();
+            let _schema = db.ddl_lock.read();
+            if open.txn.has_writes()
+                && open.schema_version != db.schema_version.load(std::sync::atomic::Ordering::SeqCst)
+            {
+                return Err(DbError::new(1412, "HY000", "Table definition has changed, please retry transaction"));
+            }
             let read = open.txn.rows_read();
             open.txn.commit()?;
             self.rows_read += read;

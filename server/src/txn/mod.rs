@@ -10,6 +10,7 @@
 //! `sync`. A conflict returns 1213 and the session retries the statement.
 //! There is no global lock held while a statement executes.
 
+pub mod group;
 pub mod locks;
 
 use std::cell::RefCell;
@@ -38,6 +39,8 @@ pub struct Store {
     pub conflicts: AtomicU64,
     /// Row locks of every open transaction.
     pub locks: locks::LockTable,
+    /// The commit queue (group commit).
+    pub group: group::GroupCommit,
     next_txn_id: AtomicU64,
 }
 
@@ -51,6 +54,7 @@ impl Store {
             commits: AtomicU64::new(0),
             conflicts: AtomicU64::new(0),
             locks: locks::LockTable::default(),
+            group: group::GroupCommit::default(),
             next_txn_id: AtomicU64::new(1),
         })
     }
@@ -274,25 +278,17 @@ impl Transaction {
         if self.writes.is_empty() {
             return Ok(());
         }
-        let mut batch = WriteBatch::new();
-        let _g = self.store.commit_lock.lock();
-        let engine = &self.store.engine;
-        let current = engine.snapshot()?;
-        for (key, seen) in self.expected.get_mut().iter() {
-            if &current.get(key)? != seen {
-                self.store.conflicts.fetch_add(1, Ordering::Relaxed);
-                return Err(DbError::deadlock());
-            }
-        }
-        for (k, v) in std::mem::take(&mut self.writes) {
-            match v {
-                Some(v) => batch.put(k, v),
-                None => batch.delete(k),
-            }
-        }
-        engine.write(batch, WriteOptions { sync: self.store.sync_commits })?;
-        self.store.commits.fetch_add(1, Ordering::Relaxed);
-        Ok(())
+        let writes = std::mem::take(&mut self.writes);
+        let expected = std::mem::take(self.expected.get_mut());
+        let store = self.store.clone();
+        let r = store.group.commit(store.engine.as_ref(), store.sync_commits, writes, expected);
+        match &r {
+            Ok(()) => store.commits.fetch_add(1, Ordering::Relaxed),
+            Err(e) if e.code == 1213 => store.conflicts.fetch_add(1, Ordering::Relaxed),
+            Err(_) => 0,
+        };
+        // Dropping `self` now releases the row locks, after the write.
+        r
     }
 }
 
