@@ -39,6 +39,22 @@ pub fn collate_key(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Compare two strings under the default collation without allocating in
+/// the common (ASCII) case.
+pub fn collate_cmp(a: &str, b: &str) -> Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        let (x, y) = (a.as_bytes(), b.as_bytes());
+        for (p, q) in x.iter().zip(y) {
+            let o = p.to_ascii_lowercase().cmp(&q.to_ascii_lowercase());
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        return x.len().cmp(&y.len());
+    }
+    collate_key(a).cmp(&collate_key(b))
+}
+
 /// Parse the longest numeric prefix of `s` as MySQL does when a string is
 /// used in numeric context. Returns the value and whether the whole string
 /// (ignoring surrounding spaces) was numeric.
@@ -318,7 +334,7 @@ pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
         (UInt(x), UInt(y)) => Some(x.cmp(y)),
         (Int(x), UInt(y)) => Some((*x as i128).cmp(&(*y as i128))),
         (UInt(x), Int(y)) => Some((*x as i128).cmp(&(*y as i128))),
-        (Str(x), Str(y)) => Some(collate_key(x).cmp(&collate_key(y))),
+        (Str(x), Str(y)) => Some(collate_cmp(x, y)),
         (Bytes(x), Bytes(y)) => Some(x.cmp(y)),
         (Str(x), Bytes(y)) => Some(x.as_bytes().cmp(y.as_slice())),
         (Bytes(x), Str(y)) => Some(x.as_slice().cmp(y.as_bytes())),
@@ -427,6 +443,13 @@ mod tests {
         assert_eq!(compare(&Value::Int(-1), &Value::UInt(u64::MAX)), Some(Ordering::Less));
         assert_eq!(compare(&Value::Null, &Value::Int(1)), None);
         assert_eq!(compare(&Value::Decimal(Decimal::new(15, 1)), &Value::Int(1)), Some(Ordering::Greater));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn collate_cmp_matches_collate_key(a in "[a-zA-Z0-9 -]{0,8}", b in "[a-zA-Z0-9é -]{0,8}") {
+            proptest::prop_assert_eq!(collate_cmp(&a, &b), collate_key(&a).cmp(&collate_key(&b)));
+        }
     }
 
     #[test]
