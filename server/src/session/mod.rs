@@ -1054,6 +1054,29 @@ impl Session {
         self.execute_statement(&stmt, params)
     }
 
+    /// True when executing prepared statement `id` cannot wait on anything
+    /// — a SELECT without FOR UPDATE/SHARE takes no lock and writes nothing,
+    /// in or out of a transaction — so it may run inline on the I/O thread.
+    pub fn prepared_runs_without_waiting(&self, id: u32) -> bool {
+        self.prepared.get(&id).is_some_and(|p| match p.statement.as_ref() {
+            ast::Statement::Query(q) => q.locks.is_empty(),
+            _ => false,
+        })
+    }
+
+    /// The same judgement for query text, made without parsing: one
+    /// statement that starts with SELECT and mentions no locking clause.
+    pub fn text_runs_without_waiting(sql: &str) -> bool {
+        let t = strip_leading_comments(sql).trim().trim_end_matches(';');
+        let lower = t.get(..t.len().min(4096)).unwrap_or("").to_ascii_lowercase();
+        t.len() <= 4096
+            && lower.starts_with("select")
+            && !lower.contains(';')
+            && !lower.contains(" for update")
+            && !lower.contains(" for share")
+            && !lower.contains(" lock in share mode")
+    }
+
     pub fn close_prepared(&mut self, id: u32) {
         self.prepared.remove(&id);
     }
