@@ -196,10 +196,13 @@ impl Transaction {
         Ok(self.snap.get(key)?)
     }
 
-    /// Remember the committed value of `key` this transaction relies on.
+    /// Remember the committed value of `key` this transaction relies on:
+    /// the latest one. Writes happen under the row's lock, so what matters
+    /// is that nothing changes the key between now and the commit — not
+    /// what the (possibly older) read snapshot holds.
     fn expect(&mut self, key: &[u8]) -> Result<()> {
         if !self.expected.get_mut().contains_key(key) {
-            let v = self.snap.get(key)?;
+            let v = self.store.engine.get(key)?;
             self.expected.get_mut().insert(key.to_vec(), v);
             self.undo.get_mut().push(Undo::Expect { key: key.to_vec() });
         }
