@@ -426,3 +426,154 @@ mod tests {
         assert_eq!(s.engine().get(b"k").unwrap(), None);
     }
 }
+
+/// A model test of the transaction layer against a serial oracle: random
+/// interleavings of operations from several open transactions (reads,
+/// scans, writes, deletes, savepoints, commits, rollbacks) must match a
+/// model built from plain maps — snapshot reads, own writes visible,
+/// statement undo, and first-committer-wins on keys written.
+#[cfg(test)]
+mod model {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use guocedb_engines::memory::MemoryEngine;
+    use guocedb_engines::{Direction, KeyRange};
+    use proptest::prelude::*;
+
+    use super::{Mark, Store, Transaction};
+
+    type Map = BTreeMap<Vec<u8>, Vec<u8>>;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Begin,
+        Get(usize, u8),
+        Put(usize, u8, u8),
+        Delete(usize, u8),
+        Scan(usize, bool),
+        Mark(usize),
+        Undo(usize),
+        Commit(usize),
+        Rollback(usize),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        let t = 0usize..4;
+        let k = 0u8..6;
+        prop_oneof![
+            1 => Just(Op::Begin),
+            3 => (t.clone(), k.clone()).prop_map(|(t, k)| Op::Get(t, k)),
+            4 => (t.clone(), k.clone(), any::<u8>()).prop_map(|(t, k, v)| Op::Put(t, k, v)),
+            2 => (t.clone(), k).prop_map(|(t, k)| Op::Delete(t, k)),
+            2 => (t.clone(), any::<bool>()).prop_map(|(t, r)| Op::Scan(t, r)),
+            1 => t.clone().prop_map(Op::Mark),
+            1 => t.clone().prop_map(Op::Undo),
+            2 => t.clone().prop_map(Op::Commit),
+            1 => t.prop_map(Op::Rollback),
+        ]
+    }
+
+    /// The model of one open transaction.
+    struct ModelTxn {
+        snapshot: Map,
+        writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+        expected: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+        marks: Vec<(BTreeMap<Vec<u8>, Option<Vec<u8>>>, BTreeMap<Vec<u8>, Option<Vec<u8>>>)>,
+    }
+
+    impl ModelTxn {
+        fn read(&self, k: &[u8]) -> Option<Vec<u8>> {
+            match self.writes.get(k) {
+                Some(w) => w.clone(),
+                None => self.snapshot.get(k).cloned(),
+            }
+        }
+        fn view(&self) -> Map {
+            let mut m = self.snapshot.clone();
+            for (k, v) in &self.writes {
+                match v {
+                    Some(v) => m.insert(k.clone(), v.clone()),
+                    None => m.remove(k),
+                };
+            }
+            m
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+        #[test]
+        fn transactions_match_the_serial_model(ops in proptest::collection::vec(op(), 1..80)) {
+            let store = Store::new(Arc::new(MemoryEngine::new()), false);
+            let mut committed = Map::new();
+            let mut real: Vec<Option<(Transaction, Vec<Mark>)>> = (0..4).map(|_| None).collect();
+            let mut model: Vec<Option<ModelTxn>> = (0..4).map(|_| None).collect();
+            let key = |k: u8| vec![b'k', k];
+            for op in ops {
+                match op {
+                    Op::Begin => {
+                        if let Some(i) = real.iter().position(Option::is_none) {
+                            real[i] = Some((store.begin().unwrap(), vec![]));
+                            model[i] = Some(ModelTxn { snapshot: committed.clone(), writes: BTreeMap::new(), expected: BTreeMap::new(), marks: vec![] });
+                        }
+                    }
+                    Op::Get(t, k) => if let (Some((r, _)), Some(m)) = (&real[t], &model[t]) {
+                        prop_assert_eq!(r.get(&key(k)).unwrap(), m.read(&key(k)));
+                    },
+                    Op::Put(t, k, v) => if let (Some((r, _)), Some(m)) = (&mut real[t], &mut model[t]) {
+                        r.put(key(k), vec![v]).unwrap();
+                        m.expected.entry(key(k)).or_insert_with(|| committed.get(&key(k)).cloned());
+                        m.writes.insert(key(k), Some(vec![v]));
+                    },
+                    Op::Delete(t, k) => if let (Some((r, _)), Some(m)) = (&mut real[t], &mut model[t]) {
+                        r.delete(key(k)).unwrap();
+                        m.expected.entry(key(k)).or_insert_with(|| committed.get(&key(k)).cloned());
+                        m.writes.insert(key(k), None);
+                    },
+                    Op::Scan(t, rev) => if let (Some((r, _)), Some(m)) = (&real[t], &model[t]) {
+                        let dir = if rev { Direction::Reverse } else { Direction::Forward };
+                        let got: Vec<(Vec<u8>, Vec<u8>)> = r.scan(KeyRange::all(), dir).unwrap().map(|x| x.unwrap()).collect();
+                        let mut want: Vec<(Vec<u8>, Vec<u8>)> = m.view().into_iter().collect();
+                        if rev { want.reverse(); }
+                        prop_assert_eq!(got, want);
+                    },
+                    Op::Mark(t) => if let (Some((r, marks)), Some(m)) = (&mut real[t], &mut model[t]) {
+                        marks.push(r.mark());
+                        m.marks.push((m.writes.clone(), m.expected.clone()));
+                    },
+                    Op::Undo(t) => if let (Some((r, marks)), Some(m)) = (&mut real[t], &mut model[t]) {
+                        if let (Some(mark), Some((w, e))) = (marks.pop(), m.marks.pop()) {
+                            r.rollback_to(mark);
+                            m.writes = w;
+                            m.expected = e;
+                        }
+                    },
+                    Op::Commit(t) => if let (Some((r, _)), Some(m)) = (real[t].take(), model[t].take()) {
+                        let ok = m.writes.is_empty() || m.expected.iter().all(|(k, v)| committed.get(k) == v.as_ref());
+                        let got = r.commit();
+                        prop_assert_eq!(got.is_ok(), ok, "commit outcome");
+                        if ok {
+                            for (k, v) in m.writes {
+                                match v {
+                                    Some(v) => committed.insert(k, v),
+                                    None => committed.remove(&k),
+                                };
+                            }
+                        } else {
+                            prop_assert_eq!(got.map_err(|e| e.code), Err(1213));
+                        }
+                    },
+                    Op::Rollback(t) => {
+                        real[t] = None;
+                        model[t] = None;
+                    }
+                }
+                // The engine always holds exactly the committed state.
+                let engine: Map = store.engine().snapshot().unwrap().scan(KeyRange::all(), Direction::Forward).unwrap().map(|x| x.unwrap()).collect();
+                prop_assert_eq!(&engine, &committed);
+            }
+        }
+    }
+}
