@@ -444,6 +444,7 @@ mod model {
     use super::{Mark, Store, Transaction};
 
     type Map = BTreeMap<Vec<u8>, Vec<u8>>;
+    type Buffered = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 
     #[derive(Debug, Clone)]
     enum Op {
@@ -479,7 +480,7 @@ mod model {
         snapshot: Map,
         writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
         expected: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-        marks: Vec<(BTreeMap<Vec<u8>, Option<Vec<u8>>>, BTreeMap<Vec<u8>, Option<Vec<u8>>>)>,
+        marks: Vec<(Buffered, Buffered)>,
     }
 
     impl ModelTxn {
