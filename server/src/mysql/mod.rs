@@ -384,7 +384,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
         }
     }
 
-    /// Run `f` on the session on the blocking pool, catching panics.
     /// Run `f` on the session right here, on the I/O thread, catching
     /// panics: only for statements that cannot wait (see
     /// `Session::prepared_runs_without_waiting`), saving the hand-off to the
@@ -393,17 +392,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
         let Some(session) = self.session.as_mut() else {
             return Err(DbError::internal("session unavailable"));
         };
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(session))).map_err(|p| {
-            let msg = p
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            tracing::error!(peer = %self.peer, panic = %msg, "statement panicked");
-            DbError::internal(format!("internal error while executing the statement: {msg}"))
-        })
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(session))).map_err(|p| self.panic_error(p))
     }
 
+    /// The error a panicking statement reports (and the log line it leaves).
+    fn panic_error(&self, payload: Box<dyn std::any::Any + Send>) -> DbError {
+        let msg = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        tracing::error!(peer = %self.peer, panic = %msg, "statement panicked");
+        DbError::internal(format!("internal error while executing the statement: {msg}"))
+    }
+
+    /// Run `f` on the session on the blocking pool, catching panics.
     async fn with_session<T: Send + 'static>(
         &mut self,
         f: impl FnOnce(&mut Session) -> T + Send + 'static,
@@ -419,15 +422,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
         match joined {
             Ok((session, r)) => {
                 self.session = Some(session);
-                r.map_err(|p| {
-                    let msg = p
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| p.downcast_ref::<String>().cloned())
-                        .unwrap_or_default();
-                    tracing::error!(peer = %self.peer, panic = %msg, "statement panicked");
-                    DbError::internal(format!("internal error while executing the statement: {msg}"))
-                })
+                r.map_err(|p| self.panic_error(p))
             }
             Err(e) => {
                 // The blocking task itself failed; start a fresh session.

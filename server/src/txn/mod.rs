@@ -4,18 +4,18 @@
 //! A [`Transaction`] reads one consistent snapshot (refreshed per statement
 //! under READ COMMITTED), sees its own buffered writes, and commits all of
 //! them or none. An undo log lets a failed statement or a savepoint roll
-//! back just its part. Commit is optimistic: under a
-//! short commit lock it checks that no key it wrote (or read for a
-//! uniqueness check) changed since its snapshot, then writes the batch with
-//! `sync`. A conflict returns 1213 and the session retries the statement.
-//! There is no global lock held while a statement executes.
+//! back just its part. Writers take row locks ([`locks`]) and act on the
+//! latest committed version; every key written or checked records the
+//! committed value it relied on, and the group commit ([`group`]) writes a
+//! transaction only if those values still hold (else 1213), sharing one
+//! synced batch among concurrent commits. No global lock is held while a
+//! statement executes.
 
 pub mod group;
 pub mod locks;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -261,7 +261,7 @@ impl Transaction {
     pub fn scan(&self, range: KeyRange, dir: Direction) -> Result<MergedScan> {
         let pending: Vec<(Vec<u8>, Option<Vec<u8>>)> = self
             .writes
-            .range::<Vec<u8>, _>((bound_ref(&range.start), bound_ref(&range.end)))
+            .range::<Vec<u8>, _>((range.start.clone(), range.end.clone()))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         let mut pending = pending;
@@ -293,10 +293,6 @@ impl Transaction {
         // Dropping `self` now releases the row locks, after the write.
         r
     }
-}
-
-fn bound_ref(b: &Bound<Vec<u8>>) -> Bound<Vec<u8>> {
-    b.clone()
 }
 
 /// A buffered write: the key and its new value (`None` deletes).
