@@ -30,6 +30,8 @@ pub struct Config {
     pub sync_commits: bool,
     /// RocksDB block cache size (bytes).
     pub block_cache_bytes: usize,
+    /// How often old row versions are garbage-collected (milliseconds).
+    pub gc_interval_ms: u64,
     /// Log filter (tracing `EnvFilter` syntax), e.g. "info" or "guocedb=debug".
     pub log: String,
 }
@@ -46,6 +48,7 @@ impl Default for Config {
             engine: "rocksdb".into(),
             sync_commits: true,
             block_cache_bytes: 128 * 1024 * 1024,
+            gc_interval_ms: 1000,
             log: "info".into(),
         }
     }
@@ -68,6 +71,9 @@ impl Config {
         }
         if self.max_connections == 0 || self.max_connections > 100_000 {
             anyhow::bail!("max_connections must be between 1 and 100000");
+        }
+        if self.gc_interval_ms == 0 || self.gc_interval_ms > 3_600_000 {
+            anyhow::bail!("gc_interval_ms must be between 1 and 3600000");
         }
         if !matches!(self.engine.as_str(), "rocksdb" | "memory") {
             anyhow::bail!("engine must be \"rocksdb\" or \"memory\"");

@@ -35,9 +35,11 @@ pub struct Database {
 
 impl Database {
     pub fn open(engine: Arc<dyn KvEngine>, config: Config) -> Result<Arc<Self>> {
-        let store = Store::new(engine, config.sync_commits);
-        let snap = store.engine().snapshot()?;
+        let store = Store::new(engine, config.sync_commits)?;
+        let snap = store.snapshot();
         let catalog = Catalog::load(snap.as_ref())?;
+        drop(snap);
+        spawn_gc(Arc::downgrade(&store), std::time::Duration::from_millis(config.gc_interval_ms.max(1)));
         Ok(Arc::new(Self {
             store,
             catalog: RwLock::new(Arc::new(catalog)),
@@ -71,5 +73,19 @@ impl Database {
 
     pub fn next_connection_id(&self) -> u32 {
         self.next_connection_id.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+/// Run MVCC garbage collection every `interval` until the store is gone.
+fn spawn_gc(store: std::sync::Weak<Store>, interval: std::time::Duration) {
+    let r = std::thread::Builder::new().name("guocedb-gc".into()).spawn(move || loop {
+        std::thread::sleep(interval);
+        let Some(store) = store.upgrade() else { return };
+        if let Err(e) = store.mvcc().gc() {
+            tracing::warn!(error = %e, "MVCC garbage collection failed; retrying next round");
+        }
+    });
+    if let Err(e) = r {
+        tracing::error!(error = %e, "could not start the MVCC garbage collector");
     }
 }

@@ -264,3 +264,59 @@ fn concurrent_inserts_of_one_key_give_one_row_and_1062() {
         assert_eq!(n, Some(1));
     });
 }
+
+async fn status(c: &mut Conn, name: &str) -> i64 {
+    let row: Option<(String, String)> = c.query_first(format!("SHOW STATUS LIKE '{name}'")).await.unwrap();
+    row.expect("status variable").1.parse().expect("numeric status")
+}
+
+async fn wait_for_history_at_most(c: &mut Conn, bound: i64) -> i64 {
+    let mut n = i64::MAX;
+    for _ in 0..200 {
+        n = status(c, "Guocedb_mvcc_history_versions").await;
+        if n <= bound {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    n
+}
+
+/// An update-heavy workload leaves old row versions behind; GC removes the
+/// ones no snapshot can see, so storage stays bounded — but never while an
+/// open REPEATABLE READ transaction still reads them.
+#[test]
+fn old_versions_are_collected_once_no_snapshot_needs_them() {
+    let server = TestServer::start_with_config("gc_interval_ms = 20\n");
+    rt().block_on(async {
+        setup(&server.url()).await;
+        let mut reader = connect(&server.url()).await;
+        let mut w = connect(&server.url()).await;
+        reader.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT").await.unwrap();
+        assert_eq!(balances(&mut reader).await, [(1, 100), (2, 50)]);
+        for _ in 0..500 {
+            w.query_drop("UPDATE acct SET bal = bal + 1 WHERE id = 1").await.unwrap();
+        }
+        // GC has run many rounds, yet the reader's versions are still there.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert!(status(&mut w, "Guocedb_mvcc_gc_rounds").await > 0);
+        assert!(status(&mut w, "Guocedb_mvcc_history_versions").await >= 500, "versions the snapshot needs are kept");
+        assert_eq!(balances(&mut reader).await, [(1, 100), (2, 50)], "the snapshot still reads its versions");
+        reader.query_drop("COMMIT").await.unwrap();
+        assert_eq!(balances(&mut reader).await, [(1, 600), (2, 50)]);
+        drop(reader);
+
+        // With no old snapshot, history stays small however long updates run.
+        for round in 0..5 {
+            for _ in 0..400 {
+                w.query_drop("UPDATE acct SET bal = bal + 1 WHERE id = 2").await.unwrap();
+                w.query_drop("DELETE FROM acct WHERE id = 3").await.unwrap();
+                w.query_drop("INSERT INTO acct VALUES (3, 0)").await.unwrap();
+            }
+            let left = wait_for_history_at_most(&mut w, 50).await;
+            assert!(left <= 50, "round {round}: {left} old versions left after GC");
+        }
+        assert!(status(&mut w, "Guocedb_mvcc_gc_removed").await >= 6000);
+        assert_eq!(balances(&mut w).await, [(1, 600), (2, 2050), (3, 0)]);
+    });
+}

@@ -468,16 +468,22 @@ impl Session {
         use std::sync::atomic::Ordering::Relaxed;
         let db = &self.db;
         let uptime = crate::env::instant().duration_since(db.started_at).as_secs();
-        let rows = vec![
+        let mut rows = vec![
             ("Com_commit", db.store.commits.load(Relaxed)),
             ("Connections", db.connections.load(Relaxed)),
             ("Innodb_rows_read", self.rows_read),
             ("Guocedb_global_rows_read", db.store.rows_read.load(Relaxed)),
             ("Guocedb_write_conflicts", db.store.conflicts.load(Relaxed)),
+            ("Guocedb_mvcc_active_snapshots", db.store.mvcc().active_snapshots() as u64),
+            ("Guocedb_mvcc_commit_ts", db.store.mvcc().applied()),
+            ("Guocedb_mvcc_gc_removed", db.store.mvcc().stats.gc_removed.load(Relaxed)),
+            ("Guocedb_mvcc_gc_rounds", db.store.mvcc().stats.gc_rounds.load(Relaxed)),
+            ("Guocedb_mvcc_history_versions", db.store.mvcc().stats.history_versions.load(Relaxed).max(0) as u64),
             ("Questions", db.questions.load(Relaxed)),
             ("Threads_connected", 0),
             ("Uptime", uptime),
         ];
+        rows.sort_by_key(|(k, _)| k.to_ascii_lowercase());
         let rows = rows.into_iter().map(|(k, v)| vec![Value::Str(k.into()), Value::Str(v.to_string())]).collect();
         show::rows_result(&["Variable_name", "Value"], show::filter_like(rows, like))
     }

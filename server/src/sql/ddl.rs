@@ -70,7 +70,7 @@ pub fn drop_database(db: &Database, name: &str, if_exists: bool) -> Result<Query
     }
     let ids: Vec<u64> = cat.tables_in(name).map(|t| t.id).collect();
     let mut batch = WriteBatch::new();
-    let snap = db.store.engine().snapshot()?;
+    let snap = db.store.snapshot();
     let n = cat.drop_database(name, &mut batch, snap.as_ref())?;
     db.commit_ddl(cat, batch)?;
     ids.iter().for_each(|id| db.counters.forget(*id));
@@ -508,7 +508,7 @@ pub fn drop_tables(
     if !missing.is_empty() && !if_exists {
         return Err(DbError::new(1051, "42S02", format!("Unknown table '{}'", missing.join(","))));
     }
-    let snap = db.store.engine().snapshot()?;
+    let snap = db.store.snapshot();
     let mut batch = WriteBatch::new();
     let mut ids = Vec::new();
     for (d, t) in targets {
@@ -530,7 +530,7 @@ fn rebuild_table(
     mapping: &[std::result::Result<usize, Value>],
     batch: &mut WriteBatch,
 ) -> Result<()> {
-    let snap = db.store.engine().snapshot()?;
+    let snap = db.store.snapshot();
     catalog::delete_prefix(snap.as_ref(), &table_prefix(old.id), batch)?;
     let mut seen_unique: HashSet<Vec<u8>> = HashSet::new();
     let prefix = index_prefix(old.id, PRIMARY_INDEX_ID);
@@ -792,7 +792,7 @@ pub fn drop_index(
 pub fn truncate(db: &Database, current_db: Option<&str>, names: &[ast::ObjectName]) -> Result<QueryResult> {
     let _g = db.ddl_lock.write();
     let cat = (*db.catalog()).clone();
-    let snap = db.store.engine().snapshot()?;
+    let snap = db.store.snapshot();
     let mut batch = WriteBatch::new();
     let mut ids = Vec::new();
     for n in names {

@@ -10,9 +10,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use guocedb_engines::{KvEngine, WriteBatch, WriteOptions};
 use parking_lot::{Condvar, Mutex};
 
+use super::mvcc::{LatestCache, Mvcc, Staged};
 use crate::error::{DbError, Result};
 
 type Writes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
@@ -52,7 +52,7 @@ pub struct GroupCommit {
 impl GroupCommit {
     /// Commit `writes` if every key in `expected` still has that committed
     /// value; returns once the outcome is durable (with `sync`).
-    pub fn commit(&self, engine: &dyn KvEngine, sync: bool, writes: Writes, expected: Writes) -> Result<()> {
+    pub fn commit(&self, mvcc: &Mvcc, sync: bool, writes: Writes, expected: Writes) -> Result<()> {
         let outcome = Arc::new(Outcome::default());
         let mut q = self.queue.lock();
         q.pending.push(Pending { writes, expected, outcome: outcome.clone() });
@@ -65,7 +65,7 @@ impl GroupCommit {
                 let n = q.pending.len().min(MAX_GROUP);
                 let group: Vec<Pending> = q.pending.drain(..n).collect();
                 drop(q);
-                self.lead(engine, sync, group);
+                self.lead(mvcc, sync, group);
                 q = self.queue.lock();
                 q.leader_active = false;
                 self.leader_done.notify_all();
@@ -76,64 +76,50 @@ impl GroupCommit {
         }
     }
 
-    fn lead(&self, engine: &dyn KvEngine, sync: bool, group: Vec<Pending>) {
+    fn lead(&self, mvcc: &Mvcc, sync: bool, group: Vec<Pending>) {
         let finish = |p: &Pending, r: Result<()>| {
             *p.outcome.result.lock() = Some(r);
         };
-        let current = match engine.snapshot() {
-            Ok(s) => s,
-            Err(e) => {
-                let e: DbError = e.into();
-                group.iter().for_each(|p| finish(p, Err(e.clone())));
-                return;
-            }
-        };
-        let mut accepted: Vec<&Pending> = Vec::with_capacity(group.len());
-        let mut group_writes: HashMap<&[u8], &Option<Vec<u8>>> = HashMap::new();
-        let mut batch = WriteBatch::new();
-        for p in &group {
-            let mut ok = true;
-            for (key, seen) in &p.expected {
-                let now = match group_writes.get(key.as_slice()) {
-                    Some(v) => (*v).clone(),
-                    None => match current.get(key) {
-                        Ok(v) => v,
-                        Err(e) => {
-                            finish(p, Err(e.into()));
-                            ok = false;
-                            break;
+        mvcc.with_apply_lock(|| {
+            let mut latest = LatestCache::default();
+            let mut accepted: Vec<&Pending> = Vec::with_capacity(group.len());
+            let mut group_writes: HashMap<&[u8], Option<&[u8]>> = HashMap::new();
+            for p in &group {
+                let check = |latest: &mut LatestCache, group_writes: &HashMap<&[u8], Option<&[u8]>>| -> Result<bool> {
+                    for (key, seen) in &p.expected {
+                        let now = match group_writes.get(key.as_slice()) {
+                            Some(v) => v.map(<[u8]>::to_vec),
+                            None => Mvcc::value_of(&latest.raw(mvcc, key)?)?,
+                        };
+                        if &now != seen {
+                            return Ok(false);
                         }
-                    },
+                    }
+                    Ok(true)
                 };
-                if &now != seen {
-                    finish(p, Err(DbError::deadlock()));
-                    ok = false;
-                    break;
+                match check(&mut latest, &group_writes) {
+                    Ok(true) => {
+                        for (k, v) in &p.writes {
+                            group_writes.insert(k.as_slice(), v.as_deref());
+                        }
+                        accepted.push(p);
+                    }
+                    Ok(false) => finish(p, Err(DbError::deadlock())),
+                    Err(e) => finish(p, Err(e)),
                 }
             }
-            if !ok {
-                continue;
+            let staged: Result<Vec<Staged<'_>>> = group_writes
+                .iter()
+                .map(|(k, v)| Ok(Staged { key: k, current: latest.raw(mvcc, k)?, new: *v }))
+                .collect();
+            let result = staged.and_then(|s| mvcc.apply(&s, sync));
+            self.groups.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.grouped.fetch_add(accepted.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            for p in accepted {
+                finish(p, result.clone());
             }
-            for (k, v) in &p.writes {
-                match v {
-                    Some(v) => batch.put(k.clone(), v.clone()),
-                    None => batch.delete(k.clone()),
-                }
-                group_writes.insert(k.as_slice(), v);
-            }
-            accepted.push(p);
-        }
-        let result = if batch.is_empty() { Ok(()) } else { engine.write(batch, WriteOptions { sync }) };
-        self.groups.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.grouped.fetch_add(accepted.len() as u64, std::sync::atomic::Ordering::Relaxed);
-        for p in accepted {
-            finish(p, result.as_ref().map(|_| ()).map_err(|e| DbError::from(clone_engine_error(e))));
-        }
+        });
     }
-}
-
-fn clone_engine_error(e: &guocedb_engines::EngineError) -> guocedb_engines::EngineError {
-    guocedb_engines::EngineError::Storage(e.to_string())
 }
 
 #[cfg(test)]
@@ -145,17 +131,21 @@ mod tests {
         [(k.as_bytes().to_vec(), v.map(|v| v.as_bytes().to_vec()))].into_iter().collect()
     }
 
+    fn mvcc() -> Arc<Mvcc> {
+        Mvcc::open(Arc::new(MemoryEngine::new())).unwrap()
+    }
+
     #[test]
     fn concurrent_commits_share_groups_and_all_land() {
-        let engine: Arc<MemoryEngine> = Arc::new(MemoryEngine::new());
+        let m = mvcc();
         let gc = Arc::new(GroupCommit::default());
         let threads: Vec<_> = (0..8)
             .map(|t| {
-                let (engine, gc) = (engine.clone(), gc.clone());
+                let (m, gc) = (m.clone(), gc.clone());
                 std::thread::spawn(move || {
                     for i in 0..200 {
                         let key = format!("k{t}-{i}");
-                        gc.commit(engine.as_ref(), false, w(&key, Some("v")), w(&key, None)).unwrap();
+                        gc.commit(&m, false, w(&key, Some("v")), w(&key, None)).unwrap();
                     }
                 })
             })
@@ -164,23 +154,20 @@ mod tests {
         let groups = gc.groups.load(std::sync::atomic::Ordering::Relaxed);
         assert_eq!(gc.grouped.load(std::sync::atomic::Ordering::Relaxed), 1600);
         assert!(groups <= 1600);
-        let n = engine
-            .snapshot()
-            .unwrap()
-            .scan(guocedb_engines::KeyRange::all(), guocedb_engines::Direction::Forward)
-            .unwrap()
-            .count();
+        use guocedb_engines::KvSnapshot;
+        let n =
+            m.snapshot().scan(guocedb_engines::KeyRange::all(), guocedb_engines::Direction::Forward).unwrap().count();
         assert_eq!(n, 1600);
     }
 
     #[test]
     fn a_transaction_whose_expectation_fails_is_rejected_alone() {
-        let engine = MemoryEngine::new();
+        let m = mvcc();
         let gc = GroupCommit::default();
-        gc.commit(&engine, false, w("a", Some("1")), w("a", None)).unwrap();
-        let e = gc.commit(&engine, false, w("a", Some("2")), w("a", None)).unwrap_err();
+        gc.commit(&m, false, w("a", Some("1")), w("a", None)).unwrap();
+        let e = gc.commit(&m, false, w("a", Some("2")), w("a", None)).unwrap_err();
         assert_eq!(e.code, 1213);
-        gc.commit(&engine, false, w("a", Some("3")), w("a", Some("1"))).unwrap();
-        assert_eq!(engine.get(b"a").unwrap(), Some(b"3".to_vec()));
+        gc.commit(&m, false, w("a", Some("3")), w("a", Some("1"))).unwrap();
+        assert_eq!(m.latest(b"a").unwrap(), Some(b"3".to_vec()));
     }
 }

@@ -13,6 +13,7 @@
 
 pub mod group;
 pub mod locks;
+pub mod mvcc;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -20,18 +21,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use guocedb_engines::{Direction, KeyRange, KvEngine, KvPair, KvSnapshot, WriteBatch, WriteOptions};
-use parking_lot::Mutex;
+use guocedb_engines::{Direction, KeyRange, KvEngine, KvPair, KvSnapshot, WriteBatch, WriteOp};
 
 use crate::error::{DbError, Result};
 
 /// Upper bound on one statement's buffered writes (keys + values).
 pub const MAX_TXN_WRITE_BYTES: usize = 512 * 1024 * 1024;
 
-/// The shared handle to the engine plus commit bookkeeping.
+/// The shared handle to the versioned store plus commit bookkeeping.
 pub struct Store {
-    engine: Arc<dyn KvEngine>,
-    commit_lock: Mutex<()>,
+    mvcc: Arc<mvcc::Mvcc>,
     sync_commits: bool,
     /// Rows read by every statement since start (`Innodb_rows_read`).
     pub rows_read: AtomicU64,
@@ -45,10 +44,10 @@ pub struct Store {
 }
 
 impl Store {
-    pub fn new(engine: Arc<dyn KvEngine>, sync_commits: bool) -> Arc<Self> {
-        Arc::new(Self {
-            engine,
-            commit_lock: Mutex::new(()),
+    /// Open the store over `engine` (recovering the commit timestamp).
+    pub fn new(engine: Arc<dyn KvEngine>, sync_commits: bool) -> Result<Arc<Self>> {
+        Ok(Arc::new(Self {
+            mvcc: mvcc::Mvcc::open(engine)?,
             sync_commits,
             rows_read: AtomicU64::new(0),
             commits: AtomicU64::new(0),
@@ -56,18 +55,33 @@ impl Store {
             locks: locks::LockTable::default(),
             group: group::GroupCommit::default(),
             next_txn_id: AtomicU64::new(1),
-        })
+        }))
     }
 
+    /// The engine under the versioned layer (physical keys).
     pub fn engine(&self) -> &Arc<dyn KvEngine> {
-        &self.engine
+        self.mvcc.engine()
+    }
+
+    pub fn mvcc(&self) -> &Arc<mvcc::Mvcc> {
+        &self.mvcc
+    }
+
+    /// A consistent view of everything committed so far.
+    pub fn snapshot(&self) -> Arc<dyn KvSnapshot> {
+        self.mvcc.snapshot()
+    }
+
+    /// The latest committed value of `key`.
+    pub fn latest(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.mvcc.latest(key)
     }
 
     pub fn begin(self: &Arc<Self>) -> Result<Transaction> {
         Ok(Transaction {
             id: self.next_txn_id.fetch_add(1, Ordering::Relaxed),
             store: self.clone(),
-            snap: self.engine.snapshot()?,
+            snap: self.mvcc.snapshot(),
             writes: BTreeMap::new(),
             expected: RefCell::new(BTreeMap::new()),
             undo: RefCell::new(Vec::new()),
@@ -77,11 +91,17 @@ impl Store {
         })
     }
 
-    /// Write a batch outside any transaction (DDL holds its own lock).
+    /// Commit a batch outside any transaction (DDL holds its own lock), as
+    /// one new version of every key in it. Later operations on a key win.
     pub fn write_batch(&self, batch: WriteBatch) -> Result<()> {
-        let _g = self.commit_lock.lock();
-        self.engine.write(batch, WriteOptions { sync: self.sync_commits })?;
-        Ok(())
+        let mut writes = BTreeMap::new();
+        for op in batch.ops() {
+            match op {
+                WriteOp::Put { key, value } => writes.insert(key.clone(), Some(value.clone())),
+                WriteOp::Delete { key } => writes.insert(key.clone(), None),
+            };
+        }
+        self.group.commit(&self.mvcc, self.sync_commits, writes, BTreeMap::new())
     }
 }
 
@@ -131,7 +151,7 @@ impl Transaction {
     /// Read from a fresh snapshot from now on (READ COMMITTED takes one per
     /// statement). Buffered writes and expectations are kept.
     pub fn refresh_snapshot(&mut self) -> Result<()> {
-        self.snap = self.store.engine.snapshot()?;
+        self.snap = self.store.mvcc.snapshot();
         Ok(())
     }
 
@@ -159,7 +179,7 @@ impl Transaction {
         if let Some(w) = self.writes.get(key) {
             return Ok(w.clone());
         }
-        let latest = self.store.engine.get(key)?;
+        let latest = self.store.mvcc.latest(key)?;
         let mut expected = self.expected.borrow_mut();
         if !expected.contains_key(key) {
             expected.insert(key.to_vec(), latest.clone());
@@ -202,7 +222,7 @@ impl Transaction {
     /// what the (possibly older) read snapshot holds.
     fn expect(&mut self, key: &[u8]) -> Result<()> {
         if !self.expected.get_mut().contains_key(key) {
-            let v = self.store.engine.get(key)?;
+            let v = self.store.mvcc.latest(key)?;
             self.expected.get_mut().insert(key.to_vec(), v);
             self.undo.get_mut().push(Undo::Expect { key: key.to_vec() });
         }
@@ -284,7 +304,7 @@ impl Transaction {
         let writes = std::mem::take(&mut self.writes);
         let expected = std::mem::take(self.expected.get_mut());
         let store = self.store.clone();
-        let r = store.group.commit(store.engine.as_ref(), store.sync_commits, writes, expected);
+        let r = store.group.commit(&store.mvcc, store.sync_commits, writes, expected);
         match &r {
             Ok(()) => store.commits.fetch_add(1, Ordering::Relaxed),
             Err(e) if e.code == 1213 => store.conflicts.fetch_add(1, Ordering::Relaxed),
@@ -354,7 +374,7 @@ mod tests {
     use guocedb_engines::memory::MemoryEngine;
 
     fn store() -> Arc<Store> {
-        Store::new(Arc::new(MemoryEngine::new()), false)
+        Store::new(Arc::new(MemoryEngine::new()), false).unwrap()
     }
 
     fn keys(t: &Transaction, dir: Direction) -> Vec<Vec<u8>> {
@@ -398,7 +418,7 @@ mod tests {
         t2.put(b"k".to_vec(), b"2".to_vec()).unwrap();
         t1.commit().unwrap();
         assert_eq!(t2.commit().map_err(|e| e.code), Err(1213));
-        assert_eq!(s.engine().get(b"k").unwrap(), Some(b"1".to_vec()));
+        assert_eq!(s.latest(b"k").unwrap(), Some(b"1".to_vec()));
     }
 
     #[test]
@@ -419,7 +439,7 @@ mod tests {
         let mut t = s.begin().unwrap();
         t.put(b"k".to_vec(), b"1".to_vec()).unwrap();
         drop(t);
-        assert_eq!(s.engine().get(b"k").unwrap(), None);
+        assert_eq!(s.latest(b"k").unwrap(), None);
     }
 }
 
@@ -427,7 +447,8 @@ mod tests {
 /// interleavings of operations from several open transactions (reads,
 /// scans, writes, deletes, savepoints, commits, rollbacks) must match a
 /// model built from plain maps — snapshot reads, own writes visible,
-/// statement undo, and first-committer-wins on keys written.
+/// statement undo, and first-committer-wins on keys written — while MVCC
+/// garbage collection runs at random points.
 #[cfg(test)]
 mod model {
     use std::collections::BTreeMap;
@@ -453,13 +474,14 @@ mod model {
         Undo(usize),
         Commit(usize),
         Rollback(usize),
+        Gc,
     }
 
     fn op() -> impl Strategy<Value = Op> {
         let t = 0usize..4;
         let k = 0u8..6;
         prop_oneof![
-            1 => Just(Op::Begin),
+            3 => Just(Op::Begin),
             3 => (t.clone(), k.clone()).prop_map(|(t, k)| Op::Get(t, k)),
             4 => (t.clone(), k.clone(), any::<u8>()).prop_map(|(t, k, v)| Op::Put(t, k, v)),
             2 => (t.clone(), k).prop_map(|(t, k)| Op::Delete(t, k)),
@@ -468,6 +490,7 @@ mod model {
             1 => t.clone().prop_map(Op::Undo),
             2 => t.clone().prop_map(Op::Commit),
             1 => t.prop_map(Op::Rollback),
+            2 => Just(Op::Gc),
         ]
     }
 
@@ -503,7 +526,7 @@ mod model {
 
         #[test]
         fn transactions_match_the_serial_model(ops in proptest::collection::vec(op(), 1..80)) {
-            let store = Store::new(Arc::new(MemoryEngine::new()), false);
+            let store = Store::new(Arc::new(MemoryEngine::new()), false).unwrap();
             let mut committed = Map::new();
             let mut real: Vec<Option<(Transaction, Vec<Mark>)>> = (0..4).map(|_| None).collect();
             let mut model: Vec<Option<ModelTxn>> = (0..4).map(|_| None).collect();
@@ -566,11 +589,19 @@ mod model {
                         real[t] = None;
                         model[t] = None;
                     }
+                    Op::Gc => {
+                        store.mvcc().gc().unwrap();
+                    }
                 }
                 // The engine always holds exactly the committed state.
-                let engine: Map = store.engine().snapshot().unwrap().scan(KeyRange::all(), Direction::Forward).unwrap().map(|x| x.unwrap()).collect();
+                let engine: Map = store.snapshot().scan(KeyRange::all(), Direction::Forward).unwrap().map(|x| x.unwrap()).collect();
                 prop_assert_eq!(&engine, &committed);
             }
+            // Once no transaction is open, GC leaves only the latest versions.
+            drop(real);
+            store.mvcc().gc().unwrap();
+            let physical = store.engine().snapshot().unwrap().scan(KeyRange::all(), Direction::Forward).unwrap().count();
+            prop_assert_eq!(physical, committed.len() + 2, "latest versions plus two metadata keys");
         }
     }
 }
