@@ -259,6 +259,20 @@ pub trait KvEngine: Send + Sync {
         self.snapshot()?.get(key)
     }
 
+    /// Scan the latest state without pinning a snapshot: each key is
+    /// yielded at most once, in order, with a value it held at some moment
+    /// during the scan (a layer that versions its own data, like MVCC, needs
+    /// no more). Engines override it when a snapshot costs something.
+    fn scan_latest(&self, range: KeyRange, direction: Direction) -> Result<KvIter> {
+        self.snapshot()?.scan(range, direction)
+    }
+
+    /// The first pair of `range` in `direction` in the latest state, or
+    /// `None`: a seek that reads one entry.
+    fn first(&self, range: KeyRange, direction: Direction) -> Result<Option<KvPair>> {
+        self.scan_latest(range, direction)?.next().transpose()
+    }
+
     /// Apply `batch` atomically. With `opts.sync`, return only once durable.
     fn write(&self, batch: WriteBatch, opts: WriteOptions) -> Result<()>;
 

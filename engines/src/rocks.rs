@@ -21,12 +21,14 @@ use rocksdb::{BlockBasedOptions, Cache, Options, ReadOptions, Snapshot, DB};
 
 use crate::scan::{Chunk, ChunkSource, ChunkedScan};
 use crate::{
-    Capabilities, Direction, EngineError, KeyRange, KvEngine, KvIter, KvSnapshot, Result, WriteBatch, WriteOp,
+    Capabilities, Direction, EngineError, KeyRange, KvEngine, KvIter, KvPair, KvSnapshot, Result, WriteBatch, WriteOp,
     WriteOptions,
 };
 
 /// Default size of the shared block cache.
 pub const DEFAULT_BLOCK_CACHE_BYTES: usize = 64 << 20;
+/// Memtable size before a flush.
+const WRITE_BUFFER_BYTES: usize = 8 << 20;
 /// Bloom filter bits per key on the block-based table.
 const BLOOM_BITS_PER_KEY: f64 = 10.0;
 
@@ -81,6 +83,12 @@ impl RocksEngine {
         let mut opts = Options::default();
         opts.create_if_missing(true);
         opts.set_max_background_jobs(2);
+        // Every update adds an internal version to the memtable, and range
+        // scans step over all of them until a flush drops the obsolete ones
+        // (no long-lived RocksDB snapshots pin them: MVCC lives above). A
+        // small memtable keeps scans over hot rows short.
+        opts.set_write_buffer_size(WRITE_BUFFER_BYTES);
+        opts.set_max_write_buffer_number(4);
         opts.set_block_based_table_factory(&table);
 
         let db = DB::open(&opts, path).map_err(storage)?;
@@ -110,6 +118,17 @@ impl KvEngine for RocksEngine {
         self.db.get(key).map_err(storage)
     }
 
+    fn scan_latest(&self, range: KeyRange, direction: Direction) -> Result<KvIter> {
+        Ok(Box::new(ChunkedScan::new(Latest(Arc::clone(&self.db)), range, direction)))
+    }
+
+    fn first(&self, range: KeyRange, direction: Direction) -> Result<Option<KvPair>> {
+        if range.is_empty() {
+            return Ok(None);
+        }
+        read_range(&self.db, None, &range, direction, 1).map(|c| c.pairs.into_iter().next())
+    }
+
     fn write(&self, batch: WriteBatch, opts: WriteOptions) -> Result<()> {
         let mut rb = rocksdb::WriteBatch::default();
         for op in batch.ops() {
@@ -134,8 +153,8 @@ struct PinnedSnapshot {
     // (whose drop releases it through its `&DB`) drops before `db`.
     /// Borrows `*db`; its `'static` lifetime is a lie told once, in `new`.
     snapshot: Snapshot<'static>,
-    /// Never read: held only so the database outlives `snapshot`.
-    _db: Arc<DB>,
+    /// Keeps the database alive at least as long as `snapshot`.
+    db: Arc<DB>,
 }
 
 impl PinnedSnapshot {
@@ -149,7 +168,7 @@ impl PinnedSnapshot {
         // out of the struct or handed out with the fake `'static` lifetime:
         // callers only get `&self.snapshot`, bounded by `&self`.
         let snapshot = unsafe { std::mem::transmute::<Snapshot<'_>, Snapshot<'static>>(snapshot) };
-        Self { snapshot, _db: db }
+        Self { snapshot, db }
     }
 
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
@@ -159,54 +178,79 @@ impl PinnedSnapshot {
 
 impl ChunkSource for Arc<PinnedSnapshot> {
     fn read_chunk(&self, range: &KeyRange, direction: Direction, limit: usize) -> Result<Chunk> {
-        debug_assert!(!range.is_empty());
-        let lower = range.lower_inclusive();
-        let upper = range.upper_exclusive();
-
-        let mut ro = ReadOptions::default();
-        if !lower.is_empty() {
-            ro.set_iterate_lower_bound(lower.clone());
-        }
-        if let Some(u) = &upper {
-            ro.set_iterate_upper_bound(u.clone());
-        }
-        // Each chunk is its own short-lived iterator, pinned to the snapshot
-        // (`raw_iterator_opt` sets it). It is dropped before we return.
-        let mut it = self.snapshot.raw_iterator_opt(ro);
-        let in_range = |k: &[u8]| k >= lower.as_slice() && upper.as_ref().is_none_or(|u| k < u.as_slice());
-        match direction {
-            Direction::Forward => it.seek(&lower),
-            Direction::Reverse => match &upper {
-                Some(u) => {
-                    it.seek_for_prev(u);
-                    // `seek_for_prev` lands on the last key <= u; u is excluded.
-                    while it.key().is_some_and(|k| k >= u.as_slice()) {
-                        it.prev();
-                    }
-                }
-                None => it.seek_to_last(),
-            },
-        }
-
-        let mut pairs = Vec::new();
-        while let Some((k, v)) = it.item() {
-            if !in_range(k) {
-                break;
-            }
-            if pairs.len() == limit {
-                let resume_after = pairs.last().map(|(k, _): &(Vec<u8>, Vec<u8>)| k.clone());
-                return Ok(Chunk { pairs, resume_after });
-            }
-            pairs.push((k.to_vec(), v.to_vec()));
-            match direction {
-                Direction::Forward => it.next(),
-                Direction::Reverse => it.prev(),
-            }
-        }
-        // The iterator stopped: either the range is exhausted or it failed.
-        it.status().map_err(storage)?;
-        Ok(Chunk { pairs, resume_after: None })
+        read_range(&self.db, Some(&self.snapshot), range, direction, limit)
     }
+}
+
+/// The latest state, read without a snapshot ([`KvEngine::scan_latest`]).
+struct Latest(Arc<DB>);
+
+impl ChunkSource for Latest {
+    fn read_chunk(&self, range: &KeyRange, direction: Direction, limit: usize) -> Result<Chunk> {
+        read_range(&self.0, None, range, direction, limit)
+    }
+}
+
+/// Read at most `limit` pairs of `range` (not empty) with a short-lived
+/// iterator, at `snapshot` or else the latest state.
+fn read_range(
+    db: &DB,
+    snapshot: Option<&Snapshot<'static>>,
+    range: &KeyRange,
+    direction: Direction,
+    limit: usize,
+) -> Result<Chunk> {
+    debug_assert!(!range.is_empty());
+    let lower = range.lower_inclusive();
+    let upper = range.upper_exclusive();
+
+    let mut ro = ReadOptions::default();
+    if !lower.is_empty() {
+        ro.set_iterate_lower_bound(lower.clone());
+    }
+    if let Some(u) = &upper {
+        ro.set_iterate_upper_bound(u.clone());
+    }
+    // Each chunk is its own short-lived iterator, pinned to the snapshot
+    // when there is one (`raw_iterator_opt` sets it). It is dropped before
+    // we return.
+    let mut it = match snapshot {
+        Some(s) => s.raw_iterator_opt(ro),
+        None => db.raw_iterator_opt(ro),
+    };
+    let in_range = |k: &[u8]| k >= lower.as_slice() && upper.as_ref().is_none_or(|u| k < u.as_slice());
+    match direction {
+        Direction::Forward => it.seek(&lower),
+        Direction::Reverse => match &upper {
+            Some(u) => {
+                it.seek_for_prev(u);
+                // `seek_for_prev` lands on the last key <= u; u is excluded.
+                while it.key().is_some_and(|k| k >= u.as_slice()) {
+                    it.prev();
+                }
+            }
+            None => it.seek_to_last(),
+        },
+    }
+
+    let mut pairs = Vec::new();
+    while let Some((k, v)) = it.item() {
+        if !in_range(k) {
+            break;
+        }
+        if pairs.len() == limit {
+            let resume_after = pairs.last().map(|(k, _): &(Vec<u8>, Vec<u8>)| k.clone());
+            return Ok(Chunk { pairs, resume_after });
+        }
+        pairs.push((k.to_vec(), v.to_vec()));
+        match direction {
+            Direction::Forward => it.next(),
+            Direction::Reverse => it.prev(),
+        }
+    }
+    // The iterator stopped: either the range is exhausted or it failed.
+    it.status().map_err(storage)?;
+    Ok(Chunk { pairs, resume_after: None })
 }
 
 /// A snapshot of a [`RocksEngine`]; scans share its [`PinnedSnapshot`], so

@@ -7,6 +7,10 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use guocedb::config::Config;
 
+#[cfg(not(madsim))]
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "guocedb", version, about = "A MySQL-compatible database")]
 struct Cli {

@@ -442,7 +442,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
                 return Ok(());
             }
         };
-        let mut results = if Session::text_runs_without_waiting(&sql) {
+        let inline = self.session.as_ref().is_some_and(|s| s.text_runs_without_waiting(&sql));
+        let mut results = if inline {
             self.with_session_inline(|s| s.execute(&sql))
         } else {
             self.with_session(move |s| s.execute(&sql)).await

@@ -1071,13 +1071,29 @@ impl Session {
     }
 
     /// The same judgement for query text, made without parsing: one
-    /// statement that starts with SELECT and mentions no locking clause.
-    pub fn text_runs_without_waiting(sql: &str) -> bool {
+    /// statement that starts with SELECT and mentions no locking clause, or
+    /// a transaction boundary (BEGIN, START TRANSACTION, COMMIT, ROLLBACK)
+    /// while the open transaction has no writes to commit.
+    pub fn text_runs_without_waiting(&self, sql: &str) -> bool {
         let t = strip_leading_comments(sql).trim().trim_end_matches(';');
-        let lower = t.get(..t.len().min(4096)).unwrap_or("").to_ascii_lowercase();
-        t.len() <= 4096
-            && lower.starts_with("select")
-            && !lower.contains(';')
+        if t.len() > 4096 {
+            return false;
+        }
+        let lower = t.to_ascii_lowercase();
+        if lower.contains(';') {
+            return false;
+        }
+        let boundary = lower == "begin"
+            || lower == "commit"
+            || lower == "rollback"
+            || lower.starts_with("start transaction")
+            || lower.starts_with("begin work")
+            || lower.starts_with("commit work")
+            || lower.starts_with("rollback work");
+        if boundary {
+            return !self.open.as_ref().is_some_and(|o| o.txn.has_writes());
+        }
+        lower.starts_with("select")
             && !lower.contains(" for update")
             && !lower.contains(" for share")
             && !lower.contains(" lock in share mode")

@@ -372,9 +372,8 @@ impl Mvcc {
         let mut start = prefix.clone();
         start.extend_from_slice(&(!ts).to_be_bytes());
         let end = prefix_successor(&prefix).ok_or_else(|| DbError::internal("history prefix has no successor"))?;
-        let first = self.engine.snapshot()?.scan(KeyRange::half_open(start, end), Direction::Forward)?.next();
-        match first {
-            Some(kv) => decode_history(kv?.1),
+        match self.engine.first(KeyRange::half_open(start, end), Direction::Forward)? {
+            Some((_, v)) => decode_history(v),
             None => Ok(None),
         }
     }
@@ -519,7 +518,9 @@ impl KvSnapshot for MvccSnapshot {
     }
 
     fn scan(&self, range: KeyRange, direction: Direction) -> guocedb_engines::Result<KvIter> {
-        let inner = self.mvcc.engine.snapshot()?.scan(physical_range(range), direction)?;
+        // No engine snapshot is needed: visibility comes from timestamps,
+        // and a version this snapshot can see is never removed under it.
+        let inner = self.mvcc.engine.scan_latest(physical_range(range), direction)?;
         Ok(Box::new(MvccScan { inner, mvcc: self.mvcc.clone(), ts: self.ts }))
     }
 }
