@@ -30,6 +30,10 @@ pub struct Config {
     pub sync_commits: bool,
     /// RocksDB block cache size (bytes).
     pub block_cache_bytes: usize,
+    /// Where `CREATE FUNCTION … SONAME 'file.wasm'` looks for modules.
+    pub plugin_dir: PathBuf,
+    /// Limits on Wasm user-defined functions.
+    pub wasm: crate::wasm::WasmLimits,
     /// How often old row versions are garbage-collected (milliseconds).
     pub gc_interval_ms: u64,
     /// Log filter (tracing `EnvFilter` syntax), e.g. "info" or "guocedb=debug".
@@ -49,6 +53,8 @@ impl Default for Config {
             sync_commits: true,
             block_cache_bytes: 128 * 1024 * 1024,
             gc_interval_ms: 1000,
+            plugin_dir: PathBuf::from("./plugins"),
+            wasm: crate::wasm::WasmLimits::default(),
             log: "info".into(),
         }
     }
@@ -71,6 +77,14 @@ impl Config {
         }
         if self.max_connections == 0 || self.max_connections > 100_000 {
             anyhow::bail!("max_connections must be between 1 and 100000");
+        }
+        if self.wasm.fuel_per_call == 0 || self.wasm.memory_bytes < 65536 || self.wasm.stack_bytes < 4096 {
+            anyhow::bail!(
+                "wasm limits: fuel_per_call must be positive, memory_bytes at least 65536, stack_bytes at least 4096"
+            );
+        }
+        if self.wasm.stack_bytes > 16 << 20 {
+            anyhow::bail!("wasm.stack_bytes must be at most 16 MiB (the server's threads have 32 MiB stacks)");
         }
         if self.gc_interval_ms == 0 || self.gc_interval_ms > 3_600_000 {
             anyhow::bail!("gc_interval_ms must be between 1 and 3600000");

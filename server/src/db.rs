@@ -17,6 +17,8 @@ use crate::txn::Store;
 
 pub struct Database {
     pub store: Arc<Store>,
+    /// The Wasm engine and module cache for user-defined functions.
+    pub wasm: Arc<crate::wasm::WasmHost>,
     catalog: RwLock<Arc<Catalog>>,
     /// Serialises DDL so catalog changes apply one at a time.
     pub ddl_lock: RwLock<()>,
@@ -37,11 +39,14 @@ impl Database {
     pub fn open(engine: Arc<dyn KvEngine>, config: Config) -> Result<Arc<Self>> {
         let store = Store::new(engine, config.sync_commits)?;
         let snap = store.snapshot();
-        let catalog = Catalog::load(snap.as_ref())?;
+        let mut catalog = Catalog::load(snap.as_ref())?;
+        let wasm = crate::wasm::WasmHost::new(config.wasm.clone())?;
+        catalog.load_functions(snap.as_ref(), &wasm)?;
         drop(snap);
         spawn_gc(Arc::downgrade(&store), std::time::Duration::from_millis(config.gc_interval_ms.max(1)));
         Ok(Arc::new(Self {
             store,
+            wasm,
             catalog: RwLock::new(Arc::new(catalog)),
             ddl_lock: RwLock::new(()),
             counters: CounterMap::default(),

@@ -16,6 +16,7 @@ pub mod server;
 pub mod session;
 pub mod sql;
 pub mod txn;
+pub mod wasm;
 
 /// The version string clients see: MySQL 8 compatible, with our own suffix.
 pub const SERVER_VERSION: &str = concat!("8.0.36-guocedb-", env!("CARGO_PKG_VERSION"));

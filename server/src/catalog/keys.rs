@@ -56,6 +56,23 @@ pub fn view_def_key(db: &str, name: &str) -> Vec<u8> {
     k
 }
 
+pub fn function_def_prefix() -> Vec<u8> {
+    vec![META, b'F']
+}
+
+pub fn function_def_key(name: &str) -> Vec<u8> {
+    let mut k = function_def_prefix();
+    k.extend_from_slice(name.as_bytes());
+    k
+}
+
+/// Wasm module bytes, by SHA-256 (shared by every function from one module).
+pub fn module_key(sha256: &[u8; 32]) -> Vec<u8> {
+    let mut k = vec![META, b'M'];
+    k.extend_from_slice(sha256);
+    k
+}
+
 pub fn next_table_id_key() -> Vec<u8> {
     vec![META, b'N']
 }

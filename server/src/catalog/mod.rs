@@ -115,6 +115,31 @@ pub struct ViewDef {
     pub columns: Vec<String>,
 }
 
+/// A loadable (Wasm) function as stored: `CREATE [AGGREGATE] FUNCTION`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunctionDef {
+    /// SQL name, lowercase (function names are case-insensitive).
+    pub name: String,
+    /// The export called: the name as written at CREATE, or its lowercase
+    /// form when only that exists.
+    pub symbol: String,
+    pub kind: crate::wasm::UdfKind,
+    pub ret: crate::wasm::ReturnType,
+    /// `SONAME` file, or `None` for an inline module.
+    pub soname: Option<String>,
+    /// SHA-256 of the module bytes (hex); the bytes live under `module_key`.
+    pub sha256: String,
+    /// The inline form's typed signature: (argument name, ABI type name).
+    pub args: Option<Vec<(String, String)>>,
+}
+
+/// A function definition with its loaded module.
+#[derive(Debug, Clone)]
+pub struct Function {
+    pub def: FunctionDef,
+    pub udf: Arc<crate::wasm::Udf>,
+}
+
 /// One database (schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DatabaseDef {
@@ -129,6 +154,8 @@ pub struct Catalog {
     pub databases: BTreeMap<String, DatabaseDef>,
     pub tables: BTreeMap<(String, String), Arc<TableDef>>,
     pub views: BTreeMap<(String, String), Arc<ViewDef>>,
+    /// Loadable functions by lowercase name.
+    pub functions: BTreeMap<String, Arc<Function>>,
     pub next_table_id: u64,
 }
 
@@ -174,6 +201,48 @@ impl Catalog {
     pub fn views_in(&self, db: &str) -> impl Iterator<Item = &Arc<ViewDef>> {
         let db = db.to_string();
         self.views.values().filter(move |v| v.db == db)
+    }
+
+    /// Load every stored function's module. A module that no longer loads
+    /// (a lowered limit, say) is skipped with a warning, not fatal.
+    pub fn load_functions(&mut self, snap: &dyn KvSnapshot, host: &Arc<crate::wasm::WasmHost>) -> Result<()> {
+        for item in snap.scan(KeyRange::prefix(&keys::function_def_prefix()), Direction::Forward)? {
+            let (_, v) = item?;
+            let def: FunctionDef = decode_def(&v)?;
+            let sha = decode_sha(&def.sha256)?;
+            let Some(bytes) = snap.get(&keys::module_key(&sha))? else {
+                tracing::warn!(function = %def.name, "module bytes missing; function skipped");
+                continue;
+            };
+            match load_udf(host, &def, &bytes) {
+                Ok(udf) => {
+                    self.functions.insert(def.name.clone(), Arc::new(Function { def, udf }));
+                }
+                Err(e) => tracing::warn!(function = %def.name, error = %e, "function not loaded"),
+            }
+        }
+        Ok(())
+    }
+
+    /// Store a function and its module bytes.
+    pub fn put_function(&mut self, f: Function, bytes: &[u8], batch: &mut WriteBatch) -> Result<()> {
+        let sha = decode_sha(&f.def.sha256)?;
+        batch.put(keys::module_key(&sha), bytes.to_vec());
+        batch.put(keys::function_def_key(&f.def.name), encode_def(&f.def)?);
+        self.functions.insert(f.def.name.clone(), Arc::new(f));
+        Ok(())
+    }
+
+    /// Remove a function (and its module bytes when no other function uses them).
+    pub fn drop_function(&mut self, name: &str, batch: &mut WriteBatch) -> Option<Arc<Function>> {
+        let f = self.functions.remove(name)?;
+        batch.delete(keys::function_def_key(name));
+        if !self.functions.values().any(|o| o.def.sha256 == f.def.sha256) {
+            if let Ok(sha) = decode_sha(&f.def.sha256) {
+                batch.delete(keys::module_key(&sha));
+            }
+        }
+        Some(f)
     }
 
     pub fn put_view(&mut self, v: ViewDef, batch: &mut WriteBatch) -> Result<()> {
@@ -256,6 +325,41 @@ pub fn delete_prefix(snap: &dyn KvSnapshot, prefix: &[u8], batch: &mut WriteBatc
         batch.delete(k);
     }
     Ok(())
+}
+
+/// Load a stored function's module with its stored signature.
+pub fn load_udf(host: &Arc<crate::wasm::WasmHost>, def: &FunctionDef, bytes: &[u8]) -> Result<Arc<crate::wasm::Udf>> {
+    let arg_types = match &def.args {
+        Some(a) => Some(
+            a.iter()
+                .map(|(_, t)| guocedb_udf::abi::Type::parse(t))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| DbError::internal("corrupt function signature"))?,
+        ),
+        None => None,
+    };
+    let file = def.soname.clone().unwrap_or_else(|| format!("<inline {}>", def.name));
+    let spec = crate::wasm::UdfSpec {
+        name: &def.name,
+        file: &file,
+        symbol: &def.symbol,
+        kind: def.kind,
+        ret: def.ret,
+        arg_types,
+    };
+    host.load(spec, bytes)
+}
+
+/// Hex SHA-256 to bytes.
+fn decode_sha(hex: &str) -> Result<[u8; 32]> {
+    let mut out = [0u8; 32];
+    if hex.len() != 64 {
+        return Err(DbError::internal("corrupt module digest"));
+    }
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| DbError::internal("corrupt module digest"))?;
+    }
+    Ok(out)
 }
 
 fn encode_def<T: Serialize>(t: &T) -> Result<Vec<u8>> {

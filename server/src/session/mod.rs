@@ -21,7 +21,7 @@ use crate::sql::exec::{self, SessionInfo};
 use crate::sql::expr::Ctx;
 use crate::sql::plan::{self, Access, Plan, VarSource};
 use crate::sql::value::Value;
-use crate::sql::{ddl, dml, show, QueryResult};
+use crate::sql::{ddl, dml, show, udf, QueryResult};
 use crate::txn::{Mark, Transaction};
 
 pub use vars::system_variable_defaults;
@@ -334,6 +334,18 @@ impl Session {
                 self.begin(rest.contains("read only"), rest.contains("consistent snapshot"))
             }
             ["xa", ..] => Err(DbError::unsupported("XA transactions")),
+            ["create", "function", ..] | ["create", "aggregate", "function", ..] => match udf::parse_create(sql) {
+                Ok(Some(cf)) => self.commit().and_then(|_| self.with_note(udf::create(&self.db, cf))),
+                Ok(None) => Err(DbError::unsupported("stored functions (CREATE FUNCTION … RETURN …)")),
+                Err(e) => Err(e),
+            },
+            ["drop", "function", ..] => match udf::parse_drop(sql) {
+                Ok((if_exists, name)) => self.commit().and_then(|_| {
+                    let db = self.info.database.clone();
+                    self.with_note(udf::drop(&self.db, if_exists, &name, db.as_deref()))
+                }),
+                Err(e) => Err(e),
+            },
             ["commit"] | ["commit", "work"] => self.commit(),
             ["rollback"] | ["rollback", "work"] => {
                 self.open = None;
@@ -462,6 +474,13 @@ impl Session {
             ["show", "plugins"] => Ok(show::rows_result(&["Name", "Status", "Type", "Library", "License"], vec![])),
             _ => return None,
         })
+    }
+
+    /// Keep a statement's note (e.g. IF [NOT] EXISTS) as its only warning.
+    fn with_note(&mut self, r: Result<(QueryResult, Option<(u16, String)>)>) -> Result<QueryResult> {
+        let (res, note) = r?;
+        self.warnings = note.map(|(c, m)| ("Note".to_string(), c, m)).into_iter().collect();
+        Ok(res)
     }
 
     fn show_status(&self, like: Option<&str>) -> QueryResult {

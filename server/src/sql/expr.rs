@@ -142,6 +142,8 @@ pub enum Expr {
     /// A constant (or absent) seed starts one sequence per statement; a
     /// seed that reads the row reseeds on every row.
     Rand(Arc<parking_lot::Mutex<MysqlRand>>, Option<Box<Expr>>),
+    /// A loadable (Wasm) scalar function.
+    Udf(Arc<crate::wasm::Udf>, Vec<Expr>),
 }
 
 /// The pseudo-random generator behind MySQL's RAND().
@@ -239,7 +241,7 @@ impl Expr {
                     e.walk(f);
                 }
             }
-            Expr::Func(_, args) => args.iter().for_each(|x| x.walk(f)),
+            Expr::Func(_, args) | Expr::Udf(_, args) => args.iter().for_each(|x| x.walk(f)),
             Expr::Rand(_, seed) => {
                 if let Some(s) = seed {
                     s.walk(f);
@@ -299,7 +301,7 @@ impl Expr {
                     e.map_columns(f);
                 }
             }
-            Expr::Func(_, args) => args.iter_mut().for_each(|x| x.map_columns(f)),
+            Expr::Func(_, args) | Expr::Udf(_, args) => args.iter_mut().for_each(|x| x.map_columns(f)),
             Expr::Rand(_, seed) => {
                 if let Some(s) = seed {
                     s.map_columns(f);
@@ -418,6 +420,11 @@ impl Expr {
             }
             Expr::Cast(e, t) => cast(e.eval(row, ctx)?, *t),
             Expr::Func(f, args) => func::call(f, args, row, ctx),
+            Expr::Udf(u, args) => {
+                let vals = args.iter().map(|a| a.eval(row, ctx)).collect::<Result<Vec<_>>>()?;
+                let out = u.call_scalar(&[u.encode_args(&vals)])?;
+                out.into_iter().next().ok_or_else(|| DbError::internal("UDF returned no value"))
+            }
             Expr::Rand(state, seed) => {
                 let mut st = state.lock();
                 if let Some(s) = seed {

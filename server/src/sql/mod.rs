@@ -15,6 +15,7 @@ pub mod show;
 pub mod table;
 pub mod temporal;
 pub mod types;
+pub mod udf;
 pub mod value;
 
 use plan::ColumnInfo;

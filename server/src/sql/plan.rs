@@ -312,7 +312,7 @@ pub fn number_literal(s: &str) -> Result<Value> {
     }
 }
 
-fn agg_func(name: &str) -> Option<AggFunc> {
+pub fn agg_func(name: &str) -> Option<AggFunc> {
     Some(match name.to_ascii_lowercase().as_str() {
         "count" => AggFunc::Count,
         "sum" => AggFunc::Sum,
@@ -1686,6 +1686,20 @@ impl<'a> Binder<'a> {
             return Ok(Expr::Rand(Arc::new(parking_lot::Mutex::new(start)), seed.map(Box::new)));
         }
         let Some(func) = func::lookup(&lname) else {
+            if let Some(f) = self.catalog.functions.get(&lname) {
+                return match f.def.kind {
+                    crate::wasm::UdfKind::Scalar => {
+                        f.udf.check_arity(args.len())?;
+                        Ok(Expr::Udf(f.udf.clone(), args))
+                    }
+                    crate::wasm::UdfKind::Aggregate => Err(DbError::group_func()),
+                    crate::wasm::UdfKind::Table => Err(DbError::new(
+                        1064,
+                        "42000",
+                        format!("'{name}' is a table function: use it in FROM, e.g. SELECT * FROM {name}(…)"),
+                    )),
+                };
+            }
             return Err(DbError::unknown_function(&format!("{}.{}", self.current_db().unwrap_or(""), name)));
         };
         let (lo, hi) = func::arity(func);
@@ -2216,6 +2230,12 @@ pub fn infer_type(e: &Expr, cols: &[SqlType], outer: &[Vec<SqlType>]) -> SqlType
             func::result_type(*f, &ts)
         }
         Expr::Rand(..) => SqlType::double(),
+        Expr::Udf(u, _) => match u.ret {
+            crate::wasm::ReturnType::Integer => SqlType::bigint(),
+            crate::wasm::ReturnType::Real => SqlType::double(),
+            crate::wasm::ReturnType::Decimal => SqlType::decimal(65, 30),
+            _ => SqlType { len: 65535, ..SqlType::new(TypeKind::Text) },
+        },
         Expr::Subquery(s) => match s.kind {
             SubqueryKind::Scalar => s.ty,
             _ => SqlType::int(),
