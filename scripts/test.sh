@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: unit and engine tests, end-to-end tests against a
-# real server (mysql_async, the mariadb CLI, PyMySQL), our sqllogictest
-# files, and the shared sqllogictest corpus (reported as a pass rate).
+# real server (mysql_async, the mariadb CLI, PyMySQL), Wasm UDFs built from
+# udf-sdk/examples, our sqllogictest files, and the shared sqllogictest
+# corpus (reported as a pass rate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh

@@ -320,3 +320,60 @@ fn old_versions_are_collected_once_no_snapshot_needs_them() {
         assert_eq!(balances(&mut w).await, [(1, 600), (2, 2050), (3, 0)]);
     });
 }
+
+/// Prepared writes inside a transaction are first tried on the I/O thread
+/// without waiting; a taken row lock sends them to wait properly instead:
+/// same outcome as the text protocol (wait, then act on the latest value;
+/// 1213 for a deadlock; 1205 after the timeout), never an early 1205.
+#[test]
+fn prepared_writes_wait_for_row_locks_like_text_ones() {
+    let server = TestServer::start();
+    rt().block_on(async {
+        setup(&server.url()).await;
+        let url = server.url();
+        let mut a = connect(&url).await;
+        a.query_drop("BEGIN").await.unwrap();
+        a.exec_drop("UPDATE acct SET bal = bal + ? WHERE id = ?", (1, 1)).await.unwrap();
+        let url2 = url.clone();
+        let b = tokio::spawn(async move {
+            let mut b = connect(&url2).await;
+            b.query_drop("BEGIN").await.unwrap();
+            b.exec_drop("UPDATE acct SET bal = bal + ? WHERE id = ?", (10, 1)).await.unwrap();
+            b.exec_drop("INSERT INTO acct VALUES (?, ?)", (7, 70)).await.unwrap();
+            b.query_drop("COMMIT").await.unwrap();
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert!(!b.is_finished(), "the prepared UPDATE must wait for the row lock");
+        a.query_drop("COMMIT").await.unwrap();
+        b.await.unwrap();
+        assert_eq!(balances(&mut a).await, [(1, 111), (2, 50), (7, 70)]);
+
+        // A deadlock between prepared statements: one victim, 1213.
+        let mut c = connect(&url).await;
+        a.query_drop("BEGIN").await.unwrap();
+        c.query_drop("BEGIN").await.unwrap();
+        a.exec_drop("UPDATE acct SET bal = ? WHERE id = ?", (1, 1)).await.unwrap();
+        c.exec_drop("UPDATE acct SET bal = ? WHERE id = ?", (2, 2)).await.unwrap();
+        let url3 = url.clone();
+        let waiter = tokio::spawn(async move {
+            let _keep = url3;
+            a.exec_drop("UPDATE acct SET bal = ? WHERE id = ?", (1, 2)).await.map(|_| a)
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert_eq!(code(c.exec_drop("UPDATE acct SET bal = ? WHERE id = ?", (2, 1)).await), 1213);
+        let mut a = waiter.await.unwrap().expect("the survivor's update goes through");
+        a.query_drop("COMMIT").await.unwrap();
+        assert_eq!(balances(&mut a).await, [(1, 1), (2, 1), (7, 70)]);
+
+        // The timeout still applies to prepared writes.
+        a.query_drop("SET innodb_lock_wait_timeout = 1").await.unwrap();
+        c.query_drop("BEGIN").await.unwrap();
+        c.exec_drop("DELETE FROM acct WHERE id = ?", (7,)).await.unwrap();
+        a.query_drop("BEGIN").await.unwrap();
+        let started = std::time::Instant::now();
+        assert_eq!(code(a.exec_drop("DELETE FROM acct WHERE id = ?", (7,)).await), 1205);
+        assert!(started.elapsed() >= std::time::Duration::from_millis(900), "waited for the timeout");
+        c.query_drop("ROLLBACK").await.unwrap();
+        a.query_drop("ROLLBACK").await.unwrap();
+    });
+}

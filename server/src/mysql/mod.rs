@@ -668,8 +668,24 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
         }
         let values = exec.values;
         let inline = self.session.as_ref().is_some_and(|s| s.prepared_runs_without_waiting(id));
+        let try_inline = !inline && self.session.as_ref().is_some_and(|s| s.prepared_may_try_inline(id));
         let outcome = if inline {
             self.with_session_inline(|s| s.execute_prepared(id, &values))
+        } else if try_inline {
+            // A write in an open transaction: try it here without waiting
+            // for row locks; if one is taken, it undid itself (1205 under
+            // no_wait) and runs again where it may wait.
+            let tried = self.with_session_inline(|s| {
+                s.no_wait = true;
+                s.execute_prepared(id, &values)
+            });
+            if let Some(s) = self.session.as_mut() {
+                s.no_wait = false; // also after a panic
+            }
+            match tried {
+                Ok(Err(e)) if e.code == 1205 => self.with_session(move |s| s.execute_prepared(id, &values)).await,
+                other => other,
+            }
         } else {
             self.with_session(move |s| s.execute_prepared(id, &values)).await
         };

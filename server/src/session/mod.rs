@@ -64,6 +64,10 @@ pub struct Session {
     pub prepared: HashMap<u32, Prepared>,
     next_stmt_id: u32,
     warnings: Vec<(String, u16, String)>,
+    /// Set while a statement runs inline on the I/O thread: a row lock that
+    /// would have to wait fails at once (1205) and the statement is re-run
+    /// where it may block (see `prepared_may_try_inline`).
+    pub no_wait: bool,
     /// Rows read by this session's statements (`Innodb_rows_read`).
     pub rows_read: u64,
     /// The SQL text of the statement being executed.
@@ -283,6 +287,7 @@ impl Session {
             prepared: HashMap::new(),
             next_stmt_id: 1,
             warnings: Vec::new(),
+            no_wait: false,
             rows_read: 0,
             current_sql: None,
             open: None,
@@ -790,7 +795,8 @@ impl Session {
             open.txn.refresh_snapshot()?;
             open.snapshot_pending = false;
         }
-        open.txn.set_lock_wait_timeout(self.lock_wait_timeout());
+        let wait = if self.no_wait { std::time::Duration::ZERO } else { self.lock_wait_timeout() };
+        open.txn.set_lock_wait_timeout(wait);
         Ok(Some(open))
     }
 
@@ -1084,9 +1090,34 @@ impl Session {
     /// in or out of a transaction — so it may run inline on the I/O thread.
     pub fn prepared_runs_without_waiting(&self, id: u32) -> bool {
         self.prepared.get(&id).is_some_and(|p| match p.statement.as_ref() {
-            ast::Statement::Query(q) => q.locks.is_empty(),
+            ast::Statement::Query(q) => q.locks.is_empty() && !self.may_call_udf(&p.sql),
             _ => false,
         })
+    }
+
+    /// True when prepared statement `id` is a write or locking read inside
+    /// an open transaction: it cannot wait on a commit, only on row locks, so
+    /// it may be tried inline with `no_wait` set and re-run on the blocking
+    /// pool if a lock is taken (the failed try undoes itself).
+    pub fn prepared_may_try_inline(&self, id: u32) -> bool {
+        self.open.is_some()
+            && self.prepared.get(&id).is_some_and(|p| {
+                matches!(
+                    p.statement.as_ref(),
+                    ast::Statement::Insert(_) | ast::Statement::Update { .. } | ast::Statement::Delete(_)
+                ) && !self.may_call_udf(&p.sql)
+            })
+    }
+
+    /// True when `sql` names a loadable function: a UDF may run up to its
+    /// fuel limit, so such statements leave the I/O thread.
+    fn may_call_udf(&self, sql: &str) -> bool {
+        let cat = self.db.catalog();
+        if cat.functions.is_empty() {
+            return false;
+        }
+        let lower = sql.to_ascii_lowercase();
+        cat.functions.keys().any(|n| lower.contains(n.as_str()))
     }
 
     /// The same judgement for query text, made without parsing: one
@@ -1113,6 +1144,7 @@ impl Session {
             return !self.open.as_ref().is_some_and(|o| o.txn.has_writes());
         }
         lower.starts_with("select")
+            && !self.may_call_udf(&lower)
             && !lower.contains(" for update")
             && !lower.contains(" for share")
             && !lower.contains(" lock in share mode")
@@ -1162,7 +1194,7 @@ fn explain_plan(p: &Plan, id: i64, out: &mut Vec<Vec<Value>>) {
             let extra = if s.filter.is_some() { "Using where" } else { "" };
             out.push(explain_row(id, Some(&s.table.name), ty, key, extra));
         }
-        Plan::Dual | Plan::Values(_) => {}
+        Plan::Dual | Plan::Values(_) | Plan::TableFunction(..) => {}
         Plan::Filter(i, _) | Plan::Project(i, _) | Plan::Distinct(i, _) | Plan::Truncate(i, _) => {
             explain_plan(i, id, out)
         }

@@ -14,7 +14,7 @@ use crate::catalog::keys::{encode_key_value, index_prefix};
 use crate::catalog::row::decode_row;
 use crate::catalog::{TableDef, PRIMARY_INDEX_ID};
 use crate::error::{DbError, Result};
-use crate::sql::expr::{Ctx, Expr, DIV_PRECISION_INCREMENT};
+use crate::sql::expr::{BinOp, Ctx, Expr, DIV_PRECISION_INCREMENT};
 use crate::sql::plan::{Access, AggCall, AggFunc, JoinKind, Plan, RangeSpec, ScanNode, SetOpKind};
 use crate::sql::types::{SqlType, TypeKind};
 use crate::sql::value::{self, compare, encode_group_key, order_cmp, Value};
@@ -51,6 +51,79 @@ pub struct ExecEnv<'a> {
     pub lock: Option<crate::txn::locks::LockMode>,
 }
 
+/// The UDF calls in `exprs` that are always evaluated (not behind AND/OR,
+/// CASE or a conditional function), so computing them for a whole batch of
+/// rows up front changes nothing but the number of boundary crossings.
+/// `None` when there are none.
+fn batched_udfs(exprs: &[Expr]) -> Option<Vec<&Expr>> {
+    fn visit<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+        match e {
+            Expr::Udf(..) => out.push(e),
+            Expr::Bin(op, a, b) if !matches!(op, BinOp::And | BinOp::Or) => {
+                visit(a, out);
+                visit(b, out);
+            }
+            Expr::Unary(_, a) | Expr::Cast(a, _) | Expr::IsNull(a, _) | Expr::IsBool(a, _, _) => visit(a, out),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    exprs.iter().for_each(|e| visit(e, &mut out));
+    (!out.is_empty()).then_some(out)
+}
+
+/// Evaluate `exprs` over `rows`, calling each always-evaluated UDF once per
+/// batch of rows instead of once per row: its results become extra columns
+/// that a rewritten copy of the expressions reads.
+fn eval_with_batched_udfs(rows: &[Row], exprs: &[Expr], ctx: &Ctx) -> Result<Vec<Row>> {
+    let Some(calls) = batched_udfs(exprs) else {
+        return rows.iter().map(|r| exprs.iter().map(|e| e.eval(r, ctx)).collect()).collect();
+    };
+    let Some(width) = rows.first().map(Vec::len) else { return Ok(Vec::new()) };
+    // Rewrite a copy: the j-th batched call (in the order `batched_udfs`
+    // visits them) becomes column `width + j`.
+    let mut rewritten: Vec<Expr> = exprs.to_vec();
+    let mut k = 0;
+    fn replace_in(e: &mut Expr, next: &mut usize, width: usize) {
+        match e {
+            Expr::Udf(..) => {
+                *e = Expr::Col(width + *next);
+                *next += 1;
+            }
+            Expr::Bin(op, a, b) if !matches!(op, BinOp::And | BinOp::Or) => {
+                replace_in(a, next, width);
+                replace_in(b, next, width);
+            }
+            Expr::Unary(_, a) | Expr::Cast(a, _) | Expr::IsNull(a, _) | Expr::IsBool(a, _, _) => {
+                replace_in(a, next, width)
+            }
+            _ => {}
+        }
+    }
+    rewritten.iter_mut().for_each(|e| replace_in(e, &mut k, width));
+    assert_eq!(k, calls.len(), "rewrite and collection must visit the same calls");
+    let mut out = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(crate::wasm::BATCH_ROWS) {
+        let mut extra: Vec<Vec<Value>> = Vec::with_capacity(calls.len());
+        for call in &calls {
+            let Expr::Udf(u, args) = call else { return Err(DbError::internal("batched call is not a UDF")) };
+            let mut batch = Vec::with_capacity(chunk.len());
+            for r in chunk {
+                let vals = args.iter().map(|a| a.eval(r, ctx)).collect::<Result<Vec<_>>>()?;
+                batch.push(u.encode_args(&vals));
+            }
+            extra.push(u.call_scalar(&batch)?);
+        }
+        for (i, r) in chunk.iter().enumerate() {
+            let mut wide = Vec::with_capacity(width + extra.len());
+            wide.extend_from_slice(r);
+            wide.extend(extra.iter().map(|col| col[i].clone()));
+            out.push(rewritten.iter().map(|e| e.eval(&wide, ctx)).collect::<Result<Vec<_>>>()?);
+        }
+    }
+    Ok(out)
+}
+
 fn check_size(n: usize) -> Result<()> {
     if n > MAX_RESULT_ROWS {
         return Err(DbError::limit("result buffer"));
@@ -65,6 +138,26 @@ pub fn run_plan(plan: &Plan, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<Row>
         Plan::Dual => Ok(vec![vec![]]),
         Plan::Scan(node) => Ok(scan(node, ctx, limit)?.into_iter().map(|(_, r)| r).collect()),
         Plan::Values(rows) => rows.iter().map(|r| r.iter().map(|e| e.eval(&[], ctx)).collect()).collect(),
+        Plan::TableFunction(u, args) => {
+            let vals = args.iter().map(|a| a.eval(&[], ctx)).collect::<Result<Vec<_>>>()?;
+            let rows = u.call_table(u.encode_args(&vals))?;
+            check_size(rows.len())?;
+            Ok(rows)
+        }
+        Plan::Filter(input, pred) if batched_udfs(std::slice::from_ref(pred)).is_some() => {
+            let rows = run_plan(input, ctx, None)?;
+            let keep = eval_with_batched_udfs(&rows, std::slice::from_ref(pred), ctx)?;
+            let mut out = Vec::new();
+            for (r, k) in rows.into_iter().zip(keep) {
+                if k.first().and_then(Value::truth) == Some(true) {
+                    out.push(r);
+                    if limit.is_some_and(|l| out.len() >= l) {
+                        break;
+                    }
+                }
+            }
+            Ok(out)
+        }
         Plan::Filter(input, pred) => {
             let rows = run_plan(input, ctx, None)?;
             let mut out = Vec::new();
@@ -80,6 +173,9 @@ pub fn run_plan(plan: &Plan, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<Row>
         }
         Plan::Project(input, exprs) => {
             let rows = run_plan(input, ctx, limit)?;
+            if batched_udfs(exprs).is_some() {
+                return eval_with_batched_udfs(&rows, exprs, ctx);
+            }
             rows.iter().map(|r| exprs.iter().map(|e| e.eval(r, ctx)).collect()).collect()
         }
         Plan::Join { left, right, kind, on, equi, left_width, right_width } => {
@@ -320,12 +416,23 @@ enum Acc {
     Count(i64),
     SumInt(Option<Decimal>),
     SumF(Option<f64>),
-    Avg { sum: Decimal, sumf: f64, n: i64, float: bool },
+    Avg {
+        sum: Decimal,
+        sumf: f64,
+        n: i64,
+        float: bool,
+    },
     MinMax(Option<Value>),
     Concat(Vec<(Vec<Value>, String)>),
     Any(Option<Value>),
     Bits(u64),
-    Moments { n: f64, mean: f64, m2: f64 },
+    Moments {
+        n: f64,
+        mean: f64,
+        m2: f64,
+    },
+    /// A loadable aggregate: the argument rows, fed to the module at finish.
+    Wasm(Vec<Vec<guocedb_udf::abi::Value>>),
 }
 
 struct AggRun<'a> {
@@ -349,6 +456,7 @@ impl<'a> AggRun<'a> {
             AggFunc::StdPop | AggFunc::StdSamp | AggFunc::VarPop | AggFunc::VarSamp => {
                 Acc::Moments { n: 0.0, mean: 0.0, m2: 0.0 }
             }
+            AggFunc::Wasm => Acc::Wasm(Vec::new()),
         };
         Self { call, acc, seen: if call.distinct { Some(HashSet::new()) } else { None } }
     }
@@ -361,6 +469,11 @@ impl<'a> AggRun<'a> {
             return Ok(());
         }
         let vals: Vec<Value> = self.call.args.iter().map(|a| a.eval(row, ctx)).collect::<Result<_>>()?;
+        if let (Acc::Wasm(rows), Some(u)) = (&mut self.acc, &self.call.udf) {
+            // NULLs go to the function too: a loadable aggregate decides.
+            rows.push(u.encode_args(&vals));
+            return Ok(());
+        }
         if self.call.func != AggFunc::AnyValue && vals.iter().any(Value::is_null) {
             return Ok(());
         }
@@ -430,6 +543,7 @@ impl<'a> AggRun<'a> {
                     _ => *b ^= x,
                 }
             }
+            Acc::Wasm(_) => {} // fed above
             Acc::Moments { n, mean, m2 } => {
                 let x = v.as_f64().unwrap_or(0.0);
                 *n += 1.0;
@@ -441,8 +555,16 @@ impl<'a> AggRun<'a> {
         Ok(())
     }
 
-    fn finish(self) -> Value {
-        match self.acc {
+    fn finish(self) -> Result<Value> {
+        if let (Acc::Wasm(rows), Some(u)) = (&self.acc, &self.call.udf) {
+            let mut run = u.aggregate()?;
+            let h = run.new_group()?;
+            for chunk in rows.chunks(crate::wasm::BATCH_ROWS) {
+                run.add(h, chunk)?;
+            }
+            return run.finish(h);
+        }
+        Ok(match self.acc {
             Acc::Count(n) => Value::Int(n),
             Acc::SumInt(s) => s.map(|d| Value::Decimal(crate::sql::expr::no_neg_zero(d))).unwrap_or(Value::Null),
             Acc::SumF(s) => s.map(Value::Double).unwrap_or(Value::Null),
@@ -458,7 +580,7 @@ impl<'a> AggRun<'a> {
             Acc::MinMax(v) | Acc::Any(v) => v.unwrap_or(Value::Null),
             Acc::Concat(mut items) => {
                 if items.is_empty() {
-                    return Value::Null;
+                    return Ok(Value::Null);
                 }
                 let order = &self.call.order_by;
                 if !order.is_empty() {
@@ -482,7 +604,7 @@ impl<'a> AggRun<'a> {
                     _ => (m2, n - 1.0),
                 };
                 if n == 0.0 || den <= 0.0 {
-                    return Value::Null;
+                    return Ok(Value::Null);
                 }
                 let var = num / den;
                 Value::Double(if matches!(self.call.func, AggFunc::StdPop | AggFunc::StdSamp) {
@@ -491,7 +613,8 @@ impl<'a> AggRun<'a> {
                     var
                 })
             }
-        }
+            Acc::Wasm(_) => Value::Null,
+        })
     }
 }
 
@@ -520,13 +643,15 @@ fn aggregate(rows: Vec<Row>, group: &[Expr], aggs: &[AggCall], ctx: &Ctx) -> Res
         let runs = aggs.iter().zip(&float_inputs).map(|(a, f)| AggRun::new(a, *f)).collect();
         groups.push((vec![], runs));
     }
-    Ok(groups
+    groups
         .into_iter()
         .map(|(mut g, runs)| {
-            g.extend(runs.into_iter().map(AggRun::finish));
-            g
+            for r in runs {
+                g.push(r.finish()?);
+            }
+            Ok(g)
         })
-        .collect())
+        .collect()
 }
 
 // ----- scans ---------------------------------------------------------------

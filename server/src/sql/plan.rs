@@ -103,6 +103,8 @@ pub enum AggFunc {
     StdSamp,
     VarPop,
     VarSamp,
+    /// A loadable (Wasm) aggregate: `AggCall::udf`.
+    Wasm,
 }
 
 #[derive(Debug, Clone)]
@@ -113,6 +115,8 @@ pub struct AggCall {
     pub separator: String,
     pub order_by: Vec<(Expr, bool)>,
     pub ty: SqlType,
+    /// The function of an `AggFunc::Wasm` call.
+    pub udf: Option<Arc<crate::wasm::Udf>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,6 +169,8 @@ pub enum Plan {
     },
     /// Keep only the first `n` columns (drops hidden ORDER BY columns).
     Truncate(Box<Plan>, usize),
+    /// The rows of a loadable table function called with these arguments.
+    TableFunction(Arc<crate::wasm::Udf>, Vec<Expr>),
 }
 
 /// Read-only access to session variables during binding.
@@ -336,24 +342,26 @@ fn function_name(f: &ast::Function) -> String {
     object_name_parts(&f.name).last().cloned().unwrap_or_default()
 }
 
-/// True when `e` contains an aggregate call outside any subquery.
-pub fn contains_aggregate(e: &ast::Expr) -> bool {
+/// True when `e` contains an aggregate call outside any subquery; `is_agg`
+/// says which function names are aggregates.
+pub fn contains_aggregate_in(e: &ast::Expr, is_agg: &dyn Fn(&str) -> bool) -> bool {
+    let rec = |x: &ast::Expr| contains_aggregate_in(x, is_agg);
     use ast::Expr as E;
     match e {
         E::Function(f) => {
-            if f.over.is_none() && agg_func(&function_name(f)).is_some() {
+            if f.over.is_none() && is_agg(&function_name(f)) {
                 return true;
             }
             match &f.args {
                 ast::FunctionArguments::List(l) => l.args.iter().any(|a| match a {
                     ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))
-                    | ast::FunctionArg::Named { arg: ast::FunctionArgExpr::Expr(e), .. } => contains_aggregate(e),
+                    | ast::FunctionArg::Named { arg: ast::FunctionArgExpr::Expr(e), .. } => rec(e),
                     _ => false,
                 }),
                 _ => false,
             }
         }
-        E::BinaryOp { left, right, .. } => contains_aggregate(left) || contains_aggregate(right),
+        E::BinaryOp { left, right, .. } => rec(left) || rec(right),
         E::UnaryOp { expr, .. }
         | E::Nested(expr)
         | E::IsNull(expr)
@@ -363,26 +371,35 @@ pub fn contains_aggregate(e: &ast::Expr) -> bool {
         | E::IsNotTrue(expr)
         | E::IsNotFalse(expr)
         | E::Cast { expr, .. }
-        | E::Collate { expr, .. } => contains_aggregate(expr),
-        E::Between { expr, low, high, .. } => {
-            contains_aggregate(expr) || contains_aggregate(low) || contains_aggregate(high)
-        }
-        E::In { expr, target: ast::InTarget::List(list), .. } => {
-            contains_aggregate(expr) || list.iter().any(contains_aggregate)
-        }
-        E::In { expr, .. } => contains_aggregate(expr),
-        E::Like { expr, pattern, .. } => contains_aggregate(expr) || contains_aggregate(pattern),
+        | E::Collate { expr, .. } => rec(expr),
+        E::Between { expr, low, high, .. } => rec(expr) || rec(low) || rec(high),
+        E::In { expr, target: ast::InTarget::List(list), .. } => rec(expr) || list.iter().any(&rec),
+        E::In { expr, .. } => rec(expr),
+        E::Like { expr, pattern, .. } => rec(expr) || rec(pattern),
         E::Case { operand, conditions, else_result, .. } => {
-            operand.as_deref().is_some_and(contains_aggregate)
-                || conditions.iter().any(|c| contains_aggregate(&c.condition) || contains_aggregate(&c.result))
-                || else_result.as_deref().is_some_and(contains_aggregate)
+            operand.as_deref().is_some_and(&rec)
+                || conditions.iter().any(|c| rec(&c.condition) || rec(&c.result))
+                || else_result.as_deref().is_some_and(&rec)
         }
-        E::Tuple(v) => v.iter().any(contains_aggregate),
+        E::Tuple(v) => v.iter().any(&rec),
         _ => false,
     }
 }
 
 impl<'a> Binder<'a> {
+    /// True when `e` contains a call of a built-in or loadable aggregate.
+    pub fn contains_aggregate(&self, e: &ast::Expr) -> bool {
+        contains_aggregate_in(e, &|n| agg_func(n).is_some() || self.aggregate_udf(n).is_some())
+    }
+
+    /// The loadable aggregate function named `name`, if any.
+    fn aggregate_udf(&self, name: &str) -> Option<&Arc<crate::catalog::Function>> {
+        if self.catalog.functions.is_empty() {
+            return None;
+        }
+        self.catalog.functions.get(&name.to_ascii_lowercase()).filter(|f| f.def.kind == crate::wasm::UdfKind::Aggregate)
+    }
+
     pub fn new(catalog: &'a Catalog, vars: &'a dyn VarSource) -> Self {
         Self { catalog, vars, outer: Vec::new(), param_count: 0, depth: 0, source: None }
     }
@@ -769,7 +786,7 @@ impl<'a> Binder<'a> {
         // Bind WHERE and split into conjuncts.
         let mut conjuncts = Vec::new();
         if let Some(w) = where_ {
-            if contains_aggregate(w) {
+            if self.contains_aggregate(w) {
                 return Err(DbError::group_func());
             }
             let e = self.bind_expr(w, &scope, &mut None, "where clause")?;
@@ -886,18 +903,23 @@ impl<'a> Binder<'a> {
     fn bind_table_factor(&mut self, tf: &ast::TableFactor) -> Result<(Plan, Vec<ColumnInfo>)> {
         match tf {
             ast::TableFactor::Table { name, alias, args, .. } => {
-                if args.is_some() {
-                    return Err(DbError::unsupported("table functions"));
+                if let Some(a) = args {
+                    return self.bind_table_function(name, &a.args, alias.as_ref());
                 }
                 let parts = object_name_parts(name);
                 if parts.len() == 1 && parts[0].eq_ignore_ascii_case("dual") && alias.is_none() {
                     return Ok((Plan::Dual, vec![]));
                 }
                 let (db, tname) = split_table_name(name, self.current_db())?;
-                if db.eq_ignore_ascii_case("information_schema") {
-                    let Some((mut cols, rows)) = crate::sql::show::information_schema(self.catalog, &tname) else {
-                        return Err(DbError::no_table("information_schema", &tname));
-                    };
+                let system = if db.eq_ignore_ascii_case("information_schema") {
+                    Some(
+                        crate::sql::show::information_schema(self.catalog, &tname)
+                            .ok_or_else(|| DbError::no_table("information_schema", &tname))?,
+                    )
+                } else {
+                    crate::sql::show::function_table(self.catalog, &db, &tname)
+                };
+                if let Some((mut cols, rows)) = system {
                     let qual = alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or_else(|| tname.clone());
                     for c in &mut cols {
                         c.table = Some(qual.clone());
@@ -997,11 +1019,11 @@ impl<'a> Binder<'a> {
             || s.having.is_some()
             || s.projection.iter().any(|p| match p {
                 ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => {
-                    contains_aggregate(e)
+                    self.contains_aggregate(e)
                 }
                 _ => false,
             })
-            || order_by.iter().any(|o| contains_aggregate(&o.expr));
+            || order_by.iter().any(|o| self.contains_aggregate(&o.expr));
 
         // Expand the select list (wildcards) into (ast expr or column, name).
         enum Item<'x> {
@@ -1090,7 +1112,7 @@ impl<'a> Binder<'a> {
                     }
                     _ => g.clone(),
                 };
-                if contains_aggregate(&resolved) {
+                if self.contains_aggregate(&resolved) {
                     return Err(DbError::new(1056, "42000", format!("Can't group on '{}'", display_name(&resolved))));
                 }
                 let b = self.bind_expr(&resolved, &scope, &mut None, "group statement")?;
@@ -1259,6 +1281,9 @@ impl<'a> Binder<'a> {
                 let name = function_name(f);
                 if let (Some(af), None) = (agg_func(&name), &f.over) {
                     return self.bind_agg_call(af, f, scope, agg, &name);
+                }
+                if let Some(u) = self.aggregate_udf(&name).map(|f| f.udf.clone()) {
+                    return self.bind_udf_agg_call(u, f, scope, agg);
                 }
             }
             if let E::Identifier(_) | E::CompoundIdentifier(_) = e {
@@ -1825,7 +1850,7 @@ impl<'a> Binder<'a> {
                     func = AggFunc::CountStar
                 }
                 ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
-                    if contains_aggregate(e) {
+                    if self.contains_aggregate(e) {
                         return Err(DbError::group_func());
                     }
                     args.push(self.bind_expr(e, scope, &mut None, "field list")?);
@@ -1877,8 +1902,92 @@ impl<'a> Binder<'a> {
             AggFunc::GroupConcat => SqlType::text(),
             AggFunc::BitAnd | AggFunc::BitOr | AggFunc::BitXor => SqlType { unsigned: true, ..SqlType::bigint() },
             AggFunc::StdPop | AggFunc::StdSamp | AggFunc::VarPop | AggFunc::VarSamp => SqlType::double(),
+            AggFunc::Wasm => return Err(DbError::internal("a loadable aggregate bound as a built-in")),
         };
-        let call = AggCall { func, args, distinct, separator, order_by, ty };
+        let call = AggCall { func, args, distinct, separator, order_by, ty, udf: None };
+        let idx = st.group.len() + st.aggs.len();
+        st.aggs.push(call);
+        Ok(Expr::Col(idx))
+    }
+
+    /// `FROM f(args…)`: a loadable table function. Its arguments may not
+    /// read the rows of other tables in the same FROM clause.
+    fn bind_table_function(
+        &mut self,
+        name: &ast::ObjectName,
+        args: &[ast::FunctionArg],
+        alias: Option<&ast::TableAlias>,
+    ) -> Result<(Plan, Vec<ColumnInfo>)> {
+        let fname = object_name_parts(name).last().cloned().unwrap_or_default();
+        let lname = fname.to_ascii_lowercase();
+        let Some(f) = self.catalog.functions.get(&lname).filter(|f| f.def.kind == crate::wasm::UdfKind::Table).cloned()
+        else {
+            return Err(DbError::unknown_function(&format!("{}.{}", self.current_db().unwrap_or(""), fname)));
+        };
+        let empty = Scope { cols: Vec::new() };
+        let args = args
+            .iter()
+            .map(|a| match a {
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
+                    self.bind_expr(e, &empty, &mut None, "from clause")
+                }
+                other => Err(DbError::parse(other.to_string())),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        f.udf.check_arity(args.len())?;
+        let qual = alias.map(|a| ident_name(&a.name)).unwrap_or_else(|| fname.clone());
+        let cols = f
+            .udf
+            .columns
+            .iter()
+            .map(|(n, t)| ColumnInfo {
+                name: n.clone(),
+                table: Some(qual.clone()),
+                org_table: fname.clone(),
+                db: String::new(),
+                ty: match t {
+                    guocedb_udf::abi::Type::Int => SqlType::bigint(),
+                    guocedb_udf::abi::Type::Real => SqlType::double(),
+                    guocedb_udf::abi::Type::Decimal => SqlType::decimal(65, 30),
+                    guocedb_udf::abi::Type::Bytes => SqlType { len: 65535, ..SqlType::new(TypeKind::Blob) },
+                    _ => SqlType::text(),
+                },
+                nullable: true,
+                hidden: false,
+            })
+            .collect();
+        Ok((Plan::TableFunction(f.udf.clone(), args), cols))
+    }
+
+    /// A loadable aggregate's call: its arguments are bound against the
+    /// input rows, like a built-in aggregate's.
+    fn bind_udf_agg_call(
+        &mut self,
+        udf: Arc<crate::wasm::Udf>,
+        f: &ast::Function,
+        scope: &Scope,
+        agg: &mut Option<AggState>,
+    ) -> Result<Expr> {
+        let args = self.function_args(f, scope, &mut None, "field list")?;
+        udf.check_arity(args.len())?;
+        let Some(st) = agg.as_mut() else {
+            return Err(DbError::group_func());
+        };
+        let ty = match udf.ret {
+            crate::wasm::ReturnType::Integer => SqlType::bigint(),
+            crate::wasm::ReturnType::Real => SqlType::double(),
+            crate::wasm::ReturnType::Decimal => SqlType::decimal(65, 30),
+            _ => SqlType::text(),
+        };
+        let call = AggCall {
+            func: AggFunc::Wasm,
+            args,
+            distinct: false,
+            separator: String::new(),
+            order_by: Vec::new(),
+            ty,
+            udf: Some(udf),
+        };
         let idx = st.group.len() + st.aggs.len();
         st.aggs.push(call);
         Ok(Expr::Col(idx))
@@ -1971,6 +2080,7 @@ fn agg_column(st: &mut AggState, i: usize) -> Result<Expr> {
         separator: String::new(),
         order_by: vec![],
         ty,
+        udf: None,
     });
     Ok(Expr::Col(idx))
 }
@@ -2132,6 +2242,7 @@ pub fn visit_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
             }
         }
         Plan::Values(rows) => rows.iter().flatten().for_each(f),
+        Plan::TableFunction(_, args) => args.iter().for_each(f),
         Plan::Filter(p, e) => {
             visit_plan_exprs(p, f);
             f(e);

@@ -255,6 +255,55 @@ pub fn show_engines() -> QueryResult {
     )
 }
 
+/// `mysql.func` and `performance_schema.user_defined_functions`: the
+/// loadable functions, as MySQL lists them.
+pub fn function_table(cat: &Catalog, db: &str, table: &str) -> Option<(Vec<ColumnInfo>, Vec<Vec<Value>>)> {
+    let s = |x: &str| Value::Str(x.to_string());
+    let (names, rows): (&[&str], Vec<Vec<Value>>) =
+        match (db.to_ascii_lowercase().as_str(), table.to_ascii_lowercase().as_str()) {
+            ("mysql", "func") => (
+                &["name", "ret", "dl", "type"],
+                cat.functions
+                    .values()
+                    .map(|f| {
+                        let d = &f.def;
+                        let kind = if d.kind == crate::wasm::UdfKind::Aggregate { "aggregate" } else { "function" };
+                        vec![s(&d.name), Value::Int(d.ret.func_code()), s(d.soname.as_deref().unwrap_or("")), s(kind)]
+                    })
+                    .collect(),
+            ),
+            ("performance_schema", "user_defined_functions") => (
+                &["UDF_NAME", "UDF_RETURN_TYPE", "UDF_TYPE", "UDF_LIBRARY", "UDF_USAGE_COUNT"],
+                cat.functions
+                    .values()
+                    .map(|f| {
+                        let d = &f.def;
+                        let kind = if d.kind == crate::wasm::UdfKind::Aggregate { "aggregate" } else { "function" };
+                        vec![
+                            s(&d.name),
+                            s(d.ret.name()),
+                            s(kind),
+                            d.soname.as_deref().map(s).unwrap_or(Value::Null),
+                            Value::Int(1),
+                        ]
+                    })
+                    .collect(),
+            ),
+            _ => return None,
+        };
+    let mut columns = cols(names);
+    for c in columns.iter_mut() {
+        c.table = Some(table.to_string());
+        c.db = db.to_string();
+        c.org_table = table.to_string();
+        c.nullable = true;
+    }
+    if db.eq_ignore_ascii_case("mysql") {
+        columns[1].ty = SqlType::int();
+    }
+    Some((columns, rows))
+}
+
 /// The information_schema tables, as (columns, rows); `None` for unknown.
 pub fn information_schema(cat: &Catalog, table: &str) -> Option<(Vec<ColumnInfo>, Vec<Vec<Value>>)> {
     let t = table.to_ascii_uppercase();
@@ -472,6 +521,42 @@ pub fn information_schema(cat: &Catalog, table: &str) -> Option<(Vec<ColumnInfo>
                 QueryResult::Rows { rows, .. } => rows,
                 _ => vec![],
             },
+        ),
+        "ROUTINES" => (
+            &[
+                "SPECIFIC_NAME",
+                "ROUTINE_CATALOG",
+                "ROUTINE_SCHEMA",
+                "ROUTINE_NAME",
+                "ROUTINE_TYPE",
+                "DATA_TYPE",
+                "ROUTINE_BODY",
+                "EXTERNAL_NAME",
+                "EXTERNAL_LANGUAGE",
+                "IS_DETERMINISTIC",
+                "SQL_DATA_ACCESS",
+                "ROUTINE_COMMENT",
+            ],
+            cat.functions
+                .values()
+                .map(|f| {
+                    let d = &f.def;
+                    vec![
+                        s(d.name.clone()),
+                        s("def"),
+                        s(""),
+                        s(d.name.clone()),
+                        s("FUNCTION"),
+                        s(d.ret.name()),
+                        s("EXTERNAL"),
+                        d.soname.clone().map(s).unwrap_or(Value::Null),
+                        s("WASM"),
+                        s("YES"),
+                        s("NO SQL"),
+                        s(format!("{:?} function, module sha256 {}", d.kind, d.sha256).to_lowercase()),
+                    ]
+                })
+                .collect(),
         ),
         _ => return None,
     };

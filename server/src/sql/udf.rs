@@ -117,11 +117,10 @@ fn tokenize(sql: &str) -> Result<Vec<Tok>> {
                 .map_or(sql.len(), |e| e + i);
             out.push(Tok::Word(sql[i..end].to_string()));
             i = end;
-        } else if "(),.".contains(c) {
-            out.push(Tok::Punct(c));
-            i += 1;
         } else {
-            return Err(syntax(&sql[i..]));
+            // Any other character is punctuation; the grammar decides.
+            out.push(Tok::Punct(c));
+            i += c.len_utf8();
         }
     }
     Ok(out)
