@@ -6,6 +6,7 @@
 # guocedb / MariaDB.
 #
 #   bench/sysbench.sh [SECONDS] [THREADS]     (defaults: 60 16)
+#   WORKLOADS="oltp_read_write" bench/sysbench.sh   (a subset)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS="${1:-60}"; THREADS="${2:-16}"
@@ -46,7 +47,7 @@ run() { # port workload -> "tps p95 p99 errors"
   echo "$tps $p95 $p99 $errs"
 }
 printf "%-18s %12s %9s %9s %7s   %12s %9s %9s   %6s\n" workload guocedb p95ms p99ms retries MariaDB p95ms p99ms ratio
-for wl in oltp_point_select oltp_read_only oltp_read_write oltp_insert; do
+for wl in ${WORKLOADS:-oltp_point_select oltp_read_only oltp_read_write oltp_insert}; do
   read -r gt g95 g99 gerr <<<"$(run $GPORT $wl)"
   read -r mt m95 m99 _ <<<"$(run $MPORT $wl)"
   ratio=$(awk -v a="$gt" -v b="$mt" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')

@@ -4,8 +4,9 @@
 //! `next()`. Instead it reads the range in chunks: each chunk is read in one
 //! short critical section (or one short-lived engine iterator), and the scan
 //! remembers the last key it examined and resumes strictly after it (forward)
-//! or strictly before it (reverse). Chunks start small so a `LIMIT 1` costs
-//! little, and double up to a cap so long scans amortise the re-seek.
+//! or strictly before it (reverse). The first chunk (128 entries) covers a
+//! typical short range in one seek while keeping a `LIMIT 1` cheap; chunks
+//! then double up to a cap so long scans amortise the re-seek.
 //!
 //! Consistency comes from the snapshot the [`ChunkSource`] reads at, not from
 //! holding anything open: every chunk reads the same pinned version.
@@ -16,7 +17,7 @@ use std::ops::Bound;
 use crate::{Direction, KeyRange, KvPair, Result};
 
 /// Entries in the first chunk of a scan.
-pub(crate) const FIRST_CHUNK: usize = 32;
+pub(crate) const FIRST_CHUNK: usize = 128;
 /// Largest chunk a scan ever reads at once.
 pub(crate) const MAX_CHUNK: usize = 1024;
 

@@ -60,6 +60,16 @@ impl Database {
         }))
     }
 
+    /// Take the schema lock exclusively for a DDL statement, once every
+    /// commit queued under the shared lock has been written (a commit checks
+    /// the schema and queues its writes under the shared lock, then waits
+    /// for the committer without it).
+    pub fn ddl_write(&self) -> parking_lot::RwLockWriteGuard<'_, ()> {
+        let g = self.ddl_lock.write();
+        self.store.group.wait_idle();
+        g
+    }
+
     /// The current catalog snapshot.
     pub fn catalog(&self) -> Arc<Catalog> {
         self.catalog.read().clone()

@@ -442,6 +442,27 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
                 return Ok(());
             }
         };
+        if Session::is_commit_text(&sql) {
+            let started = self.session.as_mut().and_then(|s| {
+                let r = s.start_commit();
+                if r.is_some() {
+                    s.db.questions.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                r
+            });
+            if let Some(started) = started {
+                // Wait for the group commit as a task: no thread is held.
+                let r = match started {
+                    Ok(pending) => pending.wait().await,
+                    Err(e) => Err(e),
+                };
+                match r {
+                    Ok(()) => self.write_result(QueryResult::ok(0), false, false).await?,
+                    Err(e) => self.push_err(&e),
+                }
+                return Ok(());
+            }
+        }
         let inline = self.session.as_ref().is_some_and(|s| s.text_runs_without_waiting(&sql));
         let mut results = if inline {
             self.with_session_inline(|s| s.execute(&sql))

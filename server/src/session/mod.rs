@@ -745,6 +745,32 @@ impl Session {
         Ok(QueryResult::ok(0))
     }
 
+    /// True when `sql` is exactly `COMMIT` (or `COMMIT WORK`).
+    pub fn is_commit_text(sql: &str) -> bool {
+        let t = strip_leading_comments(sql).trim().trim_end_matches(';').trim();
+        t.eq_ignore_ascii_case("commit") || t.eq_ignore_ascii_case("commit work")
+    }
+
+    /// COMMIT of an open transaction with writes, split so the connection
+    /// can wait for the group commit as a task instead of holding a thread:
+    /// the schema check and the queueing happen here, under the shared
+    /// schema lock. `None` when there is nothing to wait for (no open
+    /// transaction, or one without writes): run COMMIT the ordinary way.
+    pub fn start_commit(&mut self) -> Option<Result<crate::txn::PendingCommit>> {
+        if !self.open.as_ref().is_some_and(|o| o.txn.has_writes()) {
+            return None;
+        }
+        let open = self.open.take()?;
+        let db = self.db.clone();
+        let _schema = db.ddl_lock.read();
+        if open.schema_version != db.schema_version.load(std::sync::atomic::Ordering::SeqCst) {
+            return Some(Err(DbError::new(1412, "HY000", "Table definition has changed, please retry transaction")));
+        }
+        self.rows_read += open.txn.rows_read();
+        self.warnings.clear();
+        Some(Ok(open.txn.start_commit()))
+    }
+
     fn savepoint(&mut self, name: &str) -> Result<QueryResult> {
         if let Some(open) = self.open.as_mut() {
             let mark = open.txn.mark();

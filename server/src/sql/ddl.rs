@@ -39,7 +39,7 @@ fn check_name(kind: &str, name: &str) -> Result<()> {
 pub fn create_database(db: &Database, name: &ast::ObjectName, if_not_exists: bool) -> Result<QueryResult> {
     let name = object_name_parts(name).join(".");
     check_name("database", &name)?;
-    let _g = db.ddl_lock.write();
+    let _g = db.ddl_write();
     let mut cat = (*db.catalog()).clone();
     if cat.database(&name).is_some() || SYSTEM_DATABASES.iter().any(|s| s.eq_ignore_ascii_case(&name)) {
         if if_not_exists {
@@ -57,7 +57,7 @@ pub fn create_database(db: &Database, name: &ast::ObjectName, if_not_exists: boo
 }
 
 pub fn drop_database(db: &Database, name: &str, if_exists: bool) -> Result<QueryResult> {
-    let _g = db.ddl_lock.write();
+    let _g = db.ddl_write();
     let mut cat = (*db.catalog()).clone();
     if cat.database(name).is_none() {
         if if_exists {
@@ -398,7 +398,7 @@ pub fn create_table(db: &Database, current_db: Option<&str>, ct: &ast::CreateTab
     if ct.query.is_some() {
         return Err(DbError::unsupported("CREATE TABLE ... SELECT"));
     }
-    let _g = db.ddl_lock.write();
+    let _g = db.ddl_write();
     let mut cat = (*db.catalog()).clone();
     if cat.database(&dbname).is_none() {
         return Err(DbError::unknown_db(&dbname));
@@ -493,7 +493,7 @@ pub fn drop_tables(
     names: &[ast::ObjectName],
     if_exists: bool,
 ) -> Result<QueryResult> {
-    let _g = db.ddl_lock.write();
+    let _g = db.ddl_write();
     let mut cat = (*db.catalog()).clone();
     let mut missing = Vec::new();
     let mut targets = Vec::new();
@@ -586,7 +586,7 @@ fn rebuild_table(
 
 pub fn alter_table(db: &Database, current_db: Option<&str>, at: &ast::AlterTable) -> Result<QueryResult> {
     let (dbname, tname) = plan::split_table_name(&at.name, current_db)?;
-    let _g = db.ddl_lock.write();
+    let _g = db.ddl_write();
     let mut cat = (*db.catalog()).clone();
     let old = cat.require_table(&dbname, &tname)?.clone();
     let mut t = (*old).clone();
@@ -790,7 +790,7 @@ pub fn drop_index(
 }
 
 pub fn truncate(db: &Database, current_db: Option<&str>, names: &[ast::ObjectName]) -> Result<QueryResult> {
-    let _g = db.ddl_lock.write();
+    let _g = db.ddl_write();
     let cat = (*db.catalog()).clone();
     let snap = db.store.snapshot();
     let mut batch = WriteBatch::new();
@@ -807,7 +807,7 @@ pub fn truncate(db: &Database, current_db: Option<&str>, names: &[ast::ObjectNam
 }
 
 pub fn rename_tables(db: &Database, current_db: Option<&str>, pairs: &[ast::RenameTable]) -> Result<QueryResult> {
-    let _g = db.ddl_lock.write();
+    let _g = db.ddl_write();
     let mut cat = (*db.catalog()).clone();
     let mut batch = WriteBatch::new();
     for p in pairs {
@@ -837,7 +837,7 @@ pub fn create_view(db: &Database, vars: &dyn plan::VarSource, cv: &ast::CreateVi
     if cv.materialized {
         return Err(DbError::unsupported("MATERIALIZED VIEW"));
     }
-    let _g = db.ddl_lock.write();
+    let _g = db.ddl_write();
     let mut cat = (*db.catalog()).clone();
     if cat.database(&dbname).is_none() {
         return Err(DbError::unknown_db(&dbname));
@@ -879,7 +879,7 @@ pub fn drop_views(
     names: &[ast::ObjectName],
     if_exists: bool,
 ) -> Result<QueryResult> {
-    let _g = db.ddl_lock.write();
+    let _g = db.ddl_write();
     let mut cat = (*db.catalog()).clone();
     let mut batch = WriteBatch::new();
     let mut missing = Vec::new();

@@ -388,7 +388,7 @@ pub fn create(db: &Database, cf: CreateFunction) -> Result<(QueryResult, Option<
         Source::Soname(f) => (read_soname(db, f)?, Some(f.clone())),
         Source::Inline(b) => (b.clone(), None),
     };
-    let _g = db.ddl_lock.write();
+    let _g = db.ddl_write();
     let mut cat = (*db.catalog()).clone();
     if cat.functions.contains_key(&lname) {
         let msg = format!("Function '{}' already exists", cf.name);
@@ -427,7 +427,7 @@ pub fn drop(
     name: &str,
     current_db: Option<&str>,
 ) -> Result<(QueryResult, Option<(u16, String)>)> {
-    let _g = db.ddl_lock.write();
+    let _g = db.ddl_write();
     let mut cat = (*db.catalog()).clone();
     let mut batch = WriteBatch::new();
     if cat.drop_function(&name.to_ascii_lowercase(), &mut batch).is_none() {

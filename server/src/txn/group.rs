@@ -1,11 +1,15 @@
 //! Group commit: concurrent COMMITs share one synced write.
 //!
 //! A committing transaction queues its writes and the committed values it
-//! relied on. Whoever finds no leader at work becomes the leader: it takes
-//! everything queued, validates each transaction in queue order against the
-//! engine plus the writes already accepted into this group, writes the
-//! accepted ones as one batch (one fsync), and hands every transaction its
-//! outcome. While a leader syncs, new commits queue up for the next group.
+//! relied on, and waits for its outcome — blocking its thread
+//! ([`Ticket::wait_blocking`]) or as an async task ([`Ticket::wait`], so a
+//! connection waits without holding a thread). One committer thread per
+//! store takes everything queued, validates each transaction in queue order
+//! against the latest versions plus the writes already accepted into this
+//! group, writes the accepted ones as one batch (one fsync), and hands every
+//! transaction its outcome. While it syncs, new commits queue up for the
+//! next group. The thread is a real OS thread: simulator builds will need a
+//! task instead (ARCHITECTURE.md, simulator gaps).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -26,60 +30,144 @@ struct Pending {
     outcome: Arc<Outcome>,
 }
 
-/// Where the leader leaves a transaction's result.
+/// Where the committer leaves a transaction's result.
 #[derive(Default)]
 struct Outcome {
     result: Mutex<Option<Result<()>>>,
+    ready: Condvar,
+    notify: tokio::sync::Notify,
+}
+
+impl Outcome {
+    fn set(&self, r: Result<()>) {
+        *self.result.lock() = Some(r);
+        self.ready.notify_all();
+        // Stores a permit when the waiter has not started waiting yet.
+        self.notify.notify_one();
+    }
+}
+
+/// A queued commit's claim on its outcome.
+pub struct Ticket {
+    outcome: Arc<Outcome>,
+}
+
+impl Ticket {
+    /// Block the thread until the outcome is known (and durable, with sync).
+    pub fn wait_blocking(&self) -> Result<()> {
+        let mut r = self.outcome.result.lock();
+        loop {
+            if let Some(x) = r.take() {
+                return x;
+            }
+            self.outcome.ready.wait(&mut r);
+        }
+    }
+
+    /// Wait for the outcome without holding a thread.
+    pub async fn wait(&self) -> Result<()> {
+        loop {
+            if let Some(x) = self.outcome.result.lock().take() {
+                return x;
+            }
+            self.outcome.notify.notified().await;
+        }
+    }
 }
 
 #[derive(Default)]
 struct Queue {
     pending: Vec<Pending>,
-    leader_active: bool,
+    /// The committer is writing a group.
+    busy: bool,
+    shutdown: bool,
 }
 
 /// The commit queue of one store.
 #[derive(Default)]
 pub struct GroupCommit {
     queue: Mutex<Queue>,
-    /// Signalled when a leader finishes (a waiting follower may lead next).
-    leader_done: Condvar,
+    /// Signalled when work is queued (or on shutdown).
+    work: Condvar,
+    /// Signalled when the queue is empty and no group is being written.
+    idle: Condvar,
     /// Groups written and transactions in them (for status and tests).
     pub groups: std::sync::atomic::AtomicU64,
     pub grouped: std::sync::atomic::AtomicU64,
 }
 
 impl GroupCommit {
-    /// Commit `writes` if every key in `expected` still has that committed
-    /// value; returns once the outcome is durable (with `sync`).
-    pub fn commit(&self, mvcc: &Mvcc, sync: bool, writes: Writes, expected: Writes) -> Result<()> {
-        let outcome = Arc::new(Outcome::default());
-        let mut q = self.queue.lock();
-        q.pending.push(Pending { writes, expected, outcome: outcome.clone() });
+    /// A queue with its committer thread, writing through `mvcc` (synced
+    /// when `sync`). The thread ends after [`GroupCommit::shutdown`].
+    pub fn start(mvcc: Arc<Mvcc>, sync: bool) -> Result<Arc<Self>> {
+        let gc = Arc::new(Self::default());
+        let worker = gc.clone();
+        std::thread::Builder::new()
+            .name("guocedb-commit".into())
+            .spawn(move || worker.run(&mvcc, sync))
+            .map_err(|e| DbError::internal(format!("cannot start the commit thread: {e}")))?;
+        Ok(gc)
+    }
+
+    fn run(&self, mvcc: &Mvcc, sync: bool) {
         loop {
-            if let Some(r) = outcome.result.lock().take() {
-                return r;
-            }
-            if !q.leader_active {
-                q.leader_active = true;
+            let group: Vec<Pending> = {
+                let mut q = self.queue.lock();
+                while q.pending.is_empty() && !q.shutdown {
+                    self.work.wait(&mut q);
+                }
+                if q.pending.is_empty() {
+                    return; // shut down with nothing left to write
+                }
+                q.busy = true;
                 let n = q.pending.len().min(MAX_GROUP);
-                let group: Vec<Pending> = q.pending.drain(..n).collect();
-                drop(q);
-                self.lead(mvcc, sync, group);
-                q = self.queue.lock();
-                q.leader_active = false;
-                self.leader_done.notify_all();
-                continue;
+                q.pending.drain(..n).collect()
+            };
+            self.lead(mvcc, sync, group);
+            let mut q = self.queue.lock();
+            q.busy = false;
+            if q.pending.is_empty() {
+                self.idle.notify_all();
             }
-            // Wait for the current leader; it may have written us.
-            self.leader_done.wait(&mut q);
         }
     }
 
+    /// Queue `writes`, to be written if every key in `expected` still has
+    /// that committed value.
+    pub fn enqueue(&self, writes: Writes, expected: Writes) -> Ticket {
+        let outcome = Arc::new(Outcome::default());
+        let mut q = self.queue.lock();
+        if q.shutdown {
+            outcome.set(Err(DbError::internal("the store is shutting down")));
+        } else {
+            q.pending.push(Pending { writes, expected, outcome: outcome.clone() });
+            self.work.notify_one();
+        }
+        Ticket { outcome }
+    }
+
+    /// [`GroupCommit::enqueue`] and wait, blocking the thread.
+    pub fn commit(&self, writes: Writes, expected: Writes) -> Result<()> {
+        self.enqueue(writes, expected).wait_blocking()
+    }
+
+    /// Wait until every queued commit has been written (DDL calls this
+    /// under the exclusive schema lock, so none can be queued meanwhile).
+    pub fn wait_idle(&self) {
+        let mut q = self.queue.lock();
+        while q.busy || !q.pending.is_empty() {
+            self.idle.wait(&mut q);
+        }
+    }
+
+    /// Stop the committer once the queue is empty.
+    pub fn shutdown(&self) {
+        self.queue.lock().shutdown = true;
+        self.work.notify_all();
+    }
+
     fn lead(&self, mvcc: &Mvcc, sync: bool, group: Vec<Pending>) {
-        let finish = |p: &Pending, r: Result<()>| {
-            *p.outcome.result.lock() = Some(r);
-        };
+        let finish = |p: &Pending, r: Result<()>| p.outcome.set(r);
         mvcc.with_apply_lock(|| {
             let mut latest = LatestCache::default();
             let mut accepted: Vec<&Pending> = Vec::with_capacity(group.len());
@@ -138,14 +226,14 @@ mod tests {
     #[test]
     fn concurrent_commits_share_groups_and_all_land() {
         let m = mvcc();
-        let gc = Arc::new(GroupCommit::default());
+        let gc = GroupCommit::start(m.clone(), false).unwrap();
         let threads: Vec<_> = (0..8)
             .map(|t| {
-                let (m, gc) = (m.clone(), gc.clone());
+                let gc = gc.clone();
                 std::thread::spawn(move || {
                     for i in 0..200 {
                         let key = format!("k{t}-{i}");
-                        gc.commit(&m, false, w(&key, Some("v")), w(&key, None)).unwrap();
+                        gc.commit(w(&key, Some("v")), w(&key, None)).unwrap();
                     }
                 })
             })
@@ -163,11 +251,14 @@ mod tests {
     #[test]
     fn a_transaction_whose_expectation_fails_is_rejected_alone() {
         let m = mvcc();
-        let gc = GroupCommit::default();
-        gc.commit(&m, false, w("a", Some("1")), w("a", None)).unwrap();
-        let e = gc.commit(&m, false, w("a", Some("2")), w("a", None)).unwrap_err();
+        let gc = GroupCommit::start(m.clone(), false).unwrap();
+        gc.commit(w("a", Some("1")), w("a", None)).unwrap();
+        let e = gc.commit(w("a", Some("2")), w("a", None)).unwrap_err();
         assert_eq!(e.code, 1213);
-        gc.commit(&m, false, w("a", Some("3")), w("a", Some("1"))).unwrap();
+        gc.commit(w("a", Some("3")), w("a", Some("1"))).unwrap();
         assert_eq!(m.latest(b"a").unwrap(), Some(b"3".to_vec()));
+        gc.wait_idle();
+        gc.shutdown();
+        assert!(gc.enqueue(w("b", Some("1")), w("b", None)).wait_blocking().is_err(), "no commits after shutdown");
     }
 }

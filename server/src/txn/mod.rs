@@ -31,29 +31,29 @@ pub const MAX_TXN_WRITE_BYTES: usize = 512 * 1024 * 1024;
 /// The shared handle to the versioned store plus commit bookkeeping.
 pub struct Store {
     mvcc: Arc<mvcc::Mvcc>,
-    sync_commits: bool,
     /// Rows read by every statement since start (`Innodb_rows_read`).
     pub rows_read: AtomicU64,
     pub commits: AtomicU64,
     pub conflicts: AtomicU64,
     /// Row locks of every open transaction.
     pub locks: locks::LockTable,
-    /// The commit queue (group commit).
-    pub group: group::GroupCommit,
+    /// The commit queue (group commit) and its committer thread.
+    pub group: Arc<group::GroupCommit>,
     next_txn_id: AtomicU64,
 }
 
 impl Store {
     /// Open the store over `engine` (recovering the commit timestamp).
     pub fn new(engine: Arc<dyn KvEngine>, sync_commits: bool) -> Result<Arc<Self>> {
+        let mvcc = mvcc::Mvcc::open(engine)?;
+        let group = group::GroupCommit::start(mvcc.clone(), sync_commits)?;
         Ok(Arc::new(Self {
-            mvcc: mvcc::Mvcc::open(engine)?,
-            sync_commits,
+            mvcc,
             rows_read: AtomicU64::new(0),
             commits: AtomicU64::new(0),
             conflicts: AtomicU64::new(0),
             locks: locks::LockTable::default(),
-            group: group::GroupCommit::default(),
+            group,
             next_txn_id: AtomicU64::new(1),
         }))
     }
@@ -101,7 +101,7 @@ impl Store {
                 WriteOp::Delete { key } => writes.insert(key.clone(), None),
             };
         }
-        self.group.commit(&self.mvcc, self.sync_commits, writes, BTreeMap::new())
+        self.group.commit(writes, BTreeMap::new())
     }
 }
 
@@ -296,22 +296,60 @@ impl Transaction {
     /// syncs commits). A conflict (a key this transaction wrote or checked
     /// was changed by a commit since it looked) is error 1213, and nothing
     /// is written.
-    pub fn commit(mut self) -> Result<()> {
+    pub fn commit(self) -> Result<()> {
+        self.start_commit().wait_blocking()
+    }
+
+    /// Queue the commit; the returned handle waits for the outcome (and
+    /// holds the row locks until then).
+    pub fn start_commit(mut self) -> PendingCommit {
         self.store.rows_read.fetch_add(self.rows_read.get(), Ordering::Relaxed);
         if self.writes.is_empty() {
-            return Ok(());
+            return PendingCommit { txn: self, ticket: None };
         }
         let writes = std::mem::take(&mut self.writes);
         let expected = std::mem::take(self.expected.get_mut());
-        let store = self.store.clone();
-        let r = store.group.commit(&store.mvcc, store.sync_commits, writes, expected);
-        match &r {
-            Ok(()) => store.commits.fetch_add(1, Ordering::Relaxed),
-            Err(e) if e.code == 1213 => store.conflicts.fetch_add(1, Ordering::Relaxed),
+        let ticket = self.store.group.enqueue(writes, expected);
+        PendingCommit { txn: self, ticket: Some(ticket) }
+    }
+}
+
+/// A transaction whose commit is queued. Dropping it after the outcome
+/// releases the row locks.
+pub struct PendingCommit {
+    txn: Transaction,
+    ticket: Option<group::Ticket>,
+}
+
+impl PendingCommit {
+    fn account(&self, r: &Result<()>) {
+        match r {
+            Ok(()) => self.txn.store.commits.fetch_add(1, Ordering::Relaxed),
+            Err(e) if e.code == 1213 => self.txn.store.conflicts.fetch_add(1, Ordering::Relaxed),
             Err(_) => 0,
         };
-        // Dropping `self` now releases the row locks, after the write.
+    }
+
+    /// Block until committed (durable) or refused.
+    pub fn wait_blocking(self) -> Result<()> {
+        let Some(t) = &self.ticket else { return Ok(()) };
+        let r = t.wait_blocking();
+        self.account(&r);
+        r // dropping `self` releases the locks, after the write
+    }
+
+    /// Wait as a task until committed (durable) or refused.
+    pub async fn wait(self) -> Result<()> {
+        let Some(t) = &self.ticket else { return Ok(()) };
+        let r = t.wait().await;
+        self.account(&r);
         r
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        self.group.shutdown();
     }
 }
 
