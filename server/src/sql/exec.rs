@@ -791,6 +791,25 @@ fn build_range(
 /// Scan a table through its access path. Returns (primary key, row) pairs
 /// in key order; at most `limit` rows that pass the filter.
 pub fn scan(node: &ScanNode, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<(Vec<u8>, Row)>> {
+    if let (None, Some(f)) = (ctx.env.lock, &node.filter) {
+        if batched_udfs(std::slice::from_ref(f)).is_some() {
+            // A filter that calls a UDF: scan, then filter in batches.
+            let mut plain = node.clone();
+            plain.filter = None;
+            let (keys, rows): (Vec<Vec<u8>>, Vec<Row>) = scan(&plain, ctx, None)?.into_iter().unzip();
+            let verdicts = eval_with_batched_udfs(&rows, std::slice::from_ref(f), ctx)?;
+            let mut out = Vec::new();
+            for ((k, r), v) in keys.into_iter().zip(rows).zip(verdicts) {
+                if v.first().and_then(Value::truth) == Some(true) {
+                    out.push((k, r));
+                    if limit.is_some_and(|l| out.len() >= l) {
+                        break;
+                    }
+                }
+            }
+            return Ok(out);
+        }
+    }
     let table = &node.table;
     let txn = ctx.env.txn;
     let mut out = Vec::new();

@@ -340,6 +340,17 @@ impl Slot {
     }
 }
 
+/// Encode argument rows (each `ncols` values) as one ABI batch.
+fn encode_rows(rows: &[Vec<AbiValue>], ncols: u32) -> Vec<u8> {
+    let mut input = Vec::with_capacity(16 + rows.len() * 16);
+    abi::encode_batch_header(&mut input, rows.len() as u32, ncols);
+    for r in rows {
+        debug_assert_eq!(r.len(), ncols as usize, "every row has ncols values");
+        r.iter().for_each(|v| abi::encode_value(&mut input, v));
+    }
+    input
+}
+
 /// Say why a call failed, in words a user can act on.
 fn describe_trap(e: &wasmtime::Error, store: &Store<Limiter>) -> String {
     if store.data().denied {
@@ -450,12 +461,7 @@ impl Udf {
         ncols: u32,
         rows: &[Vec<AbiValue>],
     ) -> std::result::Result<abi::Batch, String> {
-        let mut input = Vec::with_capacity(16 + rows.len() * 16);
-        abi::encode_batch_header(&mut input, rows.len() as u32, ncols);
-        for r in rows {
-            r.iter().for_each(|v| abi::encode_value(&mut input, v));
-        }
-        let (ptr, len) = slot.write(&input)?;
+        let (ptr, len) = slot.write(&encode_rows(rows, ncols))?;
         let f = slot
             .instance
             .get_typed_func::<(i32, i32), i64>(&mut slot.store, export)
@@ -562,12 +568,7 @@ impl AggRun {
     pub fn add(&mut self, h: i32, rows: &[Vec<AbiValue>]) -> Result<()> {
         let ncols = rows.first().map_or(0, Vec::len) as u32;
         self.run(|slot, udf| {
-            let mut input = Vec::new();
-            abi::encode_batch_header(&mut input, rows.len() as u32, ncols);
-            for r in rows {
-                r.iter().for_each(|v| abi::encode_value(&mut input, v));
-            }
-            let (ptr, len) = slot.write(&input)?;
+            let (ptr, len) = slot.write(&encode_rows(rows, ncols))?;
             let f = slot
                 .instance
                 .get_typed_func::<(i32, i32, i32), i64>(&mut slot.store, &format!("{}__add", udf.symbol))
