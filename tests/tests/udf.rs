@@ -302,6 +302,47 @@ fn hostile_modules_fail_alone_and_the_server_carries_on() {
             assert_eq!(one, Some(1));
         }
         assert_eq!(bystander.await.unwrap(), 50);
+
+        // Per-function limits: lower than the server's, never higher.
+        let spin = hostile[0].1;
+        let hog = hostile[1].1;
+        c.query_drop(format!(
+            "{} WITH (FUEL = 1000000)",
+            create("spin_small", &spin.replace("\"spin\"", "\"spin_small\""))
+        ))
+        .await
+        .unwrap();
+        c.query_drop(format!(
+            "{} WITH (MEMORY = 1048576)",
+            create("hog_small", &hog.replace("\"hog\"", "\"hog_small\""))
+        ))
+        .await
+        .unwrap();
+        let timed = |sql: &'static str| {
+            let url = server.url();
+            async move {
+                let mut c = connect(&url).await;
+                let t = std::time::Instant::now();
+                let (n, msg) = code(c.query_drop(sql).await);
+                (n, msg, t.elapsed())
+            }
+        };
+        let (n, msg, small) = timed("SELECT spin_small(1)").await;
+        assert_eq!((n, msg.contains("fuel exhausted")), (3200, true), "{msg}");
+        let (_, _, full) = timed("SELECT spin(1)").await;
+        assert!(small * 4 < full, "1M fuel ({small:?}) must stop sooner than 200M ({full:?})");
+        let (n, msg) = code(c.query_drop("SELECT hog_small(1)").await);
+        assert_eq!(n, 3200);
+        assert!(msg.contains("memory limit of 1048576 bytes"), "{msg}");
+        let (n, msg) = code(
+            c.query_drop(format!(
+                "{} WITH (FUEL = 999999999999)",
+                create("greedy", &hostile[3].1.replace("\"boom\"", "\"greedy\""))
+            ))
+            .await,
+        );
+        assert_eq!(n, 1123);
+        assert!(msg.contains("above the server's limit"), "{msg}");
         // A failed call leaves no broken instance behind: it fails the same way again.
         let (n, msg) = code(c.query_drop("SELECT boom(1)").await);
         assert_eq!((n, msg.contains("unreachable")), (3200, true));

@@ -131,6 +131,9 @@ pub struct FunctionDef {
     pub sha256: String,
     /// The inline form's typed signature: (argument name, ABI type name).
     pub args: Option<Vec<(String, String)>>,
+    /// `WITH (FUEL = n, MEMORY = bytes)`: this function's own limits.
+    #[serde(default)]
+    pub limits: crate::wasm::FunctionLimits,
 }
 
 /// A function definition with its loaded module.
@@ -346,6 +349,7 @@ pub fn load_udf(host: &Arc<crate::wasm::WasmHost>, def: &FunctionDef, bytes: &[u
         kind: def.kind,
         ret: def.ret,
         arg_types,
+        limits: def.limits,
     };
     host.load(spec, bytes)
 }

@@ -36,6 +36,8 @@ pub struct CreateFunction {
     pub params: Option<Vec<(String, Type)>>,
     pub returns: ReturnType,
     pub source: Source,
+    /// `WITH (FUEL = n, MEMORY = bytes)`.
+    pub limits: crate::wasm::FunctionLimits,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -314,6 +316,34 @@ pub fn parse_create(sql: &str) -> Result<Option<CreateFunction>> {
     } else {
         return Ok(None);
     };
+    let mut limits = crate::wasm::FunctionLimits::default();
+    if p.eat_word("with") {
+        if !p.eat_punct('(') {
+            return Err(p.err());
+        }
+        loop {
+            let key = p.ident()?.to_ascii_uppercase();
+            if !p.eat_punct('=') {
+                return Err(p.err());
+            }
+            let n: u64 = match p.toks.get(p.pos) {
+                Some(Tok::Num(n)) => n.parse().map_err(|_| syntax(n))?,
+                _ => return Err(p.err()),
+            };
+            p.pos += 1;
+            match key.as_str() {
+                "FUEL" => limits.fuel = Some(n),
+                "MEMORY" => limits.memory_bytes = Some(usize::try_from(n).map_err(|_| syntax("MEMORY"))?),
+                _ => return Err(syntax(&key)),
+            }
+            if p.eat_punct(')') {
+                break;
+            }
+            if !p.eat_punct(',') {
+                return Err(p.err());
+            }
+        }
+    }
     if !p.done() {
         return Err(p.err());
     }
@@ -327,7 +357,7 @@ pub fn parse_create(sql: &str) -> Result<Option<CreateFunction>> {
     if aggregate && returns == ReturnType::Table {
         return Err(syntax("AGGREGATE … RETURNS TABLE"));
     }
-    Ok(Some(CreateFunction { aggregate, if_not_exists, name, params, returns, source }))
+    Ok(Some(CreateFunction { aggregate, if_not_exists, name, params, returns, source, limits }))
 }
 
 /// Parse `DROP FUNCTION [IF EXISTS] name`: (if_exists, name).
@@ -412,6 +442,7 @@ pub fn create(db: &Database, cf: CreateFunction) -> Result<(QueryResult, Option<
         soname,
         sha256: hex(&WasmHost::digest(&bytes)),
         args: cf.params.map(|ps| ps.into_iter().map(|(n, t)| (n, t.name().to_string())).collect()),
+        limits: cf.limits,
     };
     let udf = catalog::load_udf(&db.wasm, &def, &bytes)?;
     let mut batch = WriteBatch::new();
@@ -468,6 +499,11 @@ mod tests {
         assert_eq!(c.returns, ReturnType::String);
         let c = parse_create("CREATE FUNCTION split RETURNS TABLE SONAME 'split.wasm'").unwrap().unwrap();
         assert_eq!(c.returns, ReturnType::Table);
+        let c = parse_create("CREATE FUNCTION f RETURNS INT SONAME 'f.wasm' WITH (FUEL = 1000, memory=65536)")
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.limits, crate::wasm::FunctionLimits { fuel: Some(1000), memory_bytes: Some(65536) });
+        assert!(parse_create("CREATE FUNCTION f RETURNS INT SONAME 'f.wasm' WITH (SPEED = 1)").is_err());
     }
 
     #[test]

@@ -225,7 +225,24 @@ impl WasmHost {
     /// export it needs. `arg_types` is the typed signature of the inline
     /// form; otherwise the module's `symbol__args`, if any, applies.
     pub fn load(self: &Arc<Self>, spec: UdfSpec<'_>, bytes: &[u8]) -> Result<Arc<Udf>> {
-        let UdfSpec { name, file, symbol, kind, ret, arg_types } = spec;
+        let UdfSpec { name, file, symbol, kind, ret, arg_types, limits } = spec;
+        let too_high = |what: &str, asked: u128, max: u128| {
+            DbError::new(
+                1123,
+                "HY000",
+                format!("Can't initialize function '{name}'; {what} = {asked} is above the server's limit of {max}"),
+            )
+        };
+        if let Some(f) = limits.fuel {
+            if f == 0 || f > self.limits.fuel_per_call {
+                return Err(too_high("FUEL", f as u128, self.limits.fuel_per_call as u128));
+            }
+        }
+        if let Some(m) = limits.memory_bytes {
+            if m > self.limits.memory_bytes {
+                return Err(too_high("MEMORY", m as u128, self.limits.memory_bytes as u128));
+            }
+        }
         let module = self.compile(file, bytes)?;
         let udf = Udf {
             name: name.to_string(),
@@ -234,6 +251,8 @@ impl WasmHost {
             ret,
             arg_types,
             columns: Vec::new(),
+            fuel: limits.fuel.unwrap_or(self.limits.fuel_per_call),
+            memory_bytes: limits.memory_bytes.unwrap_or(self.limits.memory_bytes),
             host: self.clone(),
             module,
             pool: Mutex::new(Vec::new()),
@@ -295,6 +314,16 @@ pub struct UdfSpec<'a> {
     pub ret: ReturnType,
     /// The typed signature of the inline form; otherwise `symbol__args`.
     pub arg_types: Option<Vec<Type>>,
+    /// This function's own limits (`WITH (FUEL = n, MEMORY = bytes)`), at
+    /// most the server's.
+    pub limits: FunctionLimits,
+}
+
+/// Per-function limits; `None` takes the server's (`[wasm]`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FunctionLimits {
+    pub fuel: Option<u64>,
+    pub memory_bytes: Option<usize>,
 }
 
 /// One instance and its exports.
@@ -357,7 +386,9 @@ fn describe_trap(e: &wasmtime::Error, store: &Store<Limiter>) -> String {
         return format!("memory limit of {} bytes exceeded", store.data().memory_bytes);
     }
     match e.downcast_ref::<Trap>() {
-        Some(Trap::OutOfFuel) => "fuel exhausted (the call ran too long; see wasm.fuel_per_call)".into(),
+        Some(Trap::OutOfFuel) => {
+            "fuel exhausted (the call ran too long; see wasm.fuel_per_call or the function's FUEL)".into()
+        }
         Some(Trap::StackOverflow) => "stack overflow (recursion too deep)".into(),
         Some(Trap::UnreachableCodeReached) => "wasm trap: unreachable (the function panicked or aborted)".into(),
         Some(t) => format!("wasm trap: {t}"),
@@ -375,6 +406,9 @@ pub struct Udf {
     pub arg_types: Option<Vec<Type>>,
     /// A table function's result columns.
     pub columns: Vec<(String, Type)>,
+    /// Fuel per call and memory cap of this function.
+    pub fuel: u64,
+    pub memory_bytes: usize,
     host: Arc<WasmHost>,
     module: Module,
     pool: Mutex<Vec<Slot>>,
@@ -388,10 +422,9 @@ impl std::fmt::Debug for Udf {
 
 impl Udf {
     fn instantiate(&self) -> Result<Slot> {
-        let limits = &self.host.limits;
-        let mut store = Store::new(&self.host.engine, Limiter { memory_bytes: limits.memory_bytes, denied: false });
+        let mut store = Store::new(&self.host.engine, Limiter { memory_bytes: self.memory_bytes, denied: false });
         store.limiter(|l| l as &mut dyn ResourceLimiter);
-        store.set_fuel(limits.fuel_per_call).map_err(|e| DbError::internal(e.to_string()))?;
+        store.set_fuel(self.fuel).map_err(|e| DbError::internal(e.to_string()))?;
         let instance = Instance::new(&mut store, &self.module, &[]).map_err(|e| {
             let why = describe_trap(&e, &store);
             udf_error(&self.name, format!("instantiation failed: {why}"))
@@ -443,7 +476,7 @@ impl Udf {
     fn with_slot<T>(&self, fuel: bool, f: impl FnOnce(&mut Slot) -> std::result::Result<T, String>) -> Result<T> {
         let mut slot = self.take_slot()?;
         if fuel {
-            slot.refuel(self.host.limits.fuel_per_call).map_err(|e| udf_error(&self.name, e))?;
+            slot.refuel(self.fuel).map_err(|e| udf_error(&self.name, e))?;
         }
         match f(&mut slot) {
             Ok(v) => {
@@ -537,7 +570,7 @@ impl AggRun {
     fn run<T>(&mut self, f: impl FnOnce(&mut Slot, &Udf) -> std::result::Result<T, String>) -> Result<T> {
         let udf = self.udf.clone();
         let Some(slot) = self.slot.as_mut() else { return Err(udf_error(&udf.name, "the instance failed earlier")) };
-        if let Err(e) = slot.refuel(udf.host.limits.fuel_per_call) {
+        if let Err(e) = slot.refuel(udf.fuel) {
             return Err(udf_error(&udf.name, e));
         }
         match f(slot, &udf) {
