@@ -464,8 +464,30 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
             }
         }
         let inline = self.session.as_ref().is_some_and(|s| s.text_runs_without_waiting(&sql));
+        let try_inline = !inline && self.session.as_ref().is_some_and(|s| s.text_may_try_inline(&sql));
         let mut results = if inline {
             self.with_session_inline(|s| s.execute(&sql))
+        } else if try_inline {
+            // As for prepared writes: try here without lock waits; a taken
+            // row lock (1205 under no_wait) undid the try, so run it again
+            // where it may wait.
+            let tried = self.with_session_inline(|s| {
+                s.no_wait = true;
+                s.execute(&sql)
+            });
+            if let Some(s) = self.session.as_mut() {
+                s.no_wait = false;
+            }
+            match tried {
+                Ok(r) if matches!(r.as_slice(), [Err(e)] if e.code == 1205) => {
+                    self.with_session(move |s| {
+                        s.db.questions.fetch_sub(1, std::sync::atomic::Ordering::Relaxed); // counted once
+                        s.execute(&sql)
+                    })
+                    .await
+                }
+                other => other,
+            }
         } else {
             self.with_session(move |s| s.execute(&sql)).await
         }
@@ -704,7 +726,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
                 s.no_wait = false; // also after a panic
             }
             match tried {
-                Ok(Err(e)) if e.code == 1205 => self.with_session(move |s| s.execute_prepared(id, &values)).await,
+                Ok(Err(e)) if e.code == 1205 => {
+                    self.with_session(move |s| {
+                        s.db.questions.fetch_sub(1, std::sync::atomic::Ordering::Relaxed); // counted once
+                        s.execute_prepared(id, &values)
+                    })
+                    .await
+                }
                 other => other,
             }
         } else {

@@ -1135,6 +1135,20 @@ impl Session {
             })
     }
 
+    /// The text-protocol form of [`Session::prepared_may_try_inline`]: one
+    /// INSERT/UPDATE/DELETE/REPLACE statement inside an open transaction.
+    pub fn text_may_try_inline(&self, sql: &str) -> bool {
+        if self.open.is_none() {
+            return false;
+        }
+        let t = strip_leading_comments(sql).trim().trim_end_matches(';');
+        let head: String = t.chars().take(8).collect::<String>().to_ascii_lowercase();
+        t.len() <= 65536
+            && !t.contains(';')
+            && ["insert", "update", "delete", "replace"].iter().any(|w| head.starts_with(w))
+            && !self.may_call_udf(t)
+    }
+
     /// True when `sql` names a loadable function: a UDF may run up to its
     /// fuel limit, so such statements leave the I/O thread.
     fn may_call_udf(&self, sql: &str) -> bool {
