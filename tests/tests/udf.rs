@@ -105,6 +105,9 @@ fn sdk_functions_work_from_sql_and_survive_a_restart() {
         let got: Vec<(i64, i64)> =
             c.exec("SELECT id, add(n, ?) FROM w WHERE add(id, ?) > 2 ORDER BY id", (100, 0)).await.unwrap();
         assert_eq!(got, [(3, 109), (4, 110)]);
+        // A UDF filter inside a scan is evaluated in batches; LIMIT still stops it.
+        let got: Vec<i64> = c.query("SELECT id FROM w WHERE add(id, 0) > 1 LIMIT 2").await.unwrap();
+        assert_eq!(got, [2, 3]);
         // WHERE, SELECT list, GROUP BY, ORDER BY and a join.
         let got: Vec<(Option<String>, Option<i64>)> = c
             .query("SELECT initcap(word), count_vowels(word) FROM w ORDER BY count_vowels(word) DESC, id")

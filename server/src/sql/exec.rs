@@ -788,34 +788,50 @@ fn build_range(
     Ok(Some(KeyRange { start, end }))
 }
 
+/// Where a scan puts the rows that pass its filter; with a batched (UDF)
+/// filter, rows wait in `keys`/`rows` until a batch is full.
+struct Sink<'f> {
+    out: Vec<(Vec<u8>, Row)>,
+    batch: Option<&'f Expr>,
+    keys: Vec<Vec<u8>>,
+    rows: Vec<Row>,
+}
+
+impl Sink<'_> {
+    /// Filter the waiting rows as one batch; true once `limit` rows passed.
+    fn flush(&mut self, ctx: &Ctx, limit: Option<usize>) -> Result<bool> {
+        let Some(f) = self.batch else { return Ok(false) };
+        if self.rows.is_empty() {
+            return Ok(false);
+        }
+        let verdicts = eval_with_batched_udfs(&self.rows, std::slice::from_ref(f), ctx)?;
+        for ((k, r), v) in self.keys.drain(..).zip(self.rows.drain(..)).zip(verdicts) {
+            if v.first().and_then(Value::truth) == Some(true) {
+                self.out.push((k, r));
+                check_size(self.out.len())?;
+                if limit.is_some_and(|l| self.out.len() >= l) {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+}
+
 /// Scan a table through its access path. Returns (primary key, row) pairs
 /// in key order; at most `limit` rows that pass the filter.
 pub fn scan(node: &ScanNode, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<(Vec<u8>, Row)>> {
-    if let (None, Some(f)) = (ctx.env.lock, &node.filter) {
-        if batched_udfs(std::slice::from_ref(f)).is_some() {
-            // A filter that calls a UDF: scan, then filter in batches.
-            let mut plain = node.clone();
-            plain.filter = None;
-            let (keys, rows): (Vec<Vec<u8>>, Vec<Row>) = scan(&plain, ctx, None)?.into_iter().unzip();
-            let verdicts = eval_with_batched_udfs(&rows, std::slice::from_ref(f), ctx)?;
-            let mut out = Vec::new();
-            for ((k, r), v) in keys.into_iter().zip(rows).zip(verdicts) {
-                if v.first().and_then(Value::truth) == Some(true) {
-                    out.push((k, r));
-                    if limit.is_some_and(|l| out.len() >= l) {
-                        break;
-                    }
-                }
-            }
-            return Ok(out);
-        }
-    }
     let table = &node.table;
     let txn = ctx.env.txn;
-    let mut out = Vec::new();
+    // A filter that calls a UDF is evaluated for batches of rows.
+    let batch = match (ctx.env.lock, &node.filter) {
+        (None, Some(f)) if batched_udfs(std::slice::from_ref(f)).is_some() => Some(f),
+        _ => None,
+    };
+    let mut out = Sink { out: Vec::new(), batch, keys: Vec::new(), rows: Vec::new() };
     let mut read = 0u64;
     let dir = if node.reverse { Direction::Reverse } else { Direction::Forward };
-    let emit = |key: Vec<u8>, row: Row, out: &mut Vec<(Vec<u8>, Row)>| -> Result<bool> {
+    let emit = |key: Vec<u8>, row: Row, sink: &mut Sink| -> Result<bool> {
         let row = match ctx.env.lock {
             None => row,
             Some(mode) => match txn.lock_latest(&key, mode)? {
@@ -824,15 +840,20 @@ pub fn scan(node: &ScanNode, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<(Vec
                 None => return Ok(false),
             },
         };
+        if sink.batch.is_some() {
+            sink.keys.push(key);
+            sink.rows.push(row);
+            return if sink.rows.len() >= crate::wasm::BATCH_ROWS { sink.flush(ctx, limit) } else { Ok(false) };
+        }
         let keep = match &node.filter {
             Some(f) => f.eval(&row, ctx)?.truth() == Some(true),
             None => true,
         };
         if keep {
-            out.push((key, row));
-            check_size(out.len())?;
+            sink.out.push((key, row));
+            check_size(sink.out.len())?;
         }
-        Ok(limit.is_some_and(|l| out.len() >= l))
+        Ok(limit.is_some_and(|l| sink.out.len() >= l))
     };
     match &node.access {
         Access::Full => {
@@ -878,9 +899,10 @@ pub fn scan(node: &ScanNode, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<(Vec
             }
         }
     }
+    out.flush(ctx, limit)?;
     txn.note_rows_read(read);
     ctx.env.rows_read.set(ctx.env.rows_read.get() + read);
-    Ok(out)
+    Ok(out.out)
 }
 
 /// Evaluate an expression that reads no row.
