@@ -728,19 +728,14 @@ impl Session {
     /// COMMIT: apply the open transaction, if any. On a conflict the
     /// transaction is rolled back and the error returned.
     fn commit(&mut self) -> Result<QueryResult> {
-        if let Some(open) = self.open.take() {
-            // Commit under the shared schema lock, so no DDL rewrites a table
-            // between the check below and the write.
-            let db = self.db.clone();
-            let _schema = db.ddl_lock.read();
-            if open.txn.has_writes()
-                && open.schema_version != db.schema_version.load(std::sync::atomic::Ordering::SeqCst)
-            {
-                return Err(DbError::new(1412, "HY000", "Table definition has changed, please retry transaction"));
+        match self.start_commit() {
+            Some(pending) => pending?.wait_blocking()?,
+            None => {
+                // Nothing written: just end the transaction.
+                if let Some(open) = self.open.take() {
+                    self.rows_read += open.txn.rows_read();
+                }
             }
-            let read = open.txn.rows_read();
-            open.txn.commit()?;
-            self.rows_read += read;
         }
         Ok(QueryResult::ok(0))
     }

@@ -51,57 +51,49 @@ pub struct ExecEnv<'a> {
     pub lock: Option<crate::txn::locks::LockMode>,
 }
 
-/// The UDF calls in `exprs` that are always evaluated (not behind AND/OR,
-/// CASE or a conditional function), so computing them for a whole batch of
-/// rows up front changes nothing but the number of boundary crossings.
-/// `None` when there are none.
-fn batched_udfs(exprs: &[Expr]) -> Option<Vec<&Expr>> {
-    fn visit<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+/// True when `exprs` hold a UDF call that is always evaluated (not behind
+/// AND/OR, CASE or a conditional function), so computing it for a whole
+/// batch of rows up front changes nothing but the number of boundary
+/// crossings. [`take_batched_udfs`] walks the same positions.
+fn has_batched_udf(exprs: &[Expr]) -> bool {
+    fn visit(e: &Expr) -> bool {
         match e {
-            Expr::Udf(..) => out.push(e),
-            Expr::Bin(op, a, b) if !matches!(op, BinOp::And | BinOp::Or) => {
-                visit(a, out);
-                visit(b, out);
-            }
-            Expr::Unary(_, a) | Expr::Cast(a, _) | Expr::IsNull(a, _) | Expr::IsBool(a, _, _) => visit(a, out),
-            _ => {}
+            Expr::Udf(..) => true,
+            Expr::Bin(op, a, b) if !matches!(op, BinOp::And | BinOp::Or) => visit(a) || visit(b),
+            Expr::Unary(_, a) | Expr::Cast(a, _) | Expr::IsNull(a, _) | Expr::IsBool(a, _, _) => visit(a),
+            _ => false,
         }
     }
-    let mut out = Vec::new();
-    exprs.iter().for_each(|e| visit(e, &mut out));
-    (!out.is_empty()).then_some(out)
+    exprs.iter().any(visit)
+}
+
+/// Move each always-evaluated UDF call out of `e` into `calls`, leaving
+/// `Col(width + j)` where the j-th one stood.
+fn take_batched_udfs(e: &mut Expr, width: usize, calls: &mut Vec<Expr>) {
+    match e {
+        Expr::Udf(..) => {
+            let col = Expr::Col(width + calls.len());
+            calls.push(std::mem::replace(e, col));
+        }
+        Expr::Bin(op, a, b) if !matches!(op, BinOp::And | BinOp::Or) => {
+            take_batched_udfs(a, width, calls);
+            take_batched_udfs(b, width, calls);
+        }
+        Expr::Unary(_, a) | Expr::Cast(a, _) | Expr::IsNull(a, _) | Expr::IsBool(a, _, _) => {
+            take_batched_udfs(a, width, calls)
+        }
+        _ => {}
+    }
 }
 
 /// Evaluate `exprs` over `rows`, calling each always-evaluated UDF once per
 /// batch of rows instead of once per row: its results become extra columns
 /// that a rewritten copy of the expressions reads.
 fn eval_with_batched_udfs(rows: &[Row], exprs: &[Expr], ctx: &Ctx) -> Result<Vec<Row>> {
-    let Some(calls) = batched_udfs(exprs) else {
-        return rows.iter().map(|r| exprs.iter().map(|e| e.eval(r, ctx)).collect()).collect();
-    };
     let Some(width) = rows.first().map(Vec::len) else { return Ok(Vec::new()) };
-    // Rewrite a copy: the j-th batched call (in the order `batched_udfs`
-    // visits them) becomes column `width + j`.
     let mut rewritten: Vec<Expr> = exprs.to_vec();
-    let mut k = 0;
-    fn replace_in(e: &mut Expr, next: &mut usize, width: usize) {
-        match e {
-            Expr::Udf(..) => {
-                *e = Expr::Col(width + *next);
-                *next += 1;
-            }
-            Expr::Bin(op, a, b) if !matches!(op, BinOp::And | BinOp::Or) => {
-                replace_in(a, next, width);
-                replace_in(b, next, width);
-            }
-            Expr::Unary(_, a) | Expr::Cast(a, _) | Expr::IsNull(a, _) | Expr::IsBool(a, _, _) => {
-                replace_in(a, next, width)
-            }
-            _ => {}
-        }
-    }
-    rewritten.iter_mut().for_each(|e| replace_in(e, &mut k, width));
-    assert_eq!(k, calls.len(), "rewrite and collection must visit the same calls");
+    let mut calls = Vec::new();
+    rewritten.iter_mut().for_each(|e| take_batched_udfs(e, width, &mut calls));
     let mut out = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(crate::wasm::BATCH_ROWS) {
         let mut extra: Vec<Vec<Value>> = Vec::with_capacity(calls.len());
@@ -144,7 +136,7 @@ pub fn run_plan(plan: &Plan, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<Row>
             check_size(rows.len())?;
             Ok(rows)
         }
-        Plan::Filter(input, pred) if batched_udfs(std::slice::from_ref(pred)).is_some() => {
+        Plan::Filter(input, pred) if has_batched_udf(std::slice::from_ref(pred)) => {
             let rows = run_plan(input, ctx, None)?;
             let keep = eval_with_batched_udfs(&rows, std::slice::from_ref(pred), ctx)?;
             let mut out = Vec::new();
@@ -173,7 +165,7 @@ pub fn run_plan(plan: &Plan, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<Row>
         }
         Plan::Project(input, exprs) => {
             let rows = run_plan(input, ctx, limit)?;
-            if batched_udfs(exprs).is_some() {
+            if has_batched_udf(exprs) {
                 return eval_with_batched_udfs(&rows, exprs, ctx);
             }
             rows.iter().map(|r| exprs.iter().map(|e| e.eval(r, ctx)).collect()).collect()
@@ -825,7 +817,7 @@ pub fn scan(node: &ScanNode, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<(Vec
     let txn = ctx.env.txn;
     // A filter that calls a UDF is evaluated for batches of rows.
     let batch = match (ctx.env.lock, &node.filter) {
-        (None, Some(f)) if batched_udfs(std::slice::from_ref(f)).is_some() => Some(f),
+        (None, Some(f)) if has_batched_udf(std::slice::from_ref(f)) => Some(f),
         _ => None,
     };
     let mut out = Sink { out: Vec::new(), batch, keys: Vec::new(), rows: Vec::new() };
