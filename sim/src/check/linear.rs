@@ -1,0 +1,1 @@
+//! Linearizability checker for one register.
