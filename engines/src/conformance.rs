@@ -723,3 +723,10 @@ fn rocks_fixture() -> Fixture {
 
 #[cfg(all(feature = "rocksdb", not(madsim)))]
 conformance_suite!(rocks_engine, rocks_fixture, 256);
+
+fn simdisk_fixture() -> Fixture {
+    let engine = crate::simdisk::SimDiskEngine::open(crate::simdisk::SimDisk::new(42)).unwrap();
+    Fixture { engine: Arc::new(engine), _keep: None }
+}
+
+conformance_suite!(simdisk_engine, simdisk_fixture, 256);

@@ -13,6 +13,9 @@
 //!   tests and (later) the simulator.
 //! - [`rocks::RocksEngine`] (feature `rocksdb`): the default for a real server.
 //!   It is never compiled into simulator (`--cfg madsim`) builds.
+//! - [`simdisk::SimDiskEngine`]: the simulator's engine, an in-memory store
+//!   whose durability (synced vs. lost writes, torn records, I/O errors) is
+//!   simulated on a disk that outlives the node.
 //!
 //! Both engines scan lazily in chunks (the private `scan` module): a scan
 //! iterator owns its snapshot and holds no lock or engine iterator between
@@ -26,6 +29,7 @@ pub mod memory;
 #[cfg(all(feature = "rocksdb", not(madsim)))]
 pub mod rocks;
 mod scan;
+pub mod simdisk;
 
 #[cfg(test)]
 mod conformance;

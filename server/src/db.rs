@@ -91,7 +91,23 @@ impl Database {
     }
 }
 
+/// Run MVCC garbage collection every `interval` until the store is gone
+/// (simulator build: as a task of the node).
+#[cfg(madsim)]
+fn spawn_gc(store: std::sync::Weak<Store>, interval: std::time::Duration) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(interval).await;
+            let Some(store) = store.upgrade() else { return };
+            if let Err(e) = store.mvcc().gc() {
+                tracing::warn!(error = %e, "MVCC garbage collection failed; retrying next round");
+            }
+        }
+    });
+}
+
 /// Run MVCC garbage collection every `interval` until the store is gone.
+#[cfg(not(madsim))]
 fn spawn_gc(store: std::sync::Weak<Store>, interval: std::time::Duration) {
     let r = std::thread::Builder::new().name("guocedb-gc".into()).spawn(move || loop {
         std::thread::sleep(interval);

@@ -23,7 +23,21 @@ impl fmt::Display for DbError {
 
 impl std::error::Error for DbError {}
 
+/// Internal code of a statement stopped at a taken row lock while its
+/// session parks lock waits (simulator builds). Never sent to a client: the
+/// connection waits as a task and runs the statement again.
+pub const PARKED: u16 = 0xFFFF;
+
 impl DbError {
+    /// A row lock is taken and the session parks its waits ([`PARKED`]).
+    pub fn parked() -> Self {
+        Self::new(PARKED, "HY000", "waiting for a row lock")
+    }
+
+    pub fn is_parked(&self) -> bool {
+        self.code == PARKED
+    }
+
     pub fn new(code: u16, state: &'static str, message: impl Into<String>) -> Self {
         Self { code, state, message: message.into() }
     }

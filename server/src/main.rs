@@ -71,7 +71,10 @@ fn main() -> anyhow::Result<()> {
             tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
             // Deeply nested SQL recurses deeply in the binder and evaluator: give
             // statement threads room (a 2 MiB default overflows in debug builds).
+            #[cfg(not(madsim))]
             let rt = tokio::runtime::Builder::new_multi_thread().thread_stack_size(32 << 20).enable_all().build()?;
+            #[cfg(madsim)]
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             rt.block_on(guocedb::server::run(cfg))
         }
     }

@@ -6,3 +6,5 @@
 
 pub mod check;
 pub mod history;
+#[cfg(madsim)]
+pub mod sim;

@@ -243,6 +243,40 @@ fn deadlocks_and_lock_wait_timeouts() {
     });
 }
 
+/// Found by the simulator (a G-single cycle in the list-append workload):
+/// `FOR UPDATE` of an absent primary key must lock it, so a concurrent
+/// insert of that key waits, and the locking read sees rows inserted since
+/// the transaction's snapshot.
+#[test]
+fn locking_read_of_an_absent_key_blocks_its_insert() {
+    let server = TestServer::start();
+    rt().block_on(async {
+        setup(&server.url()).await;
+        let url = server.url();
+        let mut a = connect(&url).await;
+        let mut b = connect(&url).await;
+        b.query_drop("SET innodb_lock_wait_timeout = 1").await.unwrap();
+        a.query_drop("BEGIN").await.unwrap();
+        let none: Vec<(i32, i32)> = a.query("SELECT id, bal FROM acct WHERE id = 7 FOR UPDATE").await.unwrap();
+        assert!(none.is_empty());
+        let t = std::time::Instant::now();
+        assert_eq!(code(b.query_drop("INSERT INTO acct VALUES (7, 1)").await), 1205);
+        assert!(t.elapsed() >= std::time::Duration::from_millis(900), "the insert must have waited");
+        a.query_drop("INSERT INTO acct VALUES (7, 70)").await.unwrap();
+        a.query_drop("COMMIT").await.unwrap();
+        // A snapshot from before an insert; the locking read sees the row.
+        a.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT").await.unwrap();
+        let before: Vec<(i32, i32)> = a.query("SELECT id, bal FROM acct WHERE id = 8").await.unwrap();
+        assert!(before.is_empty());
+        b.query_drop("INSERT INTO acct VALUES (8, 80)").await.unwrap();
+        let plain: Vec<(i32, i32)> = a.query("SELECT id, bal FROM acct WHERE id = 8").await.unwrap();
+        assert!(plain.is_empty(), "a plain read keeps its snapshot");
+        let locked: Vec<(i32, i32)> = a.query("SELECT id, bal FROM acct WHERE id = 8 FOR UPDATE").await.unwrap();
+        assert_eq!(locked, vec![(8, 80)], "a locking read reads the latest row");
+        a.query_drop("COMMIT").await.unwrap();
+    });
+}
+
 #[test]
 fn concurrent_inserts_of_one_key_give_one_row_and_1062() {
     let server = TestServer::start();

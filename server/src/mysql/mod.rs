@@ -406,7 +406,54 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
         DbError::internal(format!("internal error while executing the statement: {msg}"))
     }
 
+    /// Simulator build: run `f` on the session here (no thread may block),
+    /// catching panics. Row-lock waits park: a statement that meets a taken
+    /// lock undoes itself, the connection awaits a lock release as a task
+    /// and runs it again, until `innodb_lock_wait_timeout` has passed — then
+    /// one last run without waiting gives the client its 1205.
+    #[cfg(madsim)]
+    async fn with_session<T: Send + 'static>(
+        &mut self,
+        mut f: impl FnMut(&mut Session) -> T + Send + 'static,
+    ) -> Result<T, DbError> {
+        let Some(session) = self.session.as_mut() else {
+            return Err(DbError::internal("session unavailable"));
+        };
+        let db = session.db.clone();
+        let deadline = crate::env::instant() + session.lock_wait_timeout();
+        let mut runs = 0u32;
+        loop {
+            let Some(session) = self.session.as_mut() else {
+                return Err(DbError::internal("session unavailable"));
+            };
+            if runs > 0 {
+                db.questions.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+                // counted once
+            }
+            runs += 1;
+            let last = crate::env::instant() >= deadline;
+            session.park = !last;
+            session.no_wait = last;
+            session.parked = false;
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(session)));
+            session.park = false;
+            session.no_wait = false;
+            let parked = std::mem::take(&mut session.parked);
+            match r {
+                Err(p) => return Err(self.panic_error(p)),
+                Ok(v) if !parked => return Ok(v),
+                Ok(_) => {}
+            }
+            let released = db.store.locks.released_async.notified();
+            let poll = Duration::from_millis(20).min(deadline.saturating_duration_since(crate::env::instant()));
+            // (Not `select!`: its random branch order would make a
+            // simulation depend on more than its seed.)
+            let _ = tokio::time::timeout(poll, released).await;
+        }
+    }
+
     /// Run `f` on the session on the blocking pool, catching panics.
+    #[cfg(not(madsim))]
     async fn with_session<T: Send + 'static>(
         &mut self,
         f: impl FnOnce(&mut Session) -> T + Send + 'static,

@@ -68,6 +68,16 @@ pub struct Session {
     /// would have to wait fails at once (1205) and the statement is re-run
     /// where it may block (see `prepared_may_try_inline`).
     pub no_wait: bool,
+    /// Park row-lock waits instead of blocking (simulator builds, where no
+    /// thread may block): a single statement stopped at a taken lock fails
+    /// with `PARKED`, undoes itself and sets `parked`; the connection
+    /// awaits a release and runs it again. Multi-statement texts never
+    /// park (re-running them would repeat their earlier statements).
+    pub park: bool,
+    /// Set when the last statement parked (see `park`).
+    pub parked: bool,
+    /// `park` applies to the statement being executed.
+    park_now: bool,
     /// Rows read by this session's statements (`Innodb_rows_read`).
     pub rows_read: u64,
     /// The SQL text of the statement being executed.
@@ -288,6 +298,9 @@ impl Session {
             next_stmt_id: 1,
             warnings: Vec::new(),
             no_wait: false,
+            park: false,
+            parked: false,
+            park_now: false,
             rows_read: 0,
             current_sql: None,
             open: None,
@@ -313,14 +326,17 @@ impl Session {
             Err(e) => return vec![Err(e)],
         };
         let mut out = Vec::new();
+        self.park_now = self.park && stmts.len() == 1;
         for s in &stmts {
             let r = self.execute_statement(s, &[]);
             let failed = r.is_err();
+            self.parked |= matches!(&r, Err(e) if e.is_parked());
             out.push(r);
             if failed {
                 break;
             }
         }
+        self.park_now = false;
         if out.is_empty() {
             out.push(Err(DbError::new(1065, "42000", "Query was empty")));
         }
@@ -699,7 +715,7 @@ impl Session {
         self.system_var("autocommit", false).ok().and_then(|v| v.truth()).unwrap_or(true)
     }
 
-    fn lock_wait_timeout(&self) -> std::time::Duration {
+    pub fn lock_wait_timeout(&self) -> std::time::Duration {
         let secs = self.system_var("innodb_lock_wait_timeout", false).ok().and_then(|v| v.as_f64()).unwrap_or(50.0);
         std::time::Duration::from_secs_f64(secs.clamp(0.0, 1_073_741_824.0))
     }
@@ -816,9 +832,15 @@ impl Session {
             open.txn.refresh_snapshot()?;
             open.snapshot_pending = false;
         }
-        let wait = if self.no_wait { std::time::Duration::ZERO } else { self.lock_wait_timeout() };
-        open.txn.set_lock_wait_timeout(wait);
+        self.set_waits(&mut open.txn);
         Ok(Some(open))
+    }
+
+    /// How `txn`'s row-lock waits behave for the current statement.
+    fn set_waits(&self, txn: &mut crate::txn::Transaction) {
+        let wait = if self.no_wait { std::time::Duration::ZERO } else { self.lock_wait_timeout() };
+        txn.set_lock_wait_timeout(wait);
+        txn.set_park(self.park_now && !self.no_wait);
     }
 
     /// Run a read-only query.
@@ -833,7 +855,7 @@ impl Session {
             Some(o) => &o.txn,
             None => {
                 let mut t = self.db.store.begin()?;
-                t.set_lock_wait_timeout(self.lock_wait_timeout());
+                self.set_waits(&mut t);
                 fresh = t;
                 &fresh
             }
@@ -906,7 +928,7 @@ impl Session {
             let now = now_datetime();
             let ctx = self.stmt_ctx(&cat, params, now);
             let mut txn = self.db.store.begin()?;
-            txn.set_lock_wait_timeout(self.lock_wait_timeout());
+            self.set_waits(&mut txn);
             let res = f(&ctx, &mut txn)?;
             let read = txn.rows_read();
             match txn.commit() {
@@ -1103,7 +1125,11 @@ impl Session {
             None => return Err(DbError::unknown_stmt(id, "mysqld_stmt_execute")),
         };
         self.db.questions.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.execute_statement(&stmt, params)
+        self.park_now = self.park;
+        let r = self.execute_statement(&stmt, params);
+        self.park_now = false;
+        self.parked |= matches!(&r, Err(e) if e.is_parked());
+        r
     }
 
     /// True when executing prepared statement `id` cannot wait on anything

@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 
 use crate::catalog::keys::{encode_key_value, index_prefix};
 use crate::catalog::row::decode_row;
-use crate::catalog::{TableDef, PRIMARY_INDEX_ID};
+use crate::catalog::{IndexDef, TableDef, PRIMARY_INDEX_ID};
 use crate::error::{DbError, Result};
 use crate::sql::expr::{BinOp, Ctx, Expr, DIV_PRECISION_INCREMENT};
 use crate::sql::plan::{Access, AggCall, AggFunc, JoinKind, Plan, RangeSpec, ScanNode, SetOpKind};
@@ -865,6 +865,20 @@ pub fn scan(node: &ScanNode, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<(Vec
                 let Some(range) = build_range(table, &index.columns, index.id, spec, ctx)? else {
                     continue;
                 };
+                if let (Some(mode), Some(key)) = (ctx.env.lock, exact_primary_key(index, spec, &range)) {
+                    // A locking read of one primary key locks that key whether
+                    // or not a row is there (as InnoDB locks the gap), and
+                    // reads its latest version, not the snapshot's: a row
+                    // inserted since the snapshot is seen, and no other
+                    // transaction can insert it until this one ends.
+                    read += 1;
+                    if let Some(bytes) = txn.lock_latest(&key, mode)? {
+                        if (!multi || seen.insert(key.clone())) && emit(key, decode_row(&bytes)?, &mut out)? {
+                            break 'ranges;
+                        }
+                    }
+                    continue;
+                }
                 for item in txn.scan(range, dir)? {
                     let (k, v) = item?;
                     read += 1;
@@ -895,6 +909,18 @@ pub fn scan(node: &ScanNode, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<(Vec
     txn.note_rows_read(read);
     ctx.env.rows_read.set(ctx.env.rows_read.get() + read);
     Ok(out.out)
+}
+
+/// The one primary key a range covers when every primary-key column is
+/// bound by equality (the range is then `[key, successor(key))`).
+fn exact_primary_key(index: &IndexDef, spec: &RangeSpec, range: &KeyRange) -> Option<Vec<u8>> {
+    if index.id != PRIMARY_INDEX_ID || spec.eq.len() != index.columns.len() || spec.lo.is_some() || spec.hi.is_some() {
+        return None;
+    }
+    match (&range.start, &range.end) {
+        (Bound::Included(k), Bound::Excluded(e)) if prefix_successor(k).as_ref() == Some(e) => Some(k.clone()),
+        _ => None,
+    }
 }
 
 /// Evaluate an expression that reads no row.

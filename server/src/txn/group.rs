@@ -8,8 +8,13 @@
 //! against the latest versions plus the writes already accepted into this
 //! group, writes the accepted ones as one batch (one fsync), and hands every
 //! transaction its outcome. While it syncs, new commits queue up for the
-//! next group. The thread is a real OS thread: simulator builds will need a
-//! task instead (ARCHITECTURE.md, simulator gaps).
+//! next group.
+//!
+//! In a simulator build (`--cfg madsim`) there are no threads: the committer
+//! is a task, and a caller that must block for its outcome (autocommit
+//! statements, DDL draining the queue) writes the queued groups itself
+//! ([`GroupCommit::drain`]) — the same validation and write code, run by the
+//! waiter instead of the committer.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -94,11 +99,18 @@ pub struct GroupCommit {
     /// Groups written and transactions in them (for status and tests).
     pub groups: std::sync::atomic::AtomicU64,
     pub grouped: std::sync::atomic::AtomicU64,
+    /// Simulator builds: where groups are written, for callers that drain
+    /// the queue themselves, and the committer task's wake-up.
+    #[cfg(madsim)]
+    writer: std::sync::OnceLock<(Arc<Mvcc>, bool)>,
+    #[cfg(madsim)]
+    work_async: tokio::sync::Notify,
 }
 
 impl GroupCommit {
     /// A queue with its committer thread, writing through `mvcc` (synced
     /// when `sync`). The thread ends after [`GroupCommit::shutdown`].
+    #[cfg(not(madsim))]
     pub fn start(mvcc: Arc<Mvcc>, sync: bool) -> Result<Arc<Self>> {
         let gc = Arc::new(Self::default());
         let worker = gc.clone();
@@ -109,9 +121,31 @@ impl GroupCommit {
         Ok(gc)
     }
 
+    /// Simulator build: the committer is a task on the current node. Each
+    /// group first waits the simulated disk's sync latency, so commits
+    /// arriving meanwhile share the next group as they do on a real disk.
+    #[cfg(madsim)]
+    pub fn start(mvcc: Arc<Mvcc>, sync: bool) -> Result<Arc<Self>> {
+        let gc = Arc::new(Self::default());
+        let _ = gc.writer.set((mvcc, sync));
+        let worker = gc.clone();
+        tokio::spawn(async move {
+            loop {
+                worker.work_async.notified().await;
+                crate::env::commit_latency().await;
+                worker.drain();
+                if worker.queue.lock().shutdown {
+                    return;
+                }
+            }
+        });
+        Ok(gc)
+    }
+
+    #[cfg(not(madsim))]
     fn run(&self, mvcc: &Mvcc, sync: bool) {
         loop {
-            let group: Vec<Pending> = {
+            {
                 let mut q = self.queue.lock();
                 while q.pending.is_empty() && !q.shutdown {
                     self.work.wait(&mut q);
@@ -119,16 +153,38 @@ impl GroupCommit {
                 if q.pending.is_empty() {
                     return; // shut down with nothing left to write
                 }
-                q.busy = true;
-                let n = q.pending.len().min(MAX_GROUP);
-                q.pending.drain(..n).collect()
-            };
-            self.lead(mvcc, sync, group);
-            let mut q = self.queue.lock();
-            q.busy = false;
-            if q.pending.is_empty() {
-                self.idle.notify_all();
             }
+            self.write_one_group(mvcc, sync);
+        }
+    }
+
+    /// Take up to `MAX_GROUP` queued commits and write them as one group.
+    /// False when nothing was queued.
+    fn write_one_group(&self, mvcc: &Mvcc, sync: bool) -> bool {
+        let group: Vec<Pending> = {
+            let mut q = self.queue.lock();
+            if q.pending.is_empty() || q.busy {
+                return false;
+            }
+            q.busy = true;
+            let n = q.pending.len().min(MAX_GROUP);
+            q.pending.drain(..n).collect()
+        };
+        self.lead(mvcc, sync, group);
+        let mut q = self.queue.lock();
+        q.busy = false;
+        if q.pending.is_empty() {
+            self.idle.notify_all();
+        }
+        true
+    }
+
+    /// Simulator build: write everything queued, here and now (the caller
+    /// needs an outcome and cannot block a thread for the committer).
+    #[cfg(madsim)]
+    pub fn drain(&self) {
+        if let Some((mvcc, sync)) = self.writer.get() {
+            while self.write_one_group(mvcc, *sync) {}
         }
     }
 
@@ -142,18 +198,25 @@ impl GroupCommit {
         } else {
             q.pending.push(Pending { writes, expected, outcome: outcome.clone() });
             self.work.notify_one();
+            #[cfg(madsim)]
+            self.work_async.notify_one();
         }
         Ticket { outcome }
     }
 
     /// [`GroupCommit::enqueue`] and wait, blocking the thread.
     pub fn commit(&self, writes: Writes, expected: Writes) -> Result<()> {
-        self.enqueue(writes, expected).wait_blocking()
+        let ticket = self.enqueue(writes, expected);
+        #[cfg(madsim)]
+        self.drain();
+        ticket.wait_blocking()
     }
 
     /// Wait until every queued commit has been written (DDL calls this
     /// under the exclusive schema lock, so none can be queued meanwhile).
     pub fn wait_idle(&self) {
+        #[cfg(madsim)]
+        self.drain();
         let mut q = self.queue.lock();
         while q.busy || !q.pending.is_empty() {
             self.idle.wait(&mut q);
@@ -164,10 +227,24 @@ impl GroupCommit {
     pub fn shutdown(&self) {
         self.queue.lock().shutdown = true;
         self.work.notify_all();
+        #[cfg(madsim)]
+        self.work_async.notify_one();
     }
 
     fn lead(&self, mvcc: &Mvcc, sync: bool, group: Vec<Pending>) {
         let finish = |p: &Pending, r: Result<()>| p.outcome.set(r);
+        #[cfg(madsim)]
+        let knobs = crate::env::sim::knobs();
+        #[cfg(madsim)]
+        let sync = sync && !knobs.bug_ack_before_sync; // planted bug (sim only)
+        if crate::env::buggify(0.01) {
+            // A commit path failure before anything is written: every
+            // transaction of the group must learn it did not commit.
+            for p in &group {
+                finish(p, Err(DbError::new(1180, "HY000", "Got error 5 'Input/output error' during COMMIT")));
+            }
+            return;
+        }
         mvcc.with_apply_lock(|| {
             let mut latest = LatestCache::default();
             let mut accepted: Vec<&Pending> = Vec::with_capacity(group.len());
@@ -184,6 +261,14 @@ impl GroupCommit {
                         }
                     }
                     Ok(true)
+                };
+                #[cfg(madsim)]
+                let check = |l: &mut LatestCache, g: &HashMap<&[u8], Option<&[u8]>>| {
+                    if knobs.bug_skip_conflict_check {
+                        Ok(true) // planted bug (sim only)
+                    } else {
+                        check(l, g)
+                    }
                 };
                 match check(&mut latest, &group_writes) {
                     Ok(true) => {

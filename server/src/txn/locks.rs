@@ -7,6 +7,12 @@
 //! a cycle through itself; if there is one it is the victim and gets 1213.
 //! A wait longer than `innodb_lock_wait_timeout` gets 1205. The table never
 //! holds an entry for a key nobody holds or waits for.
+//!
+//! A waiter may instead *park* ([`LockTable::lock_or_park`], used where no
+//! thread may block — the simulator): its wait-for edges stay registered, so
+//! deadlocks are still found, the statement fails with the internal
+//! `PARKED` error and undoes itself, and the connection awaits
+//! [`LockTable::released_async`] before running it again.
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
@@ -44,6 +50,8 @@ struct Inner {
 pub struct LockTable {
     inner: Mutex<Inner>,
     released: Condvar,
+    /// Notified whenever locks are released, for parked waiters.
+    pub released_async: tokio::sync::Notify,
 }
 
 /// Most keys one transaction may hold locks on.
@@ -124,6 +132,43 @@ impl LockTable {
         }
     }
 
+    /// Lock `key` for `txn` if no other transaction conflicts; otherwise
+    /// register the wait (so a deadlock through it is detected) and fail
+    /// with `PARKED`, or with 1213 when waiting would close a cycle. The
+    /// registration lasts until the lock is granted, [`Self::stop_waiting`]
+    /// or [`Self::release_all`].
+    pub fn lock_or_park(&self, txn: u64, key: &[u8], mode: LockMode) -> Result<()> {
+        let mut inner = self.inner.lock();
+        let blockers = match inner.keys.get(key) {
+            Some(e) => conflicts(&e.holders, txn, mode),
+            None => BTreeSet::new(),
+        };
+        if blockers.is_empty() {
+            inner.waits_for.remove(&txn);
+            return inner.grant(txn, key, mode);
+        }
+        if inner.reaches(&blockers, txn) {
+            inner.waits_for.remove(&txn);
+            return Err(DbError::deadlock());
+        }
+        inner.waits_for.insert(txn, blockers);
+        Err(DbError::parked())
+    }
+
+    /// [`Self::lock_or_park`], except that in simulation a free lock is
+    /// sometimes reported taken (a spurious wait the caller must survive).
+    pub fn lock_or_park_buggified(&self, txn: u64, key: &[u8], mode: LockMode) -> Result<()> {
+        if crate::env::buggify(0.01) {
+            return Err(DbError::parked());
+        }
+        self.lock_or_park(txn, key, mode)
+    }
+
+    /// Forget a parked wait of `txn` (it gave up).
+    pub fn stop_waiting(&self, txn: u64) {
+        self.inner.lock().waits_for.remove(&txn);
+    }
+
     fn forget_if_unused(inner: &mut Inner, key: &[u8]) {
         if inner.keys.get(key).is_some_and(|e| e.holders.is_empty() && e.waiting == 0) {
             inner.keys.remove(key);
@@ -143,6 +188,7 @@ impl LockTable {
         }
         drop(inner);
         self.released.notify_all();
+        self.released_async.notify_waiters();
     }
 
     /// Number of keys with a lock entry (for tests and metrics).
@@ -204,6 +250,28 @@ mod tests {
         waiter.join().unwrap().unwrap();
         l.release_all(1);
         assert!(l.is_empty());
+    }
+
+    #[test]
+    fn parked_waits_still_find_deadlocks() {
+        let l = LockTable::default();
+        l.lock(1, b"a", LockMode::Exclusive, T).unwrap();
+        l.lock(2, b"b", LockMode::Exclusive, T).unwrap();
+        assert!(l.lock_or_park(1, b"b", LockMode::Exclusive).unwrap_err().is_parked());
+        // 2 waiting for 1 would close the cycle through 1's parked wait.
+        assert_eq!(l.lock_or_park(2, b"a", LockMode::Exclusive).unwrap_err().code, 1213);
+        l.release_all(2);
+        l.lock_or_park(1, b"b", LockMode::Exclusive).unwrap();
+        l.release_all(1);
+        assert!(l.is_empty());
+        // A given-up wait leaves no edge behind.
+        l.lock(3, b"x", LockMode::Exclusive, T).unwrap();
+        assert!(l.lock_or_park(4, b"x", LockMode::Exclusive).unwrap_err().is_parked());
+        l.stop_waiting(4);
+        l.lock(4, b"y", LockMode::Exclusive, T).unwrap();
+        assert_eq!(l.lock(3, b"y", LockMode::Exclusive, Duration::from_millis(10)).unwrap_err().code, 1205);
+        l.release_all(3);
+        l.release_all(4);
     }
 
     #[test]

@@ -88,6 +88,7 @@ impl Store {
             write_bytes: 0,
             rows_read: std::cell::Cell::new(0),
             lock_wait: Duration::from_secs(50),
+            park: false,
         })
     }
 
@@ -134,6 +135,8 @@ pub struct Transaction {
     rows_read: std::cell::Cell<u64>,
     /// How long a row-lock wait may take (`innodb_lock_wait_timeout`).
     lock_wait: Duration,
+    /// Park on a taken lock instead of waiting (see `locks`).
+    park: bool,
 }
 
 impl Drop for Transaction {
@@ -169,13 +172,22 @@ impl Transaction {
         self.lock_wait = d;
     }
 
+    /// Park on a taken row lock (fail with `PARKED`) instead of waiting.
+    pub fn set_park(&mut self, park: bool) {
+        self.park = park;
+    }
+
     /// Lock `key` (waiting for other transactions' locks) and read its
     /// latest committed value — or this transaction's own write. The value
     /// read becomes what the commit expects, so holding the lock, the
     /// transaction may act on it: this is how UPDATE, DELETE, uniqueness
     /// checks and locking reads see the latest version, as in InnoDB.
     pub fn lock_latest(&self, key: &[u8], mode: locks::LockMode) -> Result<Option<Vec<u8>>> {
-        self.store.locks.lock(self.id, key, mode, self.lock_wait)?;
+        if self.park {
+            self.store.locks.lock_or_park_buggified(self.id, key, mode)?;
+        } else {
+            self.store.locks.lock(self.id, key, mode, self.lock_wait)?;
+        }
         if let Some(w) = self.writes.get(key) {
             return Ok(w.clone());
         }
@@ -333,6 +345,8 @@ impl PendingCommit {
     /// Block until committed (durable) or refused.
     pub fn wait_blocking(self) -> Result<()> {
         let Some(t) = &self.ticket else { return Ok(()) };
+        #[cfg(madsim)]
+        self.txn.store.group.drain();
         let r = t.wait_blocking();
         self.account(&r);
         r // dropping `self` releases the locks, after the write

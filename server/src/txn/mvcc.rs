@@ -225,6 +225,9 @@ impl Mvcc {
     /// Open the layer over `engine`: check the format, recover the last
     /// commit timestamp, count history versions.
     pub fn open(engine: Arc<dyn KvEngine>) -> Result<Arc<Self>> {
+        if crate::env::buggify(0.05) {
+            return Err(DbError::internal("injected failure during recovery"));
+        }
         let last = match engine.get(META_FORMAT)? {
             Some(v) => {
                 let f = v.as_slice().try_into().map(u64::from_be_bytes).unwrap_or(u64::MAX);
@@ -358,6 +361,9 @@ impl Mvcc {
             return Ok(());
         }
         batch.put(META_TS.to_vec(), ts.to_be_bytes().to_vec());
+        if sync && crate::env::buggify(0.005) {
+            return Err(DbError::internal("injected failure of a synced write"));
+        }
         self.engine.write(batch, WriteOptions { sync })?;
         self.stats.history_versions.fetch_add(pushed, Ordering::Relaxed);
         let prev = self.applied.swap(ts, Ordering::AcqRel);

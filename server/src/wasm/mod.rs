@@ -120,7 +120,10 @@ fn cant_open(file: &str, why: impl std::fmt::Display) -> DbError {
 
 /// The engine and the compiled-module cache.
 pub struct WasmHost {
-    engine: Engine,
+    /// Created on first use: a pooling engine reserves its whole pool of
+    /// address space, which a server with no UDFs should not pay for (nor a
+    /// simulated node on every restart).
+    engine: std::sync::OnceLock<Engine>,
     pub limits: WasmLimits,
     cache: Mutex<HashMap<[u8; 32], Module>>,
 }
@@ -147,6 +150,15 @@ impl ResourceLimiter for Limiter {
 
 impl WasmHost {
     pub fn new(limits: WasmLimits) -> Result<Arc<Self>> {
+        Ok(Arc::new(Self { engine: std::sync::OnceLock::new(), limits, cache: Mutex::new(HashMap::new()) }))
+    }
+
+    /// The wasmtime engine, created on first use.
+    fn engine(&self) -> Result<&Engine> {
+        if let Some(e) = self.engine.get() {
+            return Ok(e);
+        }
+        let limits = &self.limits;
         let mut cfg = WtConfig::new();
         cfg.consume_fuel(true);
         cfg.max_wasm_stack(limits.stack_bytes);
@@ -160,7 +172,8 @@ impl WasmHost {
         pool.max_memory_size(limits.memory_bytes);
         cfg.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&cfg).map_err(|e| DbError::internal(format!("wasm engine: {e}")))?;
-        Ok(Arc::new(Self { engine, limits, cache: Mutex::new(HashMap::new()) }))
+        // Two racing first uses: one engine wins, the other is dropped.
+        Ok(self.engine.get_or_init(|| engine))
     }
 
     /// SHA-256 of module bytes.
@@ -183,7 +196,7 @@ impl WasmHost {
         if let Some(m) = self.cache.lock().get(&key) {
             return Ok(m.clone());
         }
-        let module = Module::new(&self.engine, bytes).map_err(|e| cant_open(file, format!("invalid module: {e}")))?;
+        let module = Module::new(self.engine()?, bytes).map_err(|e| cant_open(file, format!("invalid module: {e}")))?;
         if let Some(i) = module.imports().next() {
             return Err(cant_open(
                 file,
@@ -422,7 +435,7 @@ impl std::fmt::Debug for Udf {
 
 impl Udf {
     fn instantiate(&self) -> Result<Slot> {
-        let mut store = Store::new(&self.host.engine, Limiter { memory_bytes: self.memory_bytes, denied: false });
+        let mut store = Store::new(self.host.engine()?, Limiter { memory_bytes: self.memory_bytes, denied: false });
         store.limiter(|l| l as &mut dyn ResourceLimiter);
         store.set_fuel(self.fuel).map_err(|e| DbError::internal(e.to_string()))?;
         let instance = Instance::new(&mut store, &self.module, &[]).map_err(|e| {
