@@ -34,7 +34,7 @@ struct Args {
     /// Clients per workload.
     #[arg(long, default_value_t = 3)]
     clients: usize,
-    /// Plant a bug (sim only): ack-before-sync or skip-conflict-check.
+    /// Plant a bug (sim only): ack-before-sync.
     #[arg(long)]
     plant: Option<String>,
     /// Run each seed twice and fail if the event-log hashes differ.

@@ -73,8 +73,6 @@ pub mod sim {
         pub commit_latency_max_us: u64,
         /// A planted bug: acknowledge commits without syncing them.
         pub bug_ack_before_sync: bool,
-        /// A planted bug: skip the commit-time conflict check.
-        pub bug_skip_conflict_check: bool,
     }
 
     static KNOBS: Mutex<BTreeMap<String, Knobs>> = Mutex::new(BTreeMap::new());

@@ -234,9 +234,7 @@ impl GroupCommit {
     fn lead(&self, mvcc: &Mvcc, sync: bool, group: Vec<Pending>) {
         let finish = |p: &Pending, r: Result<()>| p.outcome.set(r);
         #[cfg(madsim)]
-        let knobs = crate::env::sim::knobs();
-        #[cfg(madsim)]
-        let sync = sync && !knobs.bug_ack_before_sync; // planted bug (sim only)
+        let sync = sync && !crate::env::sim::knobs().bug_ack_before_sync; // planted bug (sim only)
         if crate::env::buggify(0.01) {
             // A commit path failure before anything is written: every
             // transaction of the group must learn it did not commit.
@@ -261,14 +259,6 @@ impl GroupCommit {
                         }
                     }
                     Ok(true)
-                };
-                #[cfg(madsim)]
-                let check = |l: &mut LatestCache, g: &HashMap<&[u8], Option<&[u8]>>| {
-                    if knobs.bug_skip_conflict_check {
-                        Ok(true) // planted bug (sim only)
-                    } else {
-                        check(l, g)
-                    }
                 };
                 match check(&mut latest, &group_writes) {
                     Ok(true) => {

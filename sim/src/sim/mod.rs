@@ -91,23 +91,19 @@ impl Faults {
 pub enum Plant {
     /// The committer acknowledges commits without syncing them.
     AckBeforeSync,
-    /// The committer skips its conflict check.
-    SkipConflictCheck,
 }
 
 impl Plant {
     pub fn parse(s: &str) -> Result<Self, String> {
         match s {
             "ack-before-sync" => Ok(Self::AckBeforeSync),
-            "skip-conflict-check" => Ok(Self::SkipConflictCheck),
-            other => Err(format!("unknown bug {other:?}; known: ack-before-sync, skip-conflict-check")),
+            other => Err(format!("unknown bug {other:?}; known: ack-before-sync")),
         }
     }
 
     pub fn spelling(&self) -> &'static str {
         match self {
             Self::AckBeforeSync => "ack-before-sync",
-            Self::SkipConflictCheck => "skip-conflict-check",
         }
     }
 }
@@ -294,7 +290,6 @@ async fn simulate(seed: u64, opts: Options, log: Arc<Mutex<Recorder>>) {
     let node_id = node.id().to_string();
     let mut knobs = guocedb::env::sim::Knobs {
         bug_ack_before_sync: opts.plant == Some(Plant::AckBeforeSync),
-        bug_skip_conflict_check: opts.plant == Some(Plant::SkipConflictCheck),
         ..Default::default()
     };
     guocedb::env::sim::set(&node_id, knobs);
