@@ -789,13 +789,14 @@ impl Session {
     // ----- transactions --------------------------------------------------------
 
     /// Whether `autocommit` is on in this session.
+    /// Every OK packet asks (its status flags), so this looks the variable
+    /// up directly: the session's value, else the global one, else ON.
     pub fn autocommit(&self) -> bool {
-        // Every OK packet asks (status flags): look at the session's own
-        // setting before the general lookup.
-        if let Some(v) = self.vars.get("autocommit") {
-            return v.truth().unwrap_or(true);
-        }
-        self.system_var("autocommit", false).ok().and_then(|v| v.truth()).unwrap_or(true)
+        let v = match self.vars.get("autocommit") {
+            Some(v) => v.truth(),
+            None => self.db.globals.read().get("autocommit").and_then(Value::truth),
+        };
+        v.unwrap_or(true)
     }
 
     /// The transaction that spans statements, if one is open (BEGIN, or a
