@@ -34,8 +34,13 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-python3 -c 'import pymysql' 2>/dev/null || python3 -m pip install -q pymysql
-python3 -c 'import mysql.connector' 2>/dev/null || python3 -m pip install -q mysql-connector-python
+# pip_install PACKAGE: a Debian system Python refuses plain `pip install`
+# (externally managed); there the package goes in with --break-system-packages.
+pip_install() {
+  python3 -m pip install -q "$1" 2>/dev/null || python3 -m pip install -q --break-system-packages "$1"
+}
+python3 -c 'import pymysql' 2>/dev/null || pip_install pymysql
+python3 -c 'import mysql.connector' 2>/dev/null || pip_install mysql-connector-python
 
 node_dir=tests/smoke/node
 if [ ! -d "$node_dir/node_modules/mysql2" ] || [ "$node_dir/package-lock.json" -nt "$node_dir/node_modules/.package-lock.json" ]; then
