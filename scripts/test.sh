@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: unit and engine tests, end-to-end tests against a
-# real server (mysql_async, the mariadb CLI, PyMySQL), Wasm UDFs built from
+# real server (mysql_async, sqlx, the mariadb CLI, PyMySQL, Connector/Python,
+# Node mysql2, MariaDB Connector/J), Wasm UDFs built from
 # udf-sdk/examples, our sqllogictest files, and the shared sqllogictest
 # corpus (reported as a pass rate), then the deterministic simulator.
 set -euo pipefail

@@ -382,7 +382,18 @@ impl ColumnDef {
             ColumnDefault::None => Err(DbError::no_default(&self.name)),
             ColumnDefault::Const(None) => Ok(Value::Null),
             ColumnDefault::Const(Some(s)) => Ok(Value::Str(s.clone())),
-            ColumnDefault::CurrentTimestamp => Ok(now.clone()),
+            ColumnDefault::CurrentTimestamp => Ok(self.now_at_precision(now)),
+        }
+    }
+
+    /// The current time `now` as this column takes it by default or ON
+    /// UPDATE: cut to the column's fractional-second precision.
+    pub fn now_at_precision(&self, now: &Value) -> Value {
+        match now {
+            Value::DateTime(dt) if self.ty.is_temporal() => {
+                Value::DateTime(crate::sql::value::truncate_fsp(*dt, self.ty.len))
+            }
+            other => other.clone(),
         }
     }
 }

@@ -118,6 +118,40 @@ pub fn parse_handshake_response(payload: &[u8]) -> Result<HandshakeResponse, Han
     Ok(HandshakeResponse { capabilities: client, max_packet, charset, user, auth_response, database, plugin })
 }
 
+/// A COM_CHANGE_USER request (the command byte already removed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeUser {
+    pub user: Vec<u8>,
+    pub auth_response: Vec<u8>,
+    pub database: Option<Vec<u8>>,
+    /// The plugin the auth response was computed with, when named.
+    pub plugin: Option<Vec<u8>>,
+}
+
+/// Parse COM_CHANGE_USER: user, auth response (length-prefixed with
+/// CLIENT_SECURE_CONNECTION), database, then optionally the character set,
+/// the auth plugin (CLIENT_PLUGIN_AUTH) and connection attributes, which
+/// the server does not use. `caps` are the negotiated capabilities.
+pub fn parse_change_user(payload: &[u8], negotiated: u32) -> Result<ChangeUser, Malformed> {
+    let mut r = Reader::new(payload);
+    let user = r.nul_bytes()?.to_vec();
+    let auth_response = if negotiated & caps::SECURE_CONNECTION != 0 {
+        let n = r.u8()? as usize;
+        r.bytes(n)?.to_vec()
+    } else {
+        r.nul_bytes()?.to_vec()
+    };
+    let database = if r.is_empty() { None } else { Some(r.nul_or_rest().to_vec()) };
+    let mut plugin = None;
+    if r.remaining() >= 2 {
+        r.u16()?; // character set: the connection's is always utf8mb4
+        if negotiated & caps::PLUGIN_AUTH != 0 && !r.is_empty() {
+            plugin = Some(r.nul_or_rest().to_vec());
+        }
+    }
+    Ok(ChangeUser { user, auth_response, database, plugin })
+}
+
 /// An AuthSwitchRequest asking the client to answer `scramble` with
 /// `mysql_native_password`.
 pub fn auth_switch_request(scramble: &[u8; SCRAMBLE_LEN]) -> Vec<u8> {
@@ -251,6 +285,29 @@ mod tests {
     }
 
     #[test]
+    fn parses_change_user() {
+        let secure = caps::SERVER;
+        let mut p = b"root\0".to_vec();
+        p.push(3);
+        p.extend_from_slice(b"abc");
+        p.extend_from_slice(b"db\0");
+        p.extend_from_slice(&[255, 0]);
+        p.extend_from_slice(b"mysql_native_password\0");
+        p.extend_from_slice(&[0]); // empty connection attributes
+        let c = parse_change_user(&p, secure).unwrap();
+        assert_eq!(c.user, b"root");
+        assert_eq!(c.auth_response, b"abc");
+        assert_eq!(c.database.as_deref(), Some(&b"db"[..]));
+        assert_eq!(c.plugin.as_deref(), Some(NATIVE_PASSWORD.as_bytes()));
+        // The oldest form: NUL-terminated auth, no character set or plugin.
+        let c = parse_change_user(b"bob\0pw\0\0", 0).unwrap();
+        assert_eq!((c.user.as_slice(), c.auth_response.as_slice()), (&b"bob"[..], &b"pw"[..]));
+        assert_eq!((c.database.as_deref(), c.plugin), (Some(&b""[..]), None));
+        assert!(parse_change_user(b"root", secure).is_err());
+        assert!(parse_change_user(b"root\0\x09abc", secure).is_err());
+    }
+
+    #[test]
     fn native_password() {
         let salt = b"01234567890123456789";
         let resp = native_password_scramble(b"secret", salt);
@@ -264,6 +321,11 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn change_user_parser_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..120), caps in any::<u32>()) {
+            let _ = parse_change_user(&bytes, caps);
+        }
+
         #[test]
         fn handshake_response_parser_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..120)) {
             let _ = parse_handshake_response(&bytes);

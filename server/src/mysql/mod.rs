@@ -5,8 +5,11 @@
 //! The protocol is implemented here, in small pieces: `packet` (framing and
 //! the `max_allowed_packet` bound), `wire` (flags, lenenc, OK/ERR/EOF,
 //! column definitions, text rows), `handshake` (greeting, handshake
-//! response, `mysql_native_password`) and `binary` (prepared-statement
-//! parameters and binary rows). Every packet after the handshake is shaped
+//! response, `mysql_native_password`, COM_CHANGE_USER), `binary`
+//! (prepared-statement parameters and binary rows) and `query_text`
+//! (statement bytes to text: string literals may hold any bytes). The
+//! status flags of every OK/EOF follow the session (autocommit, open
+//! transaction). Every packet after the handshake is shaped
 //! by the negotiated capabilities (client ∩ server).
 //!
 //! Statements that may wait (row locks, group commit) execute on the
@@ -22,6 +25,7 @@
 mod binary;
 mod handshake;
 mod packet;
+mod query_text;
 mod wire;
 
 use std::collections::{BTreeMap, HashMap};
@@ -62,6 +66,7 @@ mod cmd {
     pub const STMT_RESET: u8 = 0x1A;
     pub const SET_OPTION: u8 = 0x1B;
     pub const STMT_FETCH: u8 = 0x1C;
+    pub const CHANGE_USER: u8 = 0x11;
     pub const RESET_CONNECTION: u8 = 0x1F;
 }
 
@@ -172,6 +177,8 @@ struct Conn<S> {
     session: Option<Session>,
     connection_id: u32,
     stmts: HashMap<u32, StmtState>,
+    /// The greeting's scramble: COM_CHANGE_USER answers it too.
+    scramble: [u8; handshake::SCRAMBLE_LEN],
     /// Long data held across all statements (bounded by max_allowed_packet).
     long_data_bytes: usize,
     active: Arc<AtomicUsize>,
@@ -182,7 +189,7 @@ fn unknown_command() -> DbError {
 }
 
 fn invalid_utf8(bytes: &[u8]) -> DbError {
-    let start = bytes.iter().position(|b| *b >= 0x80).unwrap_or(0);
+    let start = std::str::from_utf8(bytes).err().map_or(0, |e| e.valid_up_to());
     let hex: String = bytes[start..].iter().take(8).map(|b| format!("{b:02X}")).collect();
     DbError::new(1300, "HY000", format!("Invalid utf8mb4 character string: '{hex}'"))
 }
@@ -191,6 +198,12 @@ fn invalid_utf8(bytes: &[u8]) -> DbError {
 /// character set is utf8mb4).
 fn utf8(bytes: &[u8]) -> Result<String, DbError> {
     std::str::from_utf8(bytes).map(str::to_string).map_err(|_| invalid_utf8(bytes))
+}
+
+/// Text of a statement: UTF-8, except that string literals may hold any
+/// bytes (see `query_text`).
+fn statement_text(bytes: &[u8]) -> Result<String, DbError> {
+    query_text::decode(bytes).map_err(|_| invalid_utf8(bytes))
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
@@ -206,6 +219,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
             session: Some(session),
             connection_id,
             stmts: HashMap::new(),
+            scramble: [0; handshake::SCRAMBLE_LEN],
             long_data_bytes: 0,
             active,
         }
@@ -271,7 +285,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
     }
 
     fn push_ok(&mut self) {
-        self.out.push(&ok_packet(0, 0, 0, status::AUTOCOMMIT, ""));
+        self.out.push(&ok_packet(0, 0, 0, self.status(), ""));
+    }
+
+    /// The server status flags for the session's state, as every OK and EOF
+    /// packet carries them: drivers read IN_TRANS and AUTOCOMMIT from the
+    /// last one to decide whether COMMIT/ROLLBACK need sending at all.
+    fn status(&self) -> u16 {
+        let Some(s) = self.session.as_ref() else { return status::AUTOCOMMIT };
+        let mut flags = if s.autocommit() { status::AUTOCOMMIT } else { 0 };
+        match s.open_transaction() {
+            Some(true) => flags |= status::IN_TRANS | status::IN_TRANS_READONLY,
+            Some(false) => flags |= status::IN_TRANS,
+            None => {}
+        }
+        flags
     }
 
     fn deprecate_eof(&self) -> bool {
@@ -308,28 +336,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
             }
         };
         self.caps = resp.capabilities & caps::SERVER;
+        self.scramble = scramble;
         let user = String::from_utf8_lossy(&resp.user).into_owned();
-        let mut auth = resp.auth_response;
-        // A plugin name is present only when CLIENT_PLUGIN_AUTH was negotiated.
-        let native = match resp.plugin.as_deref() {
-            None | Some(b"") => true,
-            Some(p) => p == handshake::NATIVE_PASSWORD.as_bytes(),
-        };
-        if user == "root" && !native {
-            // Ask the client to answer our scramble with mysql_native_password.
-            self.out.push(&handshake::auth_switch_request(&scramble));
-            self.flush().await?;
-            let Some(switched) = self.read(limit).await? else { return Ok(false) };
-            auth = switched;
-        }
-        let password = self.db.config.root_password.as_bytes();
-        if user != "root" || !handshake::check_native_password(password, &scramble, &auth) {
-            let host = self.peer.ip().to_string();
-            let using_password = !(auth.is_empty() || auth == [0]);
-            tracing::info!(peer = %self.peer, %user, "access denied");
-            self.push_err(&DbError::access_denied(&user, &host, using_password));
-            self.flush().await?;
-            return Ok(false);
+        match self.authenticate(&user, resp.plugin.as_deref(), resp.auth_response, limit).await? {
+            None => return Ok(false),
+            Some(Err(e)) => {
+                self.push_err(&e);
+                self.flush().await?;
+                return Ok(false);
+            }
+            Some(Ok(())) => {}
         }
         if let Some(name) = resp.database.filter(|d| !d.is_empty()) {
             let r = match utf8(&name) {
@@ -345,6 +361,38 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
         self.push_ok();
         self.flush().await?;
         Ok(true)
+    }
+
+    /// Check `user`'s credentials: `auth` answers `self.scramble` with
+    /// `plugin` (none named: mysql_native_password). A root client that used
+    /// another plugin (MySQL 8 clients start with caching_sha2_password) is
+    /// asked to switch to mysql_native_password, one more round trip.
+    /// `Ok(None)`: the client went away; `Some(Err(_))`: access denied.
+    async fn authenticate(
+        &mut self,
+        user: &str,
+        plugin: Option<&[u8]>,
+        mut auth: Vec<u8>,
+        limit: usize,
+    ) -> io::Result<Option<Result<(), DbError>>> {
+        let native = match plugin {
+            None | Some(b"") => true,
+            Some(p) => p == handshake::NATIVE_PASSWORD.as_bytes(),
+        };
+        if user == "root" && !native {
+            self.out.push(&handshake::auth_switch_request(&self.scramble));
+            self.flush().await?;
+            let Some(switched) = self.read(limit).await? else { return Ok(None) };
+            auth = switched;
+        }
+        let password = self.db.config.root_password.as_bytes();
+        if user != "root" || !handshake::check_native_password(password, &self.scramble, &auth) {
+            let host = self.peer.ip().to_string();
+            let using_password = !(auth.is_empty() || auth == [0]);
+            tracing::info!(peer = %self.peer, %user, "access denied");
+            return Ok(Some(Err(DbError::access_denied(user, &host, using_password))));
+        }
+        Ok(Some(Ok(())))
     }
 
     async fn command_loop(&mut self) -> io::Result<()> {
@@ -370,7 +418,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
                 cmd::SET_OPTION => match wire::Reader::new(body).u16() {
                     // 0: multi-statements on, 1: off. Statements separated
                     // by `;` always run; the option is acknowledged only.
-                    Ok(0 | 1) => self.out.push(&end_packet(self.caps, status::AUTOCOMMIT)),
+                    Ok(0 | 1) => self.out.push(&end_packet(self.caps, self.status())),
                     _ => self.push_err(&unknown_command()),
                 },
                 cmd::STMT_FETCH => {
@@ -378,6 +426,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
                     self.push_err(&DbError::new(1421, "HY000", format!("The statement ({id}) has no open cursor.")));
                 }
                 cmd::RESET_CONNECTION => self.com_reset_connection(),
+                cmd::CHANGE_USER => {
+                    if !self.com_change_user(body).await? {
+                        self.flush().await?;
+                        return Ok(());
+                    }
+                }
                 _ => self.push_err(&unknown_command()),
             }
             self.flush().await?;
@@ -482,7 +536,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
     }
 
     async fn com_query(&mut self, body: &[u8]) -> io::Result<()> {
-        let sql = match utf8(body) {
+        let sql = match statement_text(body) {
             Ok(s) => s,
             Err(e) => {
                 self.push_err(&e);
@@ -564,7 +618,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
     /// Send one result: an OK packet, or a result set in the text or
     /// binary row format.
     async fn write_result(&mut self, r: QueryResult, more: bool, binary: bool) -> io::Result<()> {
-        let status = status::AUTOCOMMIT | if more { status::MORE_RESULTS_EXISTS } else { 0 };
+        let status = self.status() | if more { status::MORE_RESULTS_EXISTS } else { 0 };
         let (columns, rows) = match r {
             QueryResult::Ok { affected, last_insert_id, info } => {
                 self.out.push(&ok_packet(0, affected, last_insert_id, status, &info));
@@ -640,8 +694,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
             Err(e) => Err(e),
         };
         match first {
-            Ok(QueryResult::Rows { columns, .. }) => self.push_column_block(&columns, status::AUTOCOMMIT, true).await?,
-            Ok(QueryResult::Ok { .. }) => self.out.push(&end_packet(self.caps, status::AUTOCOMMIT)),
+            Ok(QueryResult::Rows { columns, .. }) => self.push_column_block(&columns, self.status(), true).await?,
+            Ok(QueryResult::Ok { .. }) => self.out.push(&end_packet(self.caps, self.status())),
             Err(e) => self.push_err(&e),
         }
         Ok(())
@@ -660,7 +714,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
     }
 
     async fn com_stmt_prepare(&mut self, body: &[u8]) -> io::Result<()> {
-        let sql = match utf8(body) {
+        let sql = match statement_text(body) {
             Ok(s) => s,
             Err(e) => {
                 self.push_err(&e);
@@ -701,7 +755,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
                 self.flush_if_large().await?;
             }
             if !self.deprecate_eof() {
-                self.out.push(&eof_packet(status::AUTOCOMMIT));
+                self.out.push(&eof_packet(self.status()));
             }
         }
         if ncols > 0 {
@@ -710,7 +764,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
                 self.flush_if_large().await?;
             }
             if !self.deprecate_eof() {
-                self.out.push(&eof_packet(status::AUTOCOMMIT));
+                self.out.push(&eof_packet(self.status()));
             }
         }
         Ok(())
@@ -846,6 +900,44 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
             state.error = None;
         }
         self.push_ok();
+    }
+
+    /// COM_CHANGE_USER: authenticate again (the greeting's scramble, or a
+    /// new round trip after an auth switch) and start a fresh session, as
+    /// after connecting: session variables, prepared statements and the
+    /// open transaction (rolled back) are gone; the connection id stays.
+    /// Returns false when the connection is over: the client went away, or
+    /// was refused (MySQL closes the connection then too).
+    async fn com_change_user(&mut self, body: &[u8]) -> io::Result<bool> {
+        let Ok(req) = handshake::parse_change_user(body, self.caps) else {
+            self.push_err(&DbError::new(1043, "08S01", "Bad handshake"));
+            return Ok(false);
+        };
+        let limit = self.db.config.max_allowed_packet.min(PRE_AUTH_PACKET_LIMIT);
+        let user = String::from_utf8_lossy(&req.user).into_owned();
+        match self.authenticate(&user, req.plugin.as_deref(), req.auth_response, limit).await? {
+            None => return Ok(false),
+            Some(Err(e)) => {
+                self.push_err(&e);
+                return Ok(false);
+            }
+            Some(Ok(())) => {}
+        }
+        self.session = Some(self.fresh_session());
+        self.stmts.clear();
+        self.long_data_bytes = 0;
+        if let Some(name) = req.database.filter(|d| !d.is_empty()) {
+            let r = match utf8(&name) {
+                Ok(name) => self.with_session(move |s| s.use_database(&name)).await.and_then(|r| r),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = r {
+                self.push_err(&e);
+                return Ok(true);
+            }
+        }
+        self.push_ok();
+        Ok(true)
     }
 
     /// COM_RESET_CONNECTION: a fresh session (same connection id and current

@@ -22,6 +22,8 @@ struct Client {
     io: DuplexStream,
     seq: u8,
     deprecate_eof: bool,
+    /// The greeting's scramble (COM_CHANGE_USER answers it).
+    scramble: Vec<u8>,
     server: JoinHandle<io::Result<()>>,
 }
 
@@ -43,7 +45,7 @@ fn spawn_server(config: Config, over_limit: bool) -> Client {
     let (client, server) = tokio::io::duplex(1 << 20);
     let peer: SocketAddr = "127.0.0.1:40000".parse().unwrap();
     let server = tokio::spawn(handle_connection(db, server, peer, over_limit, Arc::new(AtomicUsize::new(1))));
-    Client { io: client, seq: 0, deprecate_eof: false, server }
+    Client { io: client, seq: 0, deprecate_eof: false, scramble: Vec::new(), server }
 }
 
 #[derive(Debug)]
@@ -135,6 +137,7 @@ impl Client {
         r.bytes(1 + 2 + 1 + 2 + 2 + 1 + 10).unwrap();
         scramble.extend_from_slice(r.nul_bytes().unwrap());
         assert_eq!(r.nul_bytes(), Ok(handshake::NATIVE_PASSWORD.as_bytes()));
+        self.scramble = scramble.clone();
         let auth = if plugin == handshake::NATIVE_PASSWORD {
             if password.is_empty() {
                 vec![]
@@ -417,6 +420,100 @@ async fn authentication() {
     // A password sent to a server without one.
     let mut c = spawn_server(config(), false);
     assert_eq!(parse_err(&c.login(CLIENT, "root", b"x", handshake::NATIVE_PASSWORD, None).await).0, 1045);
+}
+
+/// A COM_CHANGE_USER packet as drivers send it (CLIENT_SECURE_CONNECTION:
+/// a length-prefixed auth response; character set; plugin name).
+fn change_user_packet(user: &str, auth: &[u8], db: Option<&str>, plugin: &str) -> Vec<u8> {
+    let mut p = vec![cmd::CHANGE_USER];
+    p.extend_from_slice(user.as_bytes());
+    p.push(0);
+    p.push(auth.len() as u8);
+    p.extend_from_slice(auth);
+    p.extend_from_slice(db.unwrap_or("").as_bytes());
+    p.push(0);
+    p.extend_from_slice(&255u16.to_le_bytes());
+    p.extend_from_slice(plugin.as_bytes());
+    p.push(0);
+    p
+}
+
+#[tokio::test]
+async fn change_user_authenticates_and_starts_a_fresh_session() {
+    let mut c = spawn_server(Config { root_password: "secret".into(), ..config() }, false);
+    parse_ok(&c.login(CLIENT, "root", b"secret", handshake::NATIVE_PASSWORD, None).await);
+    c.expect_ok("CREATE DATABASE d").await;
+    c.expect_ok("CREATE TABLE d.t (a INT)").await;
+    c.expect_ok("SET @v = 1").await;
+    c.expect_ok("BEGIN").await;
+    c.expect_ok("INSERT INTO d.t VALUES (1)").await;
+    let id = c.rows("SELECT CONNECTION_ID()").await[0][0].clone();
+
+    // mysql_native_password answering the greeting's scramble, with a schema.
+    let auth = native_password_scramble(b"secret", &c.scramble);
+    c.command(&change_user_packet("root", &auth, Some("d"), handshake::NATIVE_PASSWORD)).await;
+    assert_eq!(parse_ok(&c.recv().await).status, status::AUTOCOMMIT, "no transaction is open any more");
+    // A fresh session: user variables gone, the open transaction rolled
+    // back, the same connection id.
+    assert_eq!(c.rows("SELECT DATABASE(), @v, CONNECTION_ID()").await, vec![vec![s("d"), None, id]]);
+    assert_eq!(c.rows("SELECT COUNT(*) FROM t").await, vec![vec![s("0")]]);
+
+    // Another plugin: switched to mysql_native_password first.
+    c.command(&change_user_packet("root", &[0xAB; 32], None, "caching_sha2_password")).await;
+    let switch = c.recv().await;
+    assert_eq!(switch[0], 0xFE, "an AuthSwitchRequest");
+    let data = &switch[1 + handshake::NATIVE_PASSWORD.len() + 1..];
+    c.send(&native_password_scramble(b"secret", &data[..20])).await;
+    parse_ok(&c.recv().await);
+    assert_eq!(c.rows("SELECT DATABASE()").await, vec![vec![None]]);
+
+    // An unknown schema is an error on a connection that carries on.
+    let auth = native_password_scramble(b"secret", &c.scramble);
+    c.command(&change_user_packet("root", &auth, Some("nope"), handshake::NATIVE_PASSWORD)).await;
+    assert_eq!(parse_err(&c.recv().await).0, 1049);
+    c.ping().await;
+
+    // A wrong password: 1045, and the connection is closed.
+    let auth = native_password_scramble(b"wrong", &c.scramble);
+    c.command(&change_user_packet("root", &auth, None, handshake::NATIVE_PASSWORD)).await;
+    let (code, state, _) = parse_err(&c.recv().await);
+    assert_eq!((code, state.as_str()), (1045, "28000"));
+    assert!(c.closed().await);
+
+    // Garbage: an error, and the connection is closed.
+    for body in [&[][..], &[0xFF; 40][..], &[0; 20][..]] {
+        let mut c = spawn_server(config(), false);
+        parse_ok(&c.login(CLIENT, "root", b"", handshake::NATIVE_PASSWORD, None).await);
+        c.command(&[&[cmd::CHANGE_USER][..], body].concat()).await;
+        assert_eq!(c.recv().await[0], 0xFF);
+        assert!(c.closed().await);
+    }
+}
+
+#[tokio::test]
+async fn status_flags_follow_autocommit_and_the_open_transaction() {
+    const IN_TRANS: u16 = status::IN_TRANS;
+    const AUTO: u16 = status::AUTOCOMMIT;
+    let mut c = spawn_server(config(), false);
+    parse_ok(&c.login(CLIENT, "root", b"", handshake::NATIVE_PASSWORD, None).await);
+    c.expect_ok("CREATE DATABASE d").await;
+    c.expect_ok("USE d").await;
+    assert_eq!(c.expect_ok("CREATE TABLE t (a INT)").await.status, AUTO);
+    assert_eq!(c.expect_ok("BEGIN").await.status, AUTO | IN_TRANS);
+    assert_eq!(c.expect_ok("INSERT INTO t VALUES (1)").await.status, AUTO | IN_TRANS);
+    match c.query_one("SELECT a FROM t").await {
+        Res::Rows { status, .. } => assert_eq!(status, AUTO | IN_TRANS),
+        other => panic!("expected rows, got {other:?}"),
+    }
+    assert_eq!(c.expect_ok("COMMIT").await.status, AUTO);
+    assert_eq!(c.expect_ok("SET autocommit = 0").await.status, 0);
+    assert_eq!(c.expect_ok("INSERT INTO t VALUES (2)").await.status, IN_TRANS);
+    assert_eq!(c.expect_ok("ROLLBACK").await.status, 0);
+    assert_eq!(c.expect_ok("START TRANSACTION READ ONLY").await.status, IN_TRANS | status::IN_TRANS_READONLY);
+    assert_eq!(c.expect_ok("COMMIT").await.status, 0);
+    assert_eq!(c.expect_ok("SET autocommit = 1").await.status, AUTO);
+    c.ping().await;
+    assert_eq!(c.rows("SELECT COUNT(*) FROM t").await, vec![vec![s("1")]]);
 }
 
 #[tokio::test]
@@ -718,7 +815,9 @@ async fn every_command_with_garbage_gets_an_answer_or_none() {
     parse_ok(&c.login(CLIENT, "root", b"", handshake::NATIVE_PASSWORD, None).await);
     let bodies: [&[u8]; 5] = [&[], &[0xFF], &[1, 2, 3], &[0; 20], &[0xFF; 40]];
     for command in 0x00..=0x30u8 {
-        if command == cmd::QUIT {
+        // Both end the connection (a refused COM_CHANGE_USER closes it, as
+        // in MySQL; see change_user_authenticates_and_starts_a_fresh_session).
+        if command == cmd::QUIT || command == cmd::CHANGE_USER {
             continue;
         }
         for body in bodies {

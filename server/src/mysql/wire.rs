@@ -54,8 +54,10 @@ pub mod caps {
 
 /// Server status flags (`SERVER_STATUS_*`, `SERVER_MORE_RESULTS_EXISTS`).
 pub mod status {
+    pub const IN_TRANS: u16 = 0x0001;
     pub const AUTOCOMMIT: u16 = 0x0002;
     pub const MORE_RESULTS_EXISTS: u16 = 0x0008;
+    pub const IN_TRANS_READONLY: u16 = 0x2000;
 }
 
 /// Column type codes (`MYSQL_TYPE_*`).
@@ -417,6 +419,10 @@ pub fn text_value(v: &Value, t: &SqlType) -> Option<Vec<u8>> {
         (Value::Null, _) => None,
         // FLOAT columns print with single precision, as MySQL does.
         (Value::Double(d), TypeKind::Float) => Some(format!("{}", *d as f32).into_bytes()),
+        // DATETIME(fsp)/TIMESTAMP(fsp) print exactly fsp fractional digits.
+        (Value::DateTime(dt), TypeKind::DateTime | TypeKind::Timestamp) if t.len > 0 => {
+            Some(crate::sql::value::format_datetime_fsp(dt, t.len).into_bytes())
+        }
         (Value::Decimal(d), TypeKind::Decimal) => {
             let mut d = *d;
             if d.scale() < t.scale as u32 {
@@ -523,6 +529,18 @@ mod tests {
         let types = [SqlType::new(TypeKind::Float), SqlType::decimal(6, 2), SqlType::varchar(3)];
         let row = [Value::Double(0.1f32 as f64), Value::Decimal("1.5".parse().unwrap()), Value::Null];
         assert_eq!(text_row(&row, &types), b"\x030.1\x041.50\xFB".to_vec());
+    }
+
+    #[test]
+    fn datetimes_print_the_column_precision() {
+        let dt = crate::sql::value::parse_datetime("2038-01-19 03:14:07.5").unwrap();
+        let at = |kind, len| text_value(&Value::DateTime(dt), &SqlType { len, ..SqlType::new(kind) });
+        assert_eq!(at(TypeKind::Timestamp, 3), Some(b"2038-01-19 03:14:07.500".to_vec()));
+        assert_eq!(at(TypeKind::DateTime, 6), Some(b"2038-01-19 03:14:07.500000".to_vec()));
+        assert_eq!(at(TypeKind::DateTime, 1), Some(b"2038-01-19 03:14:07.5".to_vec()));
+        let whole = crate::sql::value::parse_datetime("1970-01-01 00:00:01").unwrap();
+        let t3 = SqlType { len: 3, ..SqlType::new(TypeKind::Timestamp) };
+        assert_eq!(text_value(&Value::DateTime(whole), &t3), Some(b"1970-01-01 00:00:01.000".to_vec()));
     }
 
     proptest! {

@@ -256,6 +256,71 @@ fn words(sql: &str, n: usize) -> Vec<String> {
         .collect()
 }
 
+/// MySQL takes `NAMES …` and `CHARACTER SET …` / `CHARSET …` as items of
+/// any SET list (sqlx connects with `SET sql_mode=…, time_zone='+00:00',
+/// NAMES utf8mb4 COLLATE utf8mb4_unicode_ci`); sqlparser only as the whole
+/// statement. The connection character set is always utf8mb4, so those
+/// items are accepted and dropped, as a lone `SET NAMES` is. Returns the
+/// SET statement left without them (`Some("")` when nothing is), or `None`
+/// when `sql` is not one SET statement with such an item.
+fn set_without_charset_items(sql: &str) -> Option<String> {
+    let head = sql.get(..3)?;
+    let rest = sql.get(3..)?;
+    if !head.eq_ignore_ascii_case("set") || !rest.starts_with(|c: char| c.is_whitespace()) {
+        return None;
+    }
+    let items = split_top_level_commas(rest)?;
+    let is_charset_item = |item: &str| {
+        let lower = item.trim().to_ascii_lowercase();
+        let after =
+            |kw: &str| lower.strip_prefix(kw).filter(|r| r.starts_with(char::is_whitespace)).map(str::trim_start);
+        let value = after("names").or_else(|| after("charset")).or_else(|| {
+            after("character").and_then(|r| r.strip_prefix("set")).filter(|r| r.starts_with(char::is_whitespace))
+        });
+        value.is_some_and(|v| !v.starts_with('=') && !v.starts_with(":="))
+    };
+    if !items.iter().any(|i| is_charset_item(i)) {
+        return None;
+    }
+    let kept: Vec<&str> = items.iter().map(|i| i.trim()).filter(|i| !is_charset_item(i)).collect();
+    Some(if kept.is_empty() { String::new() } else { format!("SET {}", kept.join(", ")) })
+}
+
+/// `s` split at the commas outside parentheses, quotes and backticks;
+/// `None` if it holds a `;` there too (more than one statement) or a quote
+/// is not closed.
+fn split_top_level_commas(s: &str) -> Option<Vec<&str>> {
+    let bytes = s.as_bytes();
+    let (mut items, mut depth, mut start, mut i) = (Vec::new(), 0usize, 0, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            q @ (b'\'' | b'"' | b'`') => {
+                i += 1;
+                loop {
+                    match bytes.get(i) {
+                        None => return None,
+                        Some(b'\\') if q != b'`' => i += 2,
+                        Some(&c) if c == q && bytes.get(i + 1) == Some(&q) => i += 2,
+                        Some(&c) if c == q => break,
+                        Some(_) => i += 1,
+                    }
+                }
+            }
+            b'(' => depth += 1,
+            b')' => depth = depth.saturating_sub(1),
+            b',' if depth == 0 => {
+                items.push(&s[start..i]);
+                start = i + 1;
+            }
+            b';' if depth == 0 => return None,
+            _ => {}
+        }
+        i += 1;
+    }
+    items.push(&s[start..]);
+    Some(items)
+}
+
 fn unquote(s: &str) -> String {
     s.trim().trim_matches('`').trim_matches('\'').trim_matches('"').to_string()
 }
@@ -355,6 +420,18 @@ impl Session {
                 self.begin(rest.contains("read only"), rest.contains("consistent snapshot"))
             }
             ["xa", ..] => Err(DbError::unsupported("XA transactions")),
+            ["set", ..] => match set_without_charset_items(sql) {
+                None => return None,
+                Some(rest) if rest.is_empty() => Ok(QueryResult::ok(0)),
+                Some(rest) => {
+                    self.current_sql = Some(rest.clone());
+                    match crate::sql::parse(&rest) {
+                        Ok(stmts) if stmts.len() == 1 => self.execute_statement(&stmts[0], &[]),
+                        Ok(_) => Err(DbError::parse(rest)),
+                        Err(e) => Err(e),
+                    }
+                }
+            },
             ["create", "function", ..] | ["create", "aggregate", "function", ..] => match udf::parse_create(sql) {
                 Ok(Some(cf)) => self.commit().and_then(|_| self.with_note(udf::create(&self.db, cf))),
                 Ok(None) => Err(DbError::unsupported("stored functions (CREATE FUNCTION … RETURN …)")),
@@ -711,8 +788,21 @@ impl Session {
 
     // ----- transactions --------------------------------------------------------
 
-    fn autocommit(&self) -> bool {
-        self.system_var("autocommit", false).ok().and_then(|v| v.truth()).unwrap_or(true)
+    /// Whether `autocommit` is on in this session.
+    /// Every OK packet asks (its status flags), so this looks the variable
+    /// up directly: the session's value, else the global one, else ON.
+    pub fn autocommit(&self) -> bool {
+        let v = match self.vars.get("autocommit") {
+            Some(v) => v.truth(),
+            None => self.db.globals.read().get("autocommit").and_then(Value::truth),
+        };
+        v.unwrap_or(true)
+    }
+
+    /// The transaction that spans statements, if one is open (BEGIN, or a
+    /// statement run while autocommit is off): `Some(read_only)`.
+    pub fn open_transaction(&self) -> Option<bool> {
+        self.open.as_ref().map(|o| o.read_only)
     }
 
     pub fn lock_wait_timeout(&self) -> std::time::Duration {
@@ -1272,6 +1362,29 @@ fn explain_plan(p: &Plan, id: i64, out: &mut Vec<Vec<Value>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn charset_items_of_a_set_list_are_dropped() {
+        let sqlx = "SET sql_mode=(SELECT CONCAT(@@sql_mode, ',PIPES_AS_CONCAT,NO_ENGINE_SUBSTITUTION')),\
+                    time_zone='+00:00',NAMES utf8mb4 COLLATE utf8mb4_unicode_ci";
+        assert_eq!(
+            set_without_charset_items(sqlx).as_deref(),
+            Some("SET sql_mode=(SELECT CONCAT(@@sql_mode, ',PIPES_AS_CONCAT,NO_ENGINE_SUBSTITUTION')), time_zone='+00:00'")
+        );
+        assert_eq!(set_without_charset_items("set names 'utf8'").as_deref(), Some(""));
+        assert_eq!(
+            set_without_charset_items("SET CHARACTER SET utf8mb4, @a = 'x,y'").as_deref(),
+            Some("SET @a = 'x,y'")
+        );
+        assert_eq!(set_without_charset_items("SET charset latin1").as_deref(), Some(""));
+        // Not charset items: variables named so, other statements, several statements.
+        assert_eq!(set_without_charset_items("SET names = 1, @b = 2"), None);
+        assert_eq!(set_without_charset_items("SET @a = 1"), None);
+        assert_eq!(set_without_charset_items("SELECT 1, NAMES utf8"), None);
+        assert_eq!(set_without_charset_items("SET NAMES utf8; SELECT 1"), None);
+        assert_eq!(set_without_charset_items("SET @a = 'unclosed, NAMES utf8"), None);
+        assert_eq!(set_without_charset_items("SETNAMES utf8"), None);
+    }
 
     #[test]
     fn mod_operator_is_rewritten_outside_quotes_only() {

@@ -609,7 +609,7 @@ pub fn alter_table(db: &Database, current_db: Option<&str>, at: &ast::AlterTable
                 }
                 let fill = match &col.default {
                     ColumnDefault::Const(Some(s)) => Value::Str(s.clone()),
-                    ColumnDefault::CurrentTimestamp => now.clone(),
+                    ColumnDefault::CurrentTimestamp => col.now_at_precision(&now),
                     _ if col.nullable => Value::Null,
                     _ => table::implicit_default(&col.ty),
                 };

@@ -399,7 +399,7 @@ pub fn update(ctx: &StmtCtx, txn: &mut Transaction, up: &ast::Update) -> Result<
         }
         for (i, c) in table.columns.iter().enumerate() {
             if c.on_update_now && !assigns.iter().any(|(k, _)| *k == i) {
-                work[i] = table::coerce(now.clone(), &c.name, &c.ty, ri + 1)?;
+                work[i] = table::coerce(c.now_at_precision(&now), &c.name, &c.ty, ri + 1)?;
             }
         }
         table::update_row(txn, &table, &key, &old, &work)?;

@@ -265,8 +265,11 @@ pub fn result_type(f: Func, args: &[SqlType]) -> SqlType {
         StrToDate => SqlType::varchar(29),
         LastDay => SqlType::new(TypeKind::Date),
         FromUnixtime => SqlType::new(TypeKind::DateTime),
+        // Hex digits are text whatever the argument (MySQL sends them in the
+        // connection character set, not as binary).
+        Hex => SqlType::varchar(args.first().map_or(1, |t| t.display_len().saturating_mul(2)).clamp(1, 65535)),
         Concat | ConcatWs | Upper | Lower | Substring | Left | Right | Trim | LTrim | RTrim | Replace | Repeat
-        | Reverse | Lpad | Rpad | Hex | Space => {
+        | Reverse | Lpad | Rpad | Space => {
             if args.iter().any(|t| t.is_binary()) {
                 SqlType::new(TypeKind::Blob)
             } else {
@@ -282,6 +285,37 @@ fn text(v: &Value) -> Option<String> {
 
 fn int_arg(v: &Value) -> Option<i64> {
     v.as_i64()
+}
+
+/// The part of a string of `n` characters (or bytes) that
+/// `SUBSTRING(s, pos[, len])` returns: 1-based `pos`, negative from the end,
+/// 0 or out of range gives nothing; a `len` below 1 gives nothing.
+fn substring_range(n: usize, pos: i64, len: Option<i64>) -> std::ops::Range<usize> {
+    let n = n as i64;
+    let start = match pos {
+        p if p > 0 => p - 1,
+        p if p < 0 => n + p,
+        _ => return 0..0,
+    };
+    if start < 0 || start >= n {
+        return 0..0;
+    }
+    let end = match len {
+        Some(l) if l <= 0 => return 0..0,
+        Some(l) => start.saturating_add(l).min(n),
+        None => n,
+    };
+    start as usize..end as usize
+}
+
+/// The part `LEFT(s, k)` (or `RIGHT`) keeps of a string of `n` characters.
+fn left_right_range(n: usize, k: i64, left: bool) -> std::ops::Range<usize> {
+    let k = k.clamp(0, n as i64) as usize;
+    if left {
+        0..k
+    } else {
+        n - k..n
+    }
 }
 
 /// Evaluate `f(args)`.
@@ -324,7 +358,18 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
         }
         RowCount => return Ok(Value::Int(env.session.row_count)),
         FoundRows => return Ok(Value::UInt(env.session.found_rows)),
-        Now => return Ok(Value::DateTime(env.now)),
+        // NOW() is whole seconds; NOW(fsp) has fsp fractional digits.
+        Now => {
+            let fsp = vals.first().and_then(int_arg).unwrap_or(0);
+            if !(0..=6).contains(&fsp) {
+                return Err(DbError::new(
+                    1426,
+                    "42000",
+                    format!("Too-big precision {fsp} specified for 'now'. Maximum is 6."),
+                ));
+            }
+            return Ok(Value::DateTime(value::truncate_fsp(env.now, fsp as u32)));
+        }
         CurDate => return Ok(Value::Date(env.now.date())),
         CurTime => return Ok(Value::Str(env.now.format("%H:%M:%S").to_string())),
         Pi => return Ok(Value::Double(std::f64::consts::PI)),
@@ -434,35 +479,35 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
             }
         }
         Length => Value::Int(v0.to_bytes().map(|b| b.len()).unwrap_or(0) as i64),
-        CharLength => Value::Int(text(v0).map(|s| s.chars().count()).unwrap_or(0) as i64),
+        // On a binary string: its length in bytes; UPPER/LOWER leave it as is.
+        CharLength => match v0 {
+            Value::Bytes(b) => Value::Int(b.len() as i64),
+            other => Value::Int(text(other).map(|s| s.chars().count()).unwrap_or(0) as i64),
+        },
+        Upper | Lower if matches!(v0, Value::Bytes(_)) => v0.clone(),
         Upper => Value::Str(text(v0).unwrap_or_default().to_uppercase()),
         Lower => Value::Str(text(v0).unwrap_or_default().to_lowercase()),
         Substring => {
-            let s: Vec<char> = text(v0).unwrap_or_default().chars().collect();
             let pos = int_arg(&vals[1]).unwrap_or(0);
             let len = vals.get(2).and_then(int_arg);
-            let n = s.len() as i64;
-            let start = if pos > 0 {
-                pos - 1
-            } else if pos < 0 {
-                n + pos
-            } else {
-                return Ok(Value::Str(String::new()));
-            };
-            if start < 0 || start >= n {
-                return Ok(Value::Str(String::new()));
+            match v0 {
+                // A binary string counts bytes, and keeps them as they are.
+                Value::Bytes(b) => Value::Bytes(b[substring_range(b.len(), pos, len)].to_vec()),
+                other => {
+                    let s: Vec<char> = text(other).unwrap_or_default().chars().collect();
+                    Value::Str(s[substring_range(s.len(), pos, len)].iter().collect())
+                }
             }
-            let end = match len {
-                Some(l) if l <= 0 => return Ok(Value::Str(String::new())),
-                Some(l) => (start + l).min(n),
-                None => n,
-            };
-            Value::Str(s[start as usize..end as usize].iter().collect())
         }
         Left | Right => {
-            let s: Vec<char> = text(v0).unwrap_or_default().chars().collect();
-            let k = int_arg(&vals[1]).unwrap_or(0).clamp(0, s.len() as i64) as usize;
-            Value::Str(if *f == Left { s[..k].iter().collect() } else { s[s.len() - k..].iter().collect() })
+            let k = int_arg(&vals[1]).unwrap_or(0);
+            match v0 {
+                Value::Bytes(b) => Value::Bytes(b[left_right_range(b.len(), k, *f == Left)].to_vec()),
+                other => {
+                    let s: Vec<char> = text(other).unwrap_or_default().chars().collect();
+                    Value::Str(s[left_right_range(s.len(), k, *f == Left)].iter().collect())
+                }
+            }
         }
         Trim => Value::Str(text(v0).unwrap_or_default().trim_matches(' ').to_string()),
         LTrim => Value::Str(text(v0).unwrap_or_default().trim_start_matches(' ').to_string()),
@@ -485,7 +530,10 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
                 Value::Str(s.repeat(n))
             }
         }
-        Reverse => Value::Str(text(v0).unwrap_or_default().chars().rev().collect()),
+        Reverse => match v0 {
+            Value::Bytes(b) => Value::Bytes(b.iter().rev().copied().collect()),
+            other => Value::Str(text(other).unwrap_or_default().chars().rev().collect()),
+        },
         Instr | Locate => {
             let (hay, needle, from) = if *f == Instr {
                 (text(v0).unwrap_or_default(), text(&vals[1]).unwrap_or_default(), 1)

@@ -1562,6 +1562,15 @@ impl<'a> Binder<'a> {
                 }
                 Expr::Func(func::Func::Extract, vec![Expr::Lit(Value::Str(unit)), rec(self, expr)?])
             }
+            // A character set introducer: `_binary'…'` is a binary string
+            // (drivers send client-side bound bytes so); `_utf8mb4'…'` and
+            // the like are text, as the connection's always is.
+            E::Prefixed { prefix, value } if prefix.value.starts_with('_') => match rec(self, value)? {
+                Expr::Lit(Value::Str(s)) if prefix.value.eq_ignore_ascii_case("_binary") => {
+                    Expr::Lit(Value::Bytes(s.into_bytes()))
+                }
+                other => other,
+            },
             other => return Err(DbError::unsupported(format!("expression {other}"))),
         })
     }

@@ -181,13 +181,14 @@ pub fn coerce(v: Value, col_name: &str, ty: &SqlType, row: usize) -> Result<Valu
                 }
             }
         },
+        // The fraction of a second is rounded to the column's precision.
         TypeKind::DateTime | TypeKind::Timestamp => match v {
-            Value::DateTime(dt) => Value::DateTime(dt),
+            Value::DateTime(dt) => Value::DateTime(value::round_fsp(dt, ty.len)),
             Value::Date(d) => Value::DateTime(d.and_time(NaiveTime::MIN)),
             other => {
                 let s = other.to_text().unwrap_or_default();
                 match value::parse_datetime(&s) {
-                    Some(d) => Value::DateTime(d),
+                    Some(d) => Value::DateTime(value::round_fsp(d, ty.len)),
                     None => return Err(DbError::bad_temporal("datetime", &s, col_name, row)),
                 }
             }

@@ -255,6 +255,43 @@ pub fn datetime_number(dt: &NaiveDateTime) -> i64 {
     date_number(&dt.date()) * 1_000_000 + dt.hour() as i64 * 10000 + dt.minute() as i64 * 100 + dt.second() as i64
 }
 
+/// `dt` with its fraction of a second cut to `fsp` digits (0–6), as the
+/// current time is taken at a given precision (`NOW(3)`, `DEFAULT
+/// CURRENT_TIMESTAMP` of a `DATETIME(3)` column).
+pub fn truncate_fsp(dt: NaiveDateTime, fsp: u32) -> NaiveDateTime {
+    let unit = 10u32.pow(9 - fsp.min(6));
+    let nanos = dt.nanosecond() % 1_000_000_000;
+    dt.with_nanosecond(nanos - nanos % unit).unwrap_or(dt)
+}
+
+/// `dt` rounded to `fsp` fractional digits (0–6), as MySQL rounds a value
+/// stored into a `DATETIME(fsp)`/`TIMESTAMP(fsp)` column: half up, carrying
+/// into the seconds (`…59.5` into `DATETIME` is the next minute). A carry
+/// past the last representable instant truncates instead.
+pub fn round_fsp(dt: NaiveDateTime, fsp: u32) -> NaiveDateTime {
+    let unit = 10u32.pow(9 - fsp.min(6));
+    let nanos = dt.nanosecond() % 1_000_000_000;
+    let rounded = (nanos + unit / 2) / unit * unit;
+    if rounded < 1_000_000_000 {
+        return dt.with_nanosecond(rounded).unwrap_or(dt);
+    }
+    let whole = dt.with_nanosecond(0).unwrap_or(dt);
+    whole.checked_add_signed(chrono::TimeDelta::seconds(1)).unwrap_or_else(|| truncate_fsp(dt, fsp))
+}
+
+/// `YYYY-MM-DD hh:mm:ss` with exactly `fsp` fractional digits, as MySQL
+/// prints a `DATETIME(fsp)`/`TIMESTAMP(fsp)` column (`.500` for fsp 3).
+pub fn format_datetime_fsp(dt: &NaiveDateTime, fsp: u32) -> String {
+    let mut s = dt.format("%Y-%m-%d %H:%M:%S").to_string();
+    let fsp = fsp.min(6);
+    if fsp > 0 {
+        let digits = format!("{:06}", dt.nanosecond() / 1000 % 1_000_000);
+        s.push('.');
+        s.push_str(&digits[..fsp as usize]);
+    }
+    s
+}
+
 pub fn format_datetime(dt: &NaiveDateTime) -> String {
     let micros = dt.nanosecond() / 1000;
     if micros == 0 {
@@ -428,6 +465,24 @@ pub fn encode_group_key(v: &Value, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fractional_seconds_round_and_truncate_to_a_precision() {
+        let dt = |s: &str| parse_datetime(s).unwrap();
+        let f = |d: NaiveDateTime| d.format("%Y-%m-%d %H:%M:%S%.6f").to_string();
+        assert_eq!(f(round_fsp(dt("2020-01-01 00:00:00.5"), 0)), "2020-01-01 00:00:01.000000");
+        assert_eq!(f(round_fsp(dt("2020-01-01 00:00:00.4999"), 0)), "2020-01-01 00:00:00.000000");
+        assert_eq!(f(round_fsp(dt("1999-12-31 23:59:59.9996"), 3)), "2000-01-01 00:00:00.000000");
+        assert_eq!(f(round_fsp(dt("2024-12-31 23:59:58.123456"), 6)), "2024-12-31 23:59:58.123456");
+        assert_eq!(f(round_fsp(dt("2024-12-31 23:59:58.123456"), 2)), "2024-12-31 23:59:58.120000");
+        assert_eq!(f(round_fsp(dt("1999-12-31 23:59:59.9999996"), 6)), "2000-01-01 00:00:00.000000");
+        // No instant after the last one: truncated instead.
+        assert_eq!(f(round_fsp(NaiveDateTime::MAX, 0)), f(truncate_fsp(NaiveDateTime::MAX, 0)));
+        assert_eq!(f(truncate_fsp(dt("2020-01-01 00:00:00.987654"), 3)), "2020-01-01 00:00:00.987000");
+        assert_eq!(f(truncate_fsp(dt("2020-01-01 00:00:00.987654"), 0)), "2020-01-01 00:00:00.000000");
+        assert_eq!(format_datetime_fsp(&dt("2020-01-01 00:00:00.5"), 3), "2020-01-01 00:00:00.500");
+        assert_eq!(format_datetime_fsp(&dt("2020-01-01 00:00:00.5"), 0), "2020-01-01 00:00:00");
+    }
 
     #[test]
     fn number_prefix() {
