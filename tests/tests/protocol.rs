@@ -360,6 +360,42 @@ fn show_create_table_round_trips() {
 }
 
 #[test]
+fn show_create_table_keeps_table_options() {
+    let server = TestServer::start();
+    rt().block_on(async {
+        let mut c = connect(&server.url()).await;
+        c.query_drop("CREATE DATABASE so").await.unwrap();
+        c.query_drop("USE so").await.unwrap();
+        c.query_drop(
+            "CREATE TABLE opt (id INT AUTO_INCREMENT PRIMARY KEY, n NATIONAL VARCHAR(4), \
+             c VARCHAR(3) COLLATE utf8mb4_bin COMMENT 'it''s') AUTO_INCREMENT 7, ROW_FORMAT=COMPRESSED \
+             KEY_BLOCK_SIZE 8.5 TABLE_CHECKSUM 0x1 COMMENT='t' CONNECTION='x' SECONDARY_ENGINE=rapid \
+             MAX_ROWS=10 STATS_PERSISTENT=0 PASSWORD 'p' UNION (a, b)",
+        )
+        .await
+        .unwrap();
+        let (_, ddl): (String, String) = c.query_first("SHOW CREATE TABLE opt").await.unwrap().unwrap();
+        assert_eq!(
+            ddl,
+            "CREATE TABLE `opt` (\n  `id` int NOT NULL AUTO_INCREMENT,\n  \
+             `n` varchar(4) CHARACTER SET utf8mb3 DEFAULT NULL,\n  \
+             `c` varchar(3) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DEFAULT NULL COMMENT 'it''s',\n  \
+             PRIMARY KEY (`id`)\n) ENGINE=InnoDB AUTO_INCREMENT=7 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci \
+             MAX_ROWS=10 STATS_PERSISTENT=0 CHECKSUM=1 ROW_FORMAT=COMPRESSED KEY_BLOCK_SIZE=8 COMMENT='t' \
+             CONNECTION='x' SECONDARY_ENGINE=rapid"
+        );
+        // The counter moves on, and the statement shown recreates the table.
+        c.query_drop("INSERT INTO opt (n) VALUES ('a')").await.unwrap();
+        let (_, ddl): (String, String) = c.query_first("SHOW CREATE TABLE opt").await.unwrap().unwrap();
+        assert!(ddl.contains(" AUTO_INCREMENT=8 "), "{ddl}");
+        c.query_drop("DROP TABLE opt").await.unwrap();
+        c.query_drop(ddl.as_str()).await.unwrap();
+        let (_, again): (String, String) = c.query_first("SHOW CREATE TABLE opt").await.unwrap().unwrap();
+        assert_eq!(again, ddl);
+    });
+}
+
+#[test]
 fn result_columns_are_named_as_written() {
     let server = TestServer::start();
     rt().block_on(async {

@@ -323,11 +323,33 @@ pub fn next_auto_value(
 ) -> Result<u64> {
     let mut c = counters.lock();
     if c.next_auto.is_none() {
-        c.next_auto = Some(max_column_value(txn, table, col)? + 1);
+        c.next_auto = Some(first_auto_value(txn, table, col)?);
     }
     let v = c.next_auto.unwrap_or(1);
     c.next_auto = Some(v + 1);
     Ok(v)
+}
+
+/// The value the next generated AUTO_INCREMENT would take, without taking
+/// it (SHOW CREATE TABLE's `AUTO_INCREMENT=`).
+pub fn peek_auto_value(
+    txn: &Transaction,
+    table: &TableDef,
+    col: usize,
+    counters: &Mutex<TableCounters>,
+) -> Result<u64> {
+    let mut c = counters.lock();
+    if c.next_auto.is_none() {
+        c.next_auto = Some(first_auto_value(txn, table, col)?);
+    }
+    Ok(c.next_auto.unwrap_or(1))
+}
+
+/// Where a table's counter starts: above every value in the table, and at
+/// least the `AUTO_INCREMENT = n` the table was created with.
+fn first_auto_value(txn: &Transaction, table: &TableDef, col: usize) -> Result<u64> {
+    let above_data = max_column_value(txn, table, col)?.saturating_add(1);
+    Ok(above_data.max(table.options.auto_increment.unwrap_or(1)))
 }
 
 /// Record an explicitly inserted AUTO_INCREMENT value so later generated
@@ -341,7 +363,7 @@ pub fn observe_auto_value(
 ) -> Result<()> {
     let mut c = counters.lock();
     if c.next_auto.is_none() {
-        c.next_auto = Some(max_column_value(txn, table, col)? + 1);
+        c.next_auto = Some(first_auto_value(txn, table, col)?);
     }
     if c.next_auto.is_some_and(|n| v >= n) {
         c.next_auto = Some(v.saturating_add(1));
