@@ -458,8 +458,14 @@ impl ColumnDef {
     pub fn default_value(&self, now: &Value) -> Result<Value> {
         match &self.default {
             ColumnDefault::None if self.nullable || self.auto_increment => Ok(Value::Null),
+            // A NOT NULL ENUM without a DEFAULT defaults to its first member.
+            ColumnDefault::None if self.ty.kind == crate::sql::types::TypeKind::Enum => Ok(Value::Int(1)),
             ColumnDefault::None => Err(DbError::no_default(&self.name)),
             ColumnDefault::Const(None) => Ok(Value::Null),
+            // A BIT default is kept as its number (its bytes need not be text).
+            ColumnDefault::Const(Some(s)) if self.ty.kind == crate::sql::types::TypeKind::Bit => {
+                Ok(Value::UInt(s.parse().unwrap_or(0)))
+            }
             ColumnDefault::Const(Some(s)) => Ok(Value::Str(s.clone())),
             ColumnDefault::CurrentTimestamp => Ok(now.clone()),
         }

@@ -20,7 +20,7 @@ use crate::sql::charset;
 use crate::sql::dialect::CustomType;
 use crate::sql::plan::{self, object_name_parts};
 use crate::sql::table;
-use crate::sql::types::{SqlType, TypeKind};
+use crate::sql::types::{Spatial, SqlType, TypeKind};
 use crate::sql::value::Value;
 use crate::sql::QueryResult;
 
@@ -79,8 +79,8 @@ pub fn drop_database(db: &Database, name: &str, if_exists: bool) -> Result<Query
     Ok(QueryResult::ok(n as u64))
 }
 
-/// Map a parsed data type to ours.
-pub fn sql_type(dt: &ast::DataType) -> Result<SqlType> {
+/// Map a parsed data type to ours; `column` names the column in errors.
+pub fn sql_type(column: &str, dt: &ast::DataType) -> Result<SqlType> {
     use ast::DataType as D;
     let int = |k: TypeKind, unsigned: bool| SqlType { unsigned, ..SqlType::new(k) };
     let char_len = |l: &Option<ast::CharacterLength>, default: u32| -> u32 {
@@ -169,6 +169,30 @@ pub fn sql_type(dt: &ast::DataType) -> Result<SqlType> {
         D::Datetime(p) => SqlType { len: p.unwrap_or(0) as u32, ..SqlType::new(TypeKind::DateTime) },
         D::Timestamp(p, _) => SqlType { len: p.unwrap_or(0) as u32, ..SqlType::new(TypeKind::Timestamp) },
         D::Float4 => SqlType::new(TypeKind::Float),
+        // BIT(0) is BIT(1), as in MySQL.
+        D::Bit(m) => match m.unwrap_or(1) {
+            0 => SqlType { len: 1, ..SqlType::new(TypeKind::Bit) },
+            m @ 1..=64 => SqlType { len: m as u32, ..SqlType::new(TypeKind::Bit) },
+            _ => {
+                return Err(DbError::new(
+                    1439,
+                    "42000",
+                    format!("Display width out of range for column '{column}' (max = 64)"),
+                ))
+            }
+        },
+        D::Time(fsp, ast::TimezoneInfo::None) => SqlType { len: fsp_of(column, *fsp)?, ..SqlType::new(TypeKind::Time) },
+        D::JSON => SqlType::new(TypeKind::Json),
+        D::Enum(members, None) => {
+            let names: Vec<String> = members
+                .iter()
+                .map(|m| match m {
+                    ast::EnumMember::Name(n) | ast::EnumMember::NamedValue(n, _) => n.clone(),
+                })
+                .collect();
+            SqlType { elems: members_of(column, "ENUM", &names)?, ..SqlType::new(TypeKind::Enum) }
+        }
+        D::Set(members) => SqlType { elems: members_of(column, "SET", members)?, ..SqlType::new(TypeKind::Set) },
         D::Custom(name, mods) => {
             let name = object_name_parts(name).join(".");
             let len = mods.first().and_then(|m| m.to_string().parse::<u64>().ok());
@@ -176,11 +200,53 @@ pub fn sql_type(dt: &ast::DataType) -> Result<SqlType> {
                 CustomType::SERIAL => int(TypeKind::BigInt, true),
                 CustomType::NCHAR => char_type(len.unwrap_or(1))?,
                 CustomType::NVARCHAR => varchar_type(len.unwrap_or(0))?,
-                _ => return Err(DbError::unsupported(format!("column type {name}"))),
+                // YEAR(4) is the only display width MySQL 8 takes.
+                CustomType::YEAR if len.is_none_or(|w| w == 4) => SqlType { len: 4, ..SqlType::new(TypeKind::Year) },
+                CustomType::YEAR => {
+                    return Err(DbError::new(1818, "HY000", "Supports only YEAR or YEAR(4) column."));
+                }
+                other => match Spatial::from_name(other) {
+                    Some(g) => SqlType::new(TypeKind::Geometry(g)),
+                    None => return Err(DbError::unsupported(format!("column type {name}"))),
+                },
             }
         }
         other => return Err(DbError::unsupported(format!("column type {other}"))),
     })
+}
+
+/// Fractional-seconds precision: 0..6 (1426 beyond).
+fn fsp_of(column: &str, fsp: Option<u64>) -> Result<u32> {
+    match fsp.unwrap_or(0) {
+        p @ 0..=6 => Ok(p as u32),
+        p => Err(DbError::new(1426, "42000", format!("Too-big precision {p} specified for '{column}'. Maximum is 6."))),
+    }
+}
+
+/// Most ENUM members / SET members a column may have.
+pub const MAX_ENUM_MEMBERS: usize = 65_535;
+pub const MAX_SET_MEMBERS: usize = 64;
+
+/// The members of an ENUM or SET as MySQL keeps them: trailing spaces
+/// removed, no duplicates under the column's collation (1291), no comma in
+/// a SET member (1367), at most 65535 / 64 of them (1097).
+fn members_of(column: &str, kind: &str, names: &[String]) -> Result<Vec<String>> {
+    let max = if kind == "SET" { MAX_SET_MEMBERS } else { MAX_ENUM_MEMBERS };
+    if names.len() > max {
+        return Err(DbError::new(1097, "HY000", format!("Too many strings for column {column} and {kind}")));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(names.len());
+    for n in names {
+        let m = n.trim_end_matches(' ').to_string();
+        if kind == "SET" && m.contains(',') {
+            return Err(DbError::new(1367, "22007", format!("Illegal set '{m}' value found during parsing")));
+        }
+        if out.iter().any(|o| crate::sql::value::collate_cmp(o, &m) == std::cmp::Ordering::Equal) {
+            return Err(DbError::new(1291, "HY000", format!("Column '{column}' has duplicated value '{m}' in {kind}")));
+        }
+        out.push(m);
+    }
+    Ok(out)
 }
 
 /// CHAR(n): at most 255 characters (1074 beyond).
@@ -210,13 +276,23 @@ fn is_now_expr(e: &ast::Expr) -> bool {
     }
 }
 
-/// Evaluate a DEFAULT clause to a constant.
+/// Evaluate a DEFAULT clause to a constant. TEXT, BLOB, JSON and spatial
+/// columns take only NULL or a parenthesized expression (1101), as in
+/// MySQL 8.
 fn default_of(db: &Database, name: &str, ty: &SqlType, e: &ast::Expr) -> Result<ColumnDefault> {
     if is_now_expr(e) {
-        if !ty.is_temporal() {
+        if !ty.is_temporal() || ty.kind == TypeKind::Time {
             return Err(DbError::invalid_default(name));
         }
         return Ok(ColumnDefault::CurrentTimestamp);
+    }
+    let is_null = matches!(e, ast::Expr::Value(v) if matches!(v.value, ast::Value::Null));
+    if ty.needs_key_prefix() && !is_null && !matches!(e, ast::Expr::Nested(_)) {
+        return Err(DbError::new(
+            1101,
+            "42000",
+            format!("BLOB, TEXT, GEOMETRY or JSON column '{name}' can't have a default value"),
+        ));
     }
     let cat = db.catalog();
     let vars = NoVars;
@@ -236,7 +312,7 @@ fn default_of(db: &Database, name: &str, ty: &SqlType, e: &ast::Expr) -> Result<
         return Ok(ColumnDefault::Const(None));
     }
     let coerced = table::coerce(v, name, ty, 1).map_err(|_| DbError::invalid_default(name))?;
-    Ok(ColumnDefault::Const(coerced.to_text()))
+    Ok(ColumnDefault::Const(table::stored_text(&coerced, ty)))
 }
 
 struct NoVars;
@@ -295,7 +371,7 @@ fn binary_string_type(ty: SqlType) -> SqlType {
 fn column_def(db: &Database, c: &ast::ColumnDef, table_charset: &str) -> Result<(ColumnDef, bool, bool)> {
     let name = c.name.value.clone();
     check_name("column", &name)?;
-    let mut ty = sql_type(&c.data_type)?;
+    let mut ty = sql_type(&name, &c.data_type)?;
     let (charset, collation) = if ty.is_string() { column_charset(c)? } else { (None, None) };
     if charset.as_deref().unwrap_or(table_charset) == "binary" {
         ty = binary_string_type(ty);
@@ -303,7 +379,7 @@ fn column_def(db: &Database, c: &ast::ColumnDef, table_charset: &str) -> Result<
     let keep_charset = ty.is_string() && charset.as_deref().is_some_and(|c| c != table_charset);
     let mut col = ColumnDef {
         name: name.clone(),
-        ty,
+        ty: ty.clone(),
         nullable: true,
         default: ColumnDefault::None,
         auto_increment: false,
@@ -344,6 +420,23 @@ fn column_def(db: &Database, c: &ast::ColumnDef, table_charset: &str) -> Result<
             }
             ast::ColumnOption::OnUpdate(e) if is_now_expr(e) => col.on_update_now = true,
             ast::ColumnOption::CharacterSet(_) | ast::ColumnOption::Collation(_) => {}
+            ast::ColumnOption::Srid(e) => {
+                if !matches!(ty.kind, TypeKind::Geometry(_)) {
+                    return Err(DbError::new(
+                        3655,
+                        "HY000",
+                        format!("Incorrect usage of SRID and non-geometry column '{name}'"),
+                    ));
+                }
+                let srid = match e.as_ref() {
+                    ast::Expr::Value(v) => match &v.value {
+                        ast::Value::Number(n, _) => n.parse::<u32>().ok(),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                col.srid = Some(srid.ok_or_else(|| DbError::parse(format!("SRID {e}")))?);
+            }
             ast::ColumnOption::DialectSpecific(toks)
                 if toks.iter().any(|t| t.to_string().eq_ignore_ascii_case("AUTO_INCREMENT")) =>
             {
@@ -394,20 +487,30 @@ fn index_columns(t: &TableDef, cols: &[ast::IndexColumn]) -> Result<Vec<usize>> 
         let i = t
             .column_index(&name)
             .ok_or_else(|| DbError::new(1072, "42000", format!("Key column '{name}' doesn't exist in table")))?;
-        if matches!(t.columns[i].ty.kind, TypeKind::Text | TypeKind::Blob)
-            && !matches!(&ic.column.expr, ast::Expr::Function(_))
-        {
-            {
-                return Err(DbError::new(
-                    1170,
-                    "42000",
-                    format!("BLOB/TEXT column '{name}' used in key specification without a key length"),
-                ));
-            }
-        }
+        check_key_part(&t.columns[i], matches!(&ic.column.expr, ast::Expr::Function(_)))?;
         out.push(i);
     }
     Ok(out)
+}
+
+/// Whether a column may be a key part: JSON never (3152); TEXT, BLOB and
+/// spatial columns only with a prefix length (1170).
+fn check_key_part(c: &ColumnDef, has_prefix: bool) -> Result<()> {
+    if c.ty.kind == TypeKind::Json {
+        return Err(DbError::new(
+            3152,
+            "42000",
+            format!("JSON column '{}' supports indexing only via generated columns on a specified JSON path.", c.name),
+        ));
+    }
+    if c.ty.needs_key_prefix() && !has_prefix {
+        return Err(DbError::new(
+            1170,
+            "42000",
+            format!("BLOB/TEXT column '{}' used in key specification without a key length", c.name),
+        ));
+    }
+    Ok(())
 }
 
 /// Add an index definition to `t` (validating names and limits).
@@ -648,6 +751,9 @@ pub fn create_table(db: &Database, current_db: Option<&str>, ct: &ast::CreateTab
         if t.column_index(&col.name).is_some() {
             return Err(DbError::dup_column(&col.name));
         }
+        if pk || unique {
+            check_key_part(&col, false)?;
+        }
         t.columns.push(col);
         let pos = t.columns.len() - 1;
         if pk {
@@ -755,7 +861,7 @@ fn rebuild_table(
                 Err(fill) => fill.clone(),
             };
             let c = &new.columns[i];
-            let v = table::coerce(v, &c.name, &c.ty, row_id as usize)?;
+            let v = table::coerce_column(v, c, row_id as usize)?;
             if !c.nullable && v.is_null() {
                 return Err(DbError::new(1138, "22004", "Invalid use of NULL value"));
             }
@@ -810,6 +916,9 @@ pub fn alter_table(db: &Database, current_db: Option<&str>, at: &ast::AlterTable
         match op {
             ast::AlterTableOperation::AddColumn { column_def: cd, if_not_exists, column_position, .. } => {
                 let (col, pk, unique) = column_def(db, cd, t.options.charset())?;
+                if pk || unique {
+                    check_key_part(&col, false)?;
+                }
                 if t.column_index(&col.name).is_some() {
                     if *if_not_exists {
                         continue;

@@ -58,9 +58,15 @@ fn quote_str(s: &str) -> String {
 fn default_text(c: &crate::catalog::ColumnDef) -> Option<String> {
     match &c.default {
         ColumnDefault::None | ColumnDefault::Const(None) => None,
+        ColumnDefault::Const(Some(v)) if c.ty.kind == TypeKind::Bit => Some(bit_literal(v)),
         ColumnDefault::Const(Some(v)) => Some(v.clone()),
         ColumnDefault::CurrentTimestamp => Some("CURRENT_TIMESTAMP".into()),
     }
+}
+
+/// A BIT default (kept as its number) as MySQL shows it: `b'101'`.
+fn bit_literal(number: &str) -> String {
+    format!("b'{:b}'", number.parse::<u64>().unwrap_or(0))
 }
 
 /// MySQL's `append_unescaped`: a quoted string with `\0`, `\n`, `\r` and
@@ -255,15 +261,22 @@ pub fn show_create_table(t: &TableDef, next_auto: Option<u64>) -> QueryResult {
             l.push_str(" NOT NULL");
         }
         match &c.default {
-            // MySQL 8 quotes every constant default, numbers included.
+            ColumnDefault::Const(Some(v)) if c.ty.kind == TypeKind::Bit => {
+                l.push_str(&format!(" DEFAULT {}", bit_literal(v)))
+            }
+            // MySQL 8 quotes every other constant default, numbers included.
             ColumnDefault::Const(Some(v)) => l.push_str(&format!(" DEFAULT {}", quote_str(v))),
             ColumnDefault::CurrentTimestamp => l.push_str(" DEFAULT CURRENT_TIMESTAMP"),
+            // TEXT and BLOB columns show no DEFAULT NULL (JSON and spatial do).
             ColumnDefault::None | ColumnDefault::Const(None)
                 if c.nullable && !c.auto_increment && !matches!(c.ty.kind, TypeKind::Text | TypeKind::Blob) =>
             {
                 l.push_str(" DEFAULT NULL")
             }
             _ => {}
+        }
+        if let Some(srid) = c.srid {
+            l.push_str(&format!(" /*!80003 SRID {srid} */"));
         }
         if c.on_update_now {
             l.push_str(" ON UPDATE CURRENT_TIMESTAMP");
@@ -617,7 +630,11 @@ pub fn information_schema(cat: &Catalog, table: &str) -> Option<(Vec<ColumnInfo>
                             char_len
                                 .map(|l| Value::Int(if c.ty.is_string() { l as i64 * 4 } else { l as i64 }))
                                 .unwrap_or(Value::Null),
-                            if c.ty.is_numeric() { Value::Int(numeric_precision(&c.ty)) } else { Value::Null },
+                            if c.ty.is_numeric() || c.ty.kind == TypeKind::Bit {
+                                Value::Int(numeric_precision(&c.ty))
+                            } else {
+                                Value::Null
+                            },
                             if c.ty.is_integer() || c.ty.kind == TypeKind::Decimal {
                                 Value::Int(c.ty.scale as i64)
                             } else {
@@ -636,7 +653,7 @@ pub fn information_schema(cat: &Catalog, table: &str) -> Option<(Vec<ColumnInfo>
                             s("select,insert,update,references"),
                             s(c.comment.clone()),
                             s(""),
-                            Value::Null,
+                            c.srid.map(|v| Value::Int(v as i64)).unwrap_or(Value::Null),
                         ]
                     })
                 })
@@ -780,7 +797,7 @@ fn numeric_precision(t: &SqlType) -> i64 {
                 19
             }
         }
-        TypeKind::Decimal => t.len as i64,
+        TypeKind::Decimal | TypeKind::Bit => t.len as i64,
         TypeKind::Float => 12,
         _ => 22,
     }
