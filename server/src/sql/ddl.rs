@@ -190,9 +190,11 @@ pub fn sql_type(column: &str, dt: &ast::DataType) -> Result<SqlType> {
                     ast::EnumMember::Name(n) | ast::EnumMember::NamedValue(n, _) => n.clone(),
                 })
                 .collect();
-            SqlType { elems: members_of(column, "ENUM", &names)?, ..SqlType::new(TypeKind::Enum) }
+            SqlType { elems: Some(members_of(column, "ENUM", &names)?.into()), ..SqlType::new(TypeKind::Enum) }
         }
-        D::Set(members) => SqlType { elems: members_of(column, "SET", members)?, ..SqlType::new(TypeKind::Set) },
+        D::Set(members) => {
+            SqlType { elems: Some(members_of(column, "SET", members)?.into()), ..SqlType::new(TypeKind::Set) }
+        }
         D::Custom(name, mods) => {
             let name = object_name_parts(name).join(".");
             let len = mods.first().and_then(|m| m.to_string().parse::<u64>().ok());
@@ -236,12 +238,13 @@ fn members_of(column: &str, kind: &str, names: &[String]) -> Result<Vec<String>>
         return Err(DbError::new(1097, "HY000", format!("Too many strings for column {column} and {kind}")));
     }
     let mut out: Vec<String> = Vec::with_capacity(names.len());
+    let mut seen = HashSet::with_capacity(names.len());
     for n in names {
         let m = n.trim_end_matches(' ').to_string();
         if kind == "SET" && m.contains(',') {
             return Err(DbError::new(1367, "22007", format!("Illegal set '{m}' value found during parsing")));
         }
-        if out.iter().any(|o| crate::sql::value::collate_cmp(o, &m) == std::cmp::Ordering::Equal) {
+        if !seen.insert(crate::sql::value::collate_key(&m).into_owned()) {
             return Err(DbError::new(1291, "HY000", format!("Column '{column}' has duplicated value '{m}' in {kind}")));
         }
         out.push(m);
@@ -925,12 +928,9 @@ pub fn alter_table(db: &Database, current_db: Option<&str>, at: &ast::AlterTable
                     }
                     return Err(DbError::dup_column(&col.name));
                 }
-                let fill = match &col.default {
-                    ColumnDefault::Const(Some(s)) => Value::Str(s.clone()),
-                    ColumnDefault::CurrentTimestamp => now.clone(),
-                    _ if col.nullable => Value::Null,
-                    _ => table::implicit_default(&col.ty),
-                };
+                // Existing rows get the column's default, or the type's
+                // implicit one for a NOT NULL column without a DEFAULT.
+                let fill = col.default_value(&now).unwrap_or_else(|_| table::implicit_default(&col.ty));
                 let pos = match column_position {
                     None => t.columns.len(),
                     Some(ast::MySQLColumnPosition::First) => 0,

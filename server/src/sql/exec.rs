@@ -704,11 +704,11 @@ fn key_value(v: &Value, ty: &SqlType) -> Option<(Value, bool)> {
             Some((Value::UInt(c as u64), fl == f && c == fl))
         }
         TypeKind::Enum => {
-            let (n, text) = crate::sql::conversion::to_enum(v, &ty.elems)?;
+            let (n, text) = crate::sql::conversion::to_enum(v, ty.members())?;
             Some((Value::Enum(n, text), true))
         }
         TypeKind::Set => {
-            let (n, text) = crate::sql::conversion::to_set(v, &ty.elems)?;
+            let (n, text) = crate::sql::conversion::to_set(v, ty.members())?;
             Some((Value::Enum(n, text), true))
         }
         _ => Some((Value::Str(v.to_text()?), true)),

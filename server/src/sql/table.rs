@@ -211,9 +211,9 @@ pub fn coerce(v: Value, col_name: &str, ty: &SqlType, row: usize) -> Result<Valu
         },
         TypeKind::Enum | TypeKind::Set => {
             let member = if ty.kind == TypeKind::Enum {
-                conversion::to_enum(&v, &ty.elems)
+                conversion::to_enum(&v, ty.members())
             } else {
-                conversion::to_set(&v, &ty.elems)
+                conversion::to_set(&v, ty.members())
             };
             match member {
                 Some((n, text)) => Value::Enum(n, text),
@@ -348,21 +348,21 @@ pub fn coerce_lenient(v: Value, ty: &SqlType) -> Value {
         }
         // Not a member: ENUM's error value '' (number 0); a SET keeps the
         // members it knows.
-        TypeKind::Enum => match conversion::to_enum(&v, &ty.elems) {
+        TypeKind::Enum => match conversion::to_enum(&v, ty.members()) {
             Some((n, text)) => Value::Enum(n, text),
             None => Value::Enum(0, String::new()),
         },
-        TypeKind::Set => match conversion::to_set(&v, &ty.elems) {
+        TypeKind::Set => match conversion::to_set(&v, ty.members()) {
             Some((n, text)) => Value::Enum(n, text),
             None => {
                 let known: Vec<String> = v
                     .to_text()
                     .unwrap_or_default()
                     .split(',')
-                    .filter(|p| conversion::to_set(&Value::Str((*p).to_string()), &ty.elems).is_some())
+                    .filter(|p| conversion::to_set(&Value::Str((*p).to_string()), ty.members()).is_some())
                     .map(str::to_string)
                     .collect();
-                conversion::to_set(&Value::Str(known.join(",")), &ty.elems)
+                conversion::to_set(&Value::Str(known.join(",")), ty.members())
                     .map(|(n, t)| Value::Enum(n, t))
                     .unwrap_or(Value::Enum(0, String::new()))
             }

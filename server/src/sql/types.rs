@@ -6,6 +6,8 @@
 //! in [`SqlType::elems`]), JSON (validated, normalized text) and the
 //! spatial types (opaque SRID + WKB bytes; no spatial functions yet).
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 /// The family of a SQL type.
@@ -124,14 +126,32 @@ pub struct SqlType {
     pub is_bool: bool,
     /// TEXT/BLOB size class: 0 tiny, 1 normal, 2 medium, 3 long.
     pub size_class: u8,
-    /// The members of an ENUM or SET, as declared (trailing spaces removed).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub elems: Vec<String>,
+    /// The members of an ENUM or SET, as declared (trailing spaces
+    /// removed); shared, so cloning a type never copies them. Read them
+    /// with [`SqlType::members`].
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "members_serde")]
+    pub elems: Option<Arc<[String]>>,
+}
+
+/// ENUM / SET members are stored in the catalog as a plain list.
+mod members_serde {
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(m: &Option<Arc<[String]>>, s: S) -> Result<S::Ok, S::Error> {
+        m.as_deref().unwrap_or(&[]).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Arc<[String]>>, D::Error> {
+        let v = Vec::<String>::deserialize(d)?;
+        Ok((!v.is_empty()).then(|| Arc::from(v)))
+    }
 }
 
 impl SqlType {
     pub const fn new(kind: TypeKind) -> Self {
-        Self { kind, unsigned: false, len: 0, scale: 0, is_bool: false, size_class: 1, elems: Vec::new() }
+        Self { kind, unsigned: false, len: 0, scale: 0, is_bool: false, size_class: 1, elems: None }
     }
     pub fn bigint() -> Self {
         Self { len: 21, ..Self::new(TypeKind::BigInt) }
@@ -153,6 +173,11 @@ impl SqlType {
     }
     pub fn null() -> Self {
         Self::new(TypeKind::Null)
+    }
+
+    /// The members of an ENUM or SET (empty for other types).
+    pub fn members(&self) -> &[String] {
+        self.elems.as_deref().unwrap_or(&[])
     }
 
     pub fn is_integer(&self) -> bool {
@@ -245,8 +270,11 @@ impl SqlType {
             TypeKind::Year => "year".into(),
             TypeKind::Bit => format!("bit({})", self.len),
             TypeKind::Enum | TypeKind::Set => {
-                let members: Vec<String> =
-                    self.elems.iter().map(|e| format!("'{}'", e.replace('\\', "\\\\").replace('\'', "''"))).collect();
+                let members: Vec<String> = self
+                    .members()
+                    .iter()
+                    .map(|e| format!("'{}'", e.replace('\\', "\\\\").replace('\'', "''")))
+                    .collect();
                 format!("{}({})", if self.kind == TypeKind::Enum { "enum" } else { "set" }, members.join(","))
             }
             TypeKind::Json => "json".into(),
@@ -259,9 +287,9 @@ impl SqlType {
     /// a SET's members joined by commas.
     pub fn members_len(&self) -> usize {
         match self.kind {
-            TypeKind::Enum => self.elems.iter().map(|e| e.chars().count()).max().unwrap_or(0),
+            TypeKind::Enum => self.members().iter().map(|e| e.chars().count()).max().unwrap_or(0),
             TypeKind::Set => {
-                self.elems.iter().map(|e| e.chars().count()).sum::<usize>() + self.elems.len().saturating_sub(1)
+                self.members().iter().map(|e| e.chars().count()).sum::<usize>() + self.members().len().saturating_sub(1)
             }
             _ => 0,
         }
