@@ -445,6 +445,14 @@ fn column_def(db: &Database, c: &ast::ColumnDef, table_charset: &str) -> Result<
             {
                 col.auto_increment = true
             }
+            // SERIAL DEFAULT VALUE: NOT NULL AUTO_INCREMENT UNIQUE.
+            ast::ColumnOption::DialectSpecific(toks)
+                if toks.first().is_some_and(|t| t.to_string().eq_ignore_ascii_case("SERIAL")) =>
+            {
+                col.nullable = false;
+                col.auto_increment = true;
+                unique = true;
+            }
             ast::ColumnOption::DialectSpecific(_) => {}
             other => return Err(DbError::unsupported(format!("column option {other}"))),
         }

@@ -525,6 +525,22 @@ impl Dialect for GuoceDialect {
         self.mysql_type(parser)
     }
 
+    /// `SERIAL DEFAULT VALUE` (an integer column's NOT NULL AUTO_INCREMENT
+    /// UNIQUE) comes back as a dialect-specific option `SERIAL DEFAULT VALUE`.
+    fn parse_column_option(
+        &self,
+        parser: &mut Parser,
+    ) -> Result<Option<Result<Option<ast::ColumnOption>, ParserError>>, ParserError> {
+        if peek_word(parser, 0).as_deref() == Some("SERIAL")
+            && peek_word(parser, 1).as_deref() == Some("DEFAULT")
+            && peek_word(parser, 2).as_deref() == Some("VALUE")
+        {
+            let tokens = (0..3).map(|_| parser.next_token().token).collect();
+            return Ok(Some(Ok(Some(ast::ColumnOption::DialectSpecific(tokens)))));
+        }
+        self.0.parse_column_option(parser)
+    }
+
     // The rest is MySqlDialect's behaviour, forwarded one by one (a
     // wrapper dialect must forward every method MySqlDialect overrides).
 
@@ -716,6 +732,16 @@ mod tests {
         assert_eq!(col_type("CREATE TABLE t (a YEAR(4))"), "YEAR(4)");
         assert_eq!(col_type("CREATE TABLE t (a GEOMCOLLECTION)"), "GEOMETRYCOLLECTION");
         assert_eq!(col_type("CREATE TABLE t (a TEXT(10))"), "TINYTEXT");
+        let serial_default = |sql: &str| match parse(sql).ok().and_then(|mut v| v.pop()) {
+            Some(Statement::CreateTable(ct)) => {
+                ct.columns[0].options.iter().map(|o| o.option.to_string()).collect::<Vec<_>>()
+            }
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            serial_default("CREATE TABLE t (a INT SERIAL DEFAULT VALUE COMMENT 'x')"),
+            ["SERIAL DEFAULT VALUE", "COMMENT 'x'"]
+        );
         // Column names that look like type words still parse as names.
         assert!(parse("CREATE TABLE t (year INT, point INT, long INT)").is_ok());
         assert!(parse("SELECT year, point FROM t").is_ok());
