@@ -146,6 +146,49 @@ impl DbError {
         Self::new(1406, "22001", format!("Data too long for column '{col}' at row {row}"))
     }
 
+    /// 1265 WARN_DATA_TRUNCATED, an error in strict mode (an ENUM or SET
+    /// value that is no member).
+    pub fn data_truncated(col: &str, row: usize) -> Self {
+        Self::new(1265, "01000", format!("Data truncated for column '{col}' at row {row}"))
+    }
+
+    /// 3140 ER_INVALID_JSON_TEXT: a JSON column given text that is not JSON.
+    pub fn invalid_json(reason: &str, pos: usize, col: &str) -> Self {
+        Self::new(
+            3140,
+            "22032",
+            format!("Invalid JSON text: \"{reason}\" at position {pos} in value for column '{col}'."),
+        )
+    }
+
+    /// 3141 ER_INVALID_JSON_TEXT_IN_PARAM: a JSON argument that is not JSON.
+    pub fn invalid_json_arg(arg: usize, func: &str, reason: &str, pos: usize) -> Self {
+        Self::new(
+            3141,
+            "22032",
+            format!("Invalid JSON text in argument {arg} to function {func}: \"{reason}\" at position {pos}."),
+        )
+    }
+
+    /// 3157 ER_JSON_DOCUMENT_TOO_DEEP.
+    pub fn json_too_deep() -> Self {
+        Self::new(3157, "22032", "The JSON document exceeds the maximum depth of 100.")
+    }
+
+    /// 1416 ER_CANT_CREATE_GEOMETRY_OBJECT.
+    pub fn not_geometry() -> Self {
+        Self::new(1416, "22003", "Cannot get geometry object from data you send to the GEOMETRY field")
+    }
+
+    /// 3643 ER_WRONG_SRID_FOR_COLUMN.
+    pub fn srid_mismatch(col: &str, got: u32, want: u32) -> Self {
+        Self::new(
+            3643,
+            "HY000",
+            format!("The SRID of the geometry does not match the SRID of the column '{col}'. The SRID of the geometry is {got}, but the SRID of the column is {want}. Consider changing the SRID of the geometry or the SRID property of the column."),
+        )
+    }
+
     /// 1366 ER_TRUNCATED_WRONG_VALUE_FOR_FIELD.
     pub fn wrong_value(ty: &str, value: &str, col: &str, row: usize) -> Self {
         Self::new(1366, "HY000", format!("Incorrect {ty} value: '{value}' for column '{col}' at row {row}"))

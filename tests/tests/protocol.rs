@@ -360,6 +360,117 @@ fn show_create_table_round_trips() {
 }
 
 #[test]
+fn show_create_table_keeps_table_options() {
+    let server = TestServer::start();
+    rt().block_on(async {
+        let mut c = connect(&server.url()).await;
+        c.query_drop("CREATE DATABASE so").await.unwrap();
+        c.query_drop("USE so").await.unwrap();
+        c.query_drop(
+            "CREATE TABLE opt (id INT AUTO_INCREMENT PRIMARY KEY, n NATIONAL VARCHAR(4), \
+             c VARCHAR(3) COLLATE utf8mb4_bin COMMENT 'it''s') AUTO_INCREMENT 7, ROW_FORMAT=COMPRESSED \
+             KEY_BLOCK_SIZE 8.5 TABLE_CHECKSUM 0x1 COMMENT='t' CONNECTION='x' SECONDARY_ENGINE=rapid \
+             MAX_ROWS=10 STATS_PERSISTENT=0 PASSWORD 'p' UNION (a, b)",
+        )
+        .await
+        .unwrap();
+        let (_, ddl): (String, String) = c.query_first("SHOW CREATE TABLE opt").await.unwrap().unwrap();
+        assert_eq!(
+            ddl,
+            "CREATE TABLE `opt` (\n  `id` int NOT NULL AUTO_INCREMENT,\n  \
+             `n` varchar(4) CHARACTER SET utf8mb3 DEFAULT NULL,\n  \
+             `c` varchar(3) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DEFAULT NULL COMMENT 'it''s',\n  \
+             PRIMARY KEY (`id`)\n) ENGINE=InnoDB AUTO_INCREMENT=7 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci \
+             MAX_ROWS=10 STATS_PERSISTENT=0 CHECKSUM=1 ROW_FORMAT=COMPRESSED KEY_BLOCK_SIZE=8 COMMENT='t' \
+             CONNECTION='x' SECONDARY_ENGINE=rapid"
+        );
+        // The counter moves on, and the statement shown recreates the table.
+        c.query_drop("INSERT INTO opt (n) VALUES ('a')").await.unwrap();
+        let (_, ddl): (String, String) = c.query_first("SHOW CREATE TABLE opt").await.unwrap().unwrap();
+        assert!(ddl.contains(" AUTO_INCREMENT=8 "), "{ddl}");
+        c.query_drop("DROP TABLE opt").await.unwrap();
+        c.query_drop(ddl.as_str()).await.unwrap();
+        let (_, again): (String, String) = c.query_first("SHOW CREATE TABLE opt").await.unwrap().unwrap();
+        assert_eq!(again, ddl);
+    });
+}
+
+#[test]
+fn mysql8_column_types_over_both_protocols() {
+    use mysql_async::consts::{ColumnFlags, ColumnType};
+    let server = TestServer::start();
+    rt().block_on(async {
+        let mut c = connect(&server.url()).await;
+        c.query_drop("CREATE DATABASE ct").await.unwrap();
+        c.query_drop("USE ct").await.unwrap();
+        c.query_drop(
+            "CREATE TABLE v (id INT PRIMARY KEY, t TIME(2), y YEAR, b BIT(12) DEFAULT b'101', \
+             e ENUM('a','b') NOT NULL, s SET('x','y'), j JSON, g POINT NOT NULL SRID 4326)",
+        )
+        .await
+        .unwrap();
+        // A binary TIME parameter (-01:02:03.456, rounded to two digits).
+        let point: Vec<u8> = [vec![0xE6, 0x10, 0, 0, 1, 1, 0, 0, 0], vec![0; 16]].concat();
+        c.exec_drop(
+            "INSERT INTO v (id, t, y, e, s, j, g) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (1, Value::Time(true, 0, 1, 2, 3, 456_000), 24, "B", "y,x", r#"{"b":1,"a":2}"#, point.clone()),
+        )
+        .await
+        .unwrap();
+
+        // Binary protocol: MySQL's wire types and encodings.
+        let row: mysql_async::Row =
+            c.exec_first("SELECT t, y, b, e, s, j, g FROM v WHERE id = ?", (1,)).await.unwrap().expect("row");
+        let cols = row.columns_ref();
+        let types: Vec<ColumnType> = cols.iter().map(|c| c.column_type()).collect();
+        assert_eq!(
+            types,
+            [
+                ColumnType::MYSQL_TYPE_TIME,
+                ColumnType::MYSQL_TYPE_YEAR,
+                ColumnType::MYSQL_TYPE_BIT,
+                ColumnType::MYSQL_TYPE_STRING,
+                ColumnType::MYSQL_TYPE_STRING,
+                ColumnType::MYSQL_TYPE_JSON,
+                ColumnType::MYSQL_TYPE_GEOMETRY,
+            ]
+        );
+        assert!(cols[3].flags().contains(ColumnFlags::ENUM_FLAG));
+        assert!(cols[4].flags().contains(ColumnFlags::SET_FLAG));
+        assert_eq!(row.as_ref(0), Some(&Value::Time(true, 0, 1, 2, 3, 460_000)));
+        assert_eq!(row.get::<i64, _>(1), Some(2024));
+        assert_eq!(row.get::<Vec<u8>, _>(2), Some(vec![0x00, 0x05]));
+        assert_eq!(row.get::<String, _>(3).as_deref(), Some("b"));
+        assert_eq!(row.get::<String, _>(4).as_deref(), Some("x,y"));
+        assert_eq!(row.get::<String, _>(5).as_deref(), Some(r#"{"a": 2, "b": 1}"#));
+        assert_eq!(row.get::<Vec<u8>, _>(6), Some(point));
+
+        // Text protocol: the same values as MySQL prints them.
+        let (t, y, b, e): (String, String, Vec<u8>, String) =
+            c.query_first("SELECT t, y, b, e FROM v").await.unwrap().expect("row");
+        assert_eq!((t.as_str(), y.as_str(), b, e.as_str()), ("-01:02:03.46", "2024", vec![0x00, 0x05], "b"));
+
+        // A point with another SRID than the column's is refused.
+        let other: Vec<u8> = [vec![0, 0, 0, 0, 1, 1, 0, 0, 0], vec![0; 16]].concat();
+        assert_eq!(code(c.exec_drop("INSERT INTO v (id, e, g) VALUES (2, 'a', ?)", (other,)).await), 3643);
+
+        let (_, ddl): (String, String) = c.query_first("SHOW CREATE TABLE v").await.unwrap().unwrap();
+        assert_eq!(
+            ddl,
+            "CREATE TABLE `v` (\n  `id` int NOT NULL,\n  `t` time(2) DEFAULT NULL,\n  `y` year DEFAULT NULL,\n  \
+             `b` bit(12) DEFAULT b'101',\n  `e` enum('a','b') NOT NULL,\n  `s` set('x','y') DEFAULT NULL,\n  \
+             `j` json DEFAULT NULL,\n  `g` point NOT NULL /*!80003 SRID 4326 */,\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB \
+             DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci"
+        );
+        // The statement shown creates the same table again.
+        c.query_drop("DROP TABLE v").await.unwrap();
+        c.query_drop(ddl.as_str()).await.unwrap();
+        let (_, again): (String, String) = c.query_first("SHOW CREATE TABLE v").await.unwrap().unwrap();
+        assert_eq!(again, ddl);
+    });
+}
+
+#[test]
 fn result_columns_are_named_as_written() {
     let server = TestServer::start();
     rt().block_on(async {

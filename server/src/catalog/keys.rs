@@ -136,7 +136,29 @@ pub fn encode_key_value(v: &Value, ty: &SqlType, out: &mut Vec<u8>) {
             let m = dt.and_utc().timestamp_micros();
             out.extend_from_slice(&((m as u64) ^ (1 << 63)).to_be_bytes());
         }
-        _ if ty.is_binary() => encode_bytes(&v.to_bytes().unwrap_or_default(), out),
+        TypeKind::Time => {
+            let t = match v {
+                Value::Time(t) => *t,
+                _ => 0,
+            };
+            out.extend_from_slice(&((t as u64) ^ (1 << 63)).to_be_bytes());
+        }
+        // YEAR keys by its number; BIT, ENUM and SET by theirs (ENUM and
+        // SET rows sort by position / bit mask, as in MySQL).
+        TypeKind::Year => {
+            let i = v.as_i64().unwrap_or(0);
+            out.extend_from_slice(&((i as u64) ^ (1 << 63)).to_be_bytes());
+        }
+        TypeKind::Bit | TypeKind::Enum | TypeKind::Set => {
+            let n = match v {
+                Value::Bit(n, _) | Value::Enum(n, _) | Value::UInt(n) => *n,
+                other => other.as_i128().unwrap_or(0).clamp(0, u64::MAX as i128) as u64,
+            };
+            out.extend_from_slice(&n.to_be_bytes());
+        }
+        _ if ty.is_binary() || matches!(ty.kind, TypeKind::Geometry(_)) => {
+            encode_bytes(&v.to_bytes().unwrap_or_default(), out)
+        }
         _ => {
             let s = v.to_text().unwrap_or_default();
             encode_bytes(collate_key(&s).as_bytes(), out);

@@ -50,6 +50,17 @@ pub struct ColumnDef {
     pub auto_increment: bool,
     pub on_update_now: bool,
     pub comment: String,
+    /// `CHARACTER SET` of a string column when it differs from the
+    /// table's (NATIONAL types are `utf8mb3`). Values are stored as UTF-8
+    /// whatever it says; shown by SHOW CREATE TABLE and information_schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charset: Option<String>,
+    /// `COLLATE` of a string column when given explicitly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    /// `SRID n` of a spatial column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub srid: Option<u32>,
 }
 
 /// One index. The primary index (id 1) holds the rows; secondary indexes map
@@ -78,6 +89,74 @@ pub struct TableDef {
     pub engine: String,
     pub next_index_id: u32,
     pub comment: String,
+    /// The other table options given at CREATE TABLE.
+    #[serde(default)]
+    pub options: TableOptions,
+}
+
+/// MySQL's table options besides ENGINE and COMMENT, as given at CREATE
+/// TABLE (the last of a repeated option wins). They are validated as
+/// MySQL 8 validates them for InnoDB in strict mode and shown by SHOW
+/// CREATE TABLE and information_schema.TABLES; rows live in the server's
+/// engine whatever they say. `AUTO_INCREMENT` sets where the table's
+/// counter starts; the character set decides the column types a table
+/// gets (`binary` turns CHAR/VARCHAR/TEXT into BINARY/VARBINARY/BLOB).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TableOptions {
+    /// `DEFAULT CHARSET`: the table's character set (`None`: utf8mb4).
+    pub charset: Option<String>,
+    /// `COLLATE` (`None`: the character set's default collation).
+    pub collation: Option<String>,
+    /// `ROW_FORMAT`, upper case (`None` or `DEFAULT`: not shown).
+    pub row_format: Option<String>,
+    /// `AUTO_INCREMENT = n`: the first value the counter hands out.
+    pub auto_increment: Option<u64>,
+    pub key_block_size: u64,
+    pub max_rows: u64,
+    pub min_rows: u64,
+    pub avg_row_length: u64,
+    /// `PACK_KEYS`, `STATS_PERSISTENT`, `STATS_AUTO_RECALC`: 0, 1 or DEFAULT (`None`).
+    pub pack_keys: Option<bool>,
+    pub stats_persistent: Option<bool>,
+    pub stats_auto_recalc: Option<bool>,
+    /// `STATS_SAMPLE_PAGES` (0: DEFAULT).
+    pub stats_sample_pages: u64,
+    /// `CHECKSUM` / `TABLE_CHECKSUM` non-zero.
+    pub checksum: bool,
+    /// `DELAY_KEY_WRITE` non-zero.
+    pub delay_key_write: bool,
+    pub compression: Option<String>,
+    pub encryption: Option<String>,
+    pub connection: Option<String>,
+    /// `SECONDARY_ENGINE = name` (`NULL`: none).
+    pub secondary_engine: Option<String>,
+    pub engine_attribute: Option<String>,
+    pub secondary_engine_attribute: Option<String>,
+    pub autoextend_size: u64,
+    pub data_directory: Option<String>,
+    pub index_directory: Option<String>,
+    pub tablespace: Option<String>,
+    pub storage: Option<String>,
+    /// `INSERT_METHOD` and `UNION = (…)`: MERGE-table options; kept, and
+    /// shown only for a MERGE engine, as MySQL does.
+    pub insert_method: Option<String>,
+    pub union: Vec<String>,
+}
+
+impl TableOptions {
+    /// The table's character set.
+    pub fn charset(&self) -> &str {
+        self.charset.as_deref().unwrap_or("utf8mb4")
+    }
+
+    /// The table's collation.
+    pub fn collation(&self) -> String {
+        match &self.collation {
+            Some(c) => c.clone(),
+            None => crate::sql::charset::default_collation(self.charset()).unwrap_or("utf8mb4_0900_ai_ci").to_string(),
+        }
+    }
 }
 
 impl TableDef {
@@ -379,8 +458,14 @@ impl ColumnDef {
     pub fn default_value(&self, now: &Value) -> Result<Value> {
         match &self.default {
             ColumnDefault::None if self.nullable || self.auto_increment => Ok(Value::Null),
+            // A NOT NULL ENUM without a DEFAULT defaults to its first member.
+            ColumnDefault::None if self.ty.kind == crate::sql::types::TypeKind::Enum => Ok(Value::Int(1)),
             ColumnDefault::None => Err(DbError::no_default(&self.name)),
             ColumnDefault::Const(None) => Ok(Value::Null),
+            // A BIT default is kept as its number (its bytes need not be text).
+            ColumnDefault::Const(Some(s)) if self.ty.kind == crate::sql::types::TypeKind::Bit => {
+                Ok(Value::UInt(s.parse().unwrap_or(0)))
+            }
             ColumnDefault::Const(Some(s)) => Ok(Value::Str(s.clone())),
             ColumnDefault::CurrentTimestamp => Ok(self.now_at_precision(now)),
         }

@@ -1,6 +1,7 @@
 //! The row codec: a row's values as stored in the primary index.
 //!
-//! Layout: `u16 column count`, then per value a tag byte and a payload. The
+//! Layout: `u16 column count`, then per value a tag byte and a payload
+//! (TIME: i64 microseconds; BIT: M then u64; ENUM/SET: number then text). The
 //! codec never fails on data it wrote; on bytes it did not write (corruption)
 //! it returns an error rather than panicking.
 
@@ -49,6 +50,21 @@ pub fn encode_row(values: &[Value]) -> Vec<u8> {
             Value::DateTime(dt) => {
                 out.push(8);
                 out.extend_from_slice(&dt.and_utc().timestamp_micros().to_le_bytes());
+            }
+            Value::Time(t) => {
+                out.push(9);
+                out.extend_from_slice(&t.to_le_bytes());
+            }
+            Value::Bit(v, m) => {
+                out.push(10);
+                out.push(*m);
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            Value::Enum(n, text) => {
+                out.push(11);
+                out.extend_from_slice(&n.to_le_bytes());
+                out.extend_from_slice(&(text.len() as u32).to_le_bytes());
+                out.extend_from_slice(text.as_bytes());
             }
         }
     }
@@ -105,6 +121,17 @@ pub fn decode_row(b: &[u8]) -> Result<Vec<Value>> {
                 let m = i64::from_le_bytes(r.arr()?);
                 Value::DateTime(chrono::DateTime::from_timestamp_micros(m).ok_or_else(corrupt)?.naive_utc())
             }
+            9 => Value::Time(i64::from_le_bytes(r.arr()?)),
+            10 => {
+                let m = r.take(1)?[0];
+                Value::Bit(u64::from_le_bytes(r.arr()?), m)
+            }
+            11 => {
+                let n = u64::from_le_bytes(r.arr()?);
+                let len = u32::from_le_bytes(r.arr()?) as usize;
+                let text = String::from_utf8(r.take(len)?.to_vec()).map_err(|_| corrupt())?;
+                Value::Enum(n, text)
+            }
             _ => return Err(corrupt()),
         });
     }
@@ -126,6 +153,9 @@ mod tests {
             Value::Str("héllo".into()),
             Value::Bytes(vec![0, 1, 2]),
             Value::Date(NaiveDate::from_ymd_opt(2024, 2, 29).unwrap_or_default()),
+            Value::Time(-3_723_000_001),
+            Value::Bit(5, 3),
+            Value::Enum(2, "b".into()),
         ];
         assert_eq!(decode_row(&encode_row(&row)).ok(), Some(row));
     }

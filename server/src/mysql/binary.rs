@@ -187,8 +187,8 @@ fn read_temporal(r: &mut Reader<'_>, code: u8) -> Result<Value, Malformed> {
 }
 
 /// TIME: a length byte (0, 8 or 12), then sign, days, hours, minutes,
-/// seconds, [microseconds]; decoded to MySQL's text form
-/// `[-][d ]hh:mm:ss[.ffffff]`.
+/// seconds, [microseconds]; decoded to a TIME value (coercion checks its
+/// range).
 fn read_time(r: &mut Reader<'_>) -> Result<Value, Malformed> {
     let len = r.u8()?;
     let (mut neg, mut days, mut h, mut m, mut s, mut us) = (false, 0u32, 0u8, 0u8, 0u8, 0u32);
@@ -206,18 +206,33 @@ fn read_time(r: &mut Reader<'_>) -> Result<Value, Malformed> {
         }
         _ => return Err(Malformed),
     }
-    let mut out = String::new();
-    if neg {
-        out.push('-');
+    if m > 59 || s > 59 || us > 999_999 {
+        return Err(Malformed);
     }
-    if days > 0 {
-        out.push_str(&format!("{days} "));
+    let secs = (days as i64 * 24 + h as i64) * 3600 + m as i64 * 60 + s as i64;
+    let t = secs.saturating_mul(1_000_000).saturating_add(us as i64);
+    Ok(Value::Time(if neg { -t } else { t }))
+}
+
+/// The binary TIME encoding of `t` microseconds: length 0 for zero, 8
+/// without and 12 with microseconds.
+fn put_time(out: &mut Vec<u8>, t: i64) {
+    if t == 0 {
+        out.push(0);
+        return;
     }
-    out.push_str(&format!("{h:02}:{m:02}:{s:02}"));
-    if us > 0 {
-        out.push_str(&format!(".{us:06}"));
+    let a = t.unsigned_abs();
+    let us = (a % 1_000_000) as u32;
+    let secs = a / 1_000_000;
+    out.push(if us == 0 { 8 } else { 12 });
+    out.push((t < 0) as u8);
+    out.extend_from_slice(&((secs / 86_400) as u32).to_le_bytes());
+    out.push((secs / 3600 % 24) as u8);
+    out.push((secs / 60 % 60) as u8);
+    out.push((secs % 60) as u8);
+    if us != 0 {
+        out.extend_from_slice(&us.to_le_bytes());
     }
-    Ok(Value::Str(out))
 }
 
 /// A binary-protocol row: header 0x00, a NULL bitmap with an offset of 2
@@ -255,6 +270,11 @@ fn put_binary_value(out: &mut Vec<u8>, v: &Value, t: &SqlType) {
         }
         ty::LONGLONG if t.unsigned => out.extend_from_slice(&(clamp(0, u64::MAX as i128) as u64).to_le_bytes()),
         ty::LONGLONG => out.extend_from_slice(&(clamp(i64::MIN as i128, i64::MAX as i128) as i64).to_le_bytes()),
+        ty::YEAR => out.extend_from_slice(&(clamp(0, u16::MAX as i128) as u16).to_le_bytes()),
+        ty::TIME => match v {
+            Value::Time(t) => put_time(out, *t),
+            other => put_time(out, crate::sql::conversion::to_time(other, 6).unwrap_or(0)),
+        },
         ty::FLOAT => out.extend_from_slice(&(v.as_f64().unwrap_or(0.0) as f32).to_le_bytes()),
         ty::DOUBLE => out.extend_from_slice(&v.as_f64().unwrap_or(0.0).to_le_bytes()),
         ty::DATE => {
@@ -396,7 +416,7 @@ mod tests {
                 Value::Str("héllo".into()),
                 Value::Date(NaiveDate::from_ymd_opt(2024, 2, 29).unwrap()),
                 Value::DateTime(dt),
-                Value::Str("-2 03:04:05".into()),
+                Value::Time(-((2 * 24 + 3) * 3600 + 4 * 60 + 5) * 1_000_000),
                 Value::Str("0000-00-00 00:00:00".into()),
                 Value::Null,
                 Value::Null,

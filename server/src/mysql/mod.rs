@@ -632,7 +632,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
             QueryResult::Rows { columns, rows } => (columns, rows),
         };
         self.push_column_block(&columns, status, false).await?;
-        let types: Vec<SqlType> = columns.iter().map(|c| c.ty).collect();
+        let types: Vec<SqlType> = columns.iter().map(|c| c.ty.clone()).collect();
         for row in &rows {
             let payload = if binary { binary::binary_row(row, &types) } else { wire::text_row(row, &types) };
             self.out.push(&payload);

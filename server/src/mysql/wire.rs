@@ -10,7 +10,7 @@
 use crate::error::DbError;
 use crate::sql::plan::ColumnInfo;
 use crate::sql::types::{SqlType, TypeKind};
-use crate::sql::value::Value;
+use crate::sql::value::{self, Value};
 
 /// Capability flags (`CLIENT_*`).
 pub mod caps {
@@ -97,7 +97,10 @@ pub mod flags {
     pub const NOT_NULL: u16 = 1;
     pub const BLOB: u16 = 16;
     pub const UNSIGNED: u16 = 32;
+    pub const ZEROFILL: u16 = 64;
     pub const BINARY: u16 = 128;
+    pub const ENUM: u16 = 256;
+    pub const SET: u16 = 2048;
     pub const NUM: u16 = 32768;
 }
 
@@ -361,6 +364,13 @@ pub fn type_code(t: &SqlType) -> u8 {
         TypeKind::Date => ty::DATE,
         TypeKind::DateTime => ty::DATETIME,
         TypeKind::Timestamp => ty::TIMESTAMP,
+        TypeKind::Time => ty::TIME,
+        TypeKind::Year => ty::YEAR,
+        TypeKind::Bit => ty::BIT,
+        // ENUM and SET travel as strings marked by a column flag.
+        TypeKind::Enum | TypeKind::Set => ty::STRING,
+        TypeKind::Json => ty::JSON,
+        TypeKind::Geometry(_) => ty::GEOMETRY,
         TypeKind::Null => ty::NULL,
     }
 }
@@ -376,11 +386,19 @@ pub fn column_def(c: &ColumnInfo) -> ColumnDef {
     if t.unsigned {
         f |= flags::UNSIGNED;
     }
-    if t.is_binary() || t.is_numeric() || t.is_temporal() {
+    let binary_kind = matches!(t.kind, TypeKind::Year | TypeKind::Bit | TypeKind::Json | TypeKind::Geometry(_));
+    if t.is_binary() || t.is_numeric() || t.is_temporal() || binary_kind {
         f |= flags::BINARY;
     }
-    if matches!(t.kind, TypeKind::Blob | TypeKind::Text) {
+    if matches!(t.kind, TypeKind::Blob | TypeKind::Text | TypeKind::Json | TypeKind::Geometry(_)) {
         f |= flags::BLOB;
+    }
+    match t.kind {
+        TypeKind::Year => f |= flags::UNSIGNED | flags::ZEROFILL | flags::NUM,
+        TypeKind::Bit => f |= flags::UNSIGNED,
+        TypeKind::Enum => f |= flags::ENUM,
+        TypeKind::Set => f |= flags::SET,
+        _ => {}
     }
     if t.is_numeric() {
         f |= flags::NUM;
@@ -389,13 +407,14 @@ pub fn column_def(c: &ColumnInfo) -> ColumnDef {
     let fsp = t.len.min(6);
     let length = match t.kind {
         TypeKind::DateTime | TypeKind::Timestamp if fsp > 0 => 20 + fsp,
+        TypeKind::Time if fsp > 0 => 11 + fsp,
         _ => t.display_len(),
     };
     let decimals = match t.kind {
         TypeKind::Decimal => t.scale,
         TypeKind::Float | TypeKind::Double if t.scale > 0 && t.scale < 31 => t.scale,
         TypeKind::Float | TypeKind::Double => 31,
-        TypeKind::DateTime | TypeKind::Timestamp => fsp as u8,
+        TypeKind::DateTime | TypeKind::Timestamp | TypeKind::Time => fsp as u8,
         _ => 0,
     };
     ColumnDef {
@@ -430,6 +449,11 @@ pub fn text_value(v: &Value, t: &SqlType) -> Option<Vec<u8>> {
             }
             Some(d.to_string().into_bytes())
         }
+        // TIME prints exactly its fractional digits; YEAR four digits; BIT
+        // its bytes.
+        (Value::Time(x), TypeKind::Time) => Some(value::format_time(*x, Some(t.len.min(6))).into_bytes()),
+        (Value::Int(y), TypeKind::Year) => Some(format!("{y:04}").into_bytes()),
+        (Value::Bit(v, _), TypeKind::Bit) => Some(value::bit_bytes(*v, t.len.clamp(1, 64) as u8)),
         (other, _) => other.to_bytes(),
     }
 }

@@ -727,7 +727,16 @@ impl Session {
             S::ShowCreate { obj_type: ast::ShowCreateObject::Table, obj_name } => {
                 let (d, t) = plan::split_table_name(obj_name, cur)?;
                 let cat = self.db.catalog();
-                Ok(show::show_create_table(cat.require_table(&d, &t)?))
+                let table = cat.require_table(&d, &t)?;
+                let next_auto = match table.auto_increment_column() {
+                    Some(col) => {
+                        let txn = self.db.store.begin()?;
+                        let counters = self.db.counters.get(table.id);
+                        Some(crate::sql::table::peek_auto_value(&txn, table, col, &counters)?)
+                    }
+                    None => None,
+                };
+                Ok(show::show_create_table(table, next_auto))
             }
             S::ShowVariables { filter, global, .. } => {
                 let like = show_filter(filter.as_ref())?;

@@ -11,14 +11,16 @@ use sqlparser::ast;
 use crate::catalog::keys::{index_prefix, table_prefix};
 use crate::catalog::row::{decode_row, encode_row};
 use crate::catalog::{
-    self, ColumnDef, ColumnDefault, DatabaseDef, IndexDef, TableDef, MAX_COLUMNS, MAX_INDEXES, MAX_KEY_PARTS,
-    MAX_NAME_LEN, PRIMARY_INDEX_ID,
+    self, ColumnDef, ColumnDefault, DatabaseDef, IndexDef, TableDef, TableOptions, MAX_COLUMNS, MAX_INDEXES,
+    MAX_KEY_PARTS, MAX_NAME_LEN, PRIMARY_INDEX_ID,
 };
 use crate::db::Database;
 use crate::error::{DbError, Result};
+use crate::sql::charset;
+use crate::sql::dialect::CustomType;
 use crate::sql::plan::{self, object_name_parts};
 use crate::sql::table;
-use crate::sql::types::{SqlType, TypeKind};
+use crate::sql::types::{Spatial, SqlType, TypeKind};
 use crate::sql::value::Value;
 use crate::sql::QueryResult;
 
@@ -77,8 +79,8 @@ pub fn drop_database(db: &Database, name: &str, if_exists: bool) -> Result<Query
     Ok(QueryResult::ok(n as u64))
 }
 
-/// Map a parsed data type to ours.
-pub fn sql_type(dt: &ast::DataType) -> Result<SqlType> {
+/// Map a parsed data type to ours; `column` names the column in errors.
+pub fn sql_type(column: &str, dt: &ast::DataType) -> Result<SqlType> {
     use ast::DataType as D;
     let int = |k: TypeKind, unsigned: bool| SqlType { unsigned, ..SqlType::new(k) };
     let char_len = |l: &Option<ast::CharacterLength>, default: u32| -> u32 {
@@ -133,19 +135,12 @@ pub fn sql_type(dt: &ast::DataType) -> Result<SqlType> {
         D::DoubleUnsigned(_) | D::DoublePrecisionUnsigned | D::RealUnsigned => {
             SqlType { unsigned: true, ..SqlType::new(TypeKind::Double) }
         }
-        D::Char(l) | D::Character(l) => SqlType { len: char_len(l, 1), ..SqlType::new(TypeKind::Char) },
+        D::Char(l) | D::Character(l) => char_type(char_len(l, 1) as u64)?,
         D::Varchar(l) | D::CharacterVarying(l) | D::CharVarying(l) | D::Nvarchar(l) => {
             let Some(ast::CharacterLength::IntegerLength { length, .. }) = l else {
                 return Err(DbError::parse("VARCHAR without a length"));
             };
-            if *length > 16383 {
-                return Err(DbError::new(
-                    1074,
-                    "42000",
-                    "Column length too big (max = 16383); use BLOB or TEXT instead",
-                ));
-            }
-            SqlType::varchar(*length as u32)
+            varchar_type(*length)?
         }
         D::Text => SqlType::text(),
         D::TinyText => SqlType { size_class: 0, len: 255, ..SqlType::new(TypeKind::Text) },
@@ -159,15 +154,118 @@ pub fn sql_type(dt: &ast::DataType) -> Result<SqlType> {
             };
             SqlType { len, ..SqlType::new(TypeKind::Varbinary) }
         }
-        D::Blob(_) | D::Bytea => SqlType { len: 65535, ..SqlType::new(TypeKind::Blob) },
+        // BLOB(M): the smallest BLOB type that holds M bytes.
+        D::Blob(Some(m)) => match *m {
+            0..=255 => SqlType { size_class: 0, len: 255, ..SqlType::new(TypeKind::Blob) },
+            256..=65_535 => SqlType { len: 65535, ..SqlType::new(TypeKind::Blob) },
+            65_536..=16_777_215 => SqlType { size_class: 2, len: 16_777_215, ..SqlType::new(TypeKind::Blob) },
+            _ => SqlType { size_class: 3, len: u32::MAX, ..SqlType::new(TypeKind::Blob) },
+        },
+        D::Blob(None) | D::Bytea => SqlType { len: 65535, ..SqlType::new(TypeKind::Blob) },
         D::TinyBlob => SqlType { size_class: 0, len: 255, ..SqlType::new(TypeKind::Blob) },
         D::MediumBlob => SqlType { size_class: 2, len: 16_777_215, ..SqlType::new(TypeKind::Blob) },
         D::LongBlob => SqlType { size_class: 3, len: u32::MAX, ..SqlType::new(TypeKind::Blob) },
         D::Date => SqlType::new(TypeKind::Date),
         D::Datetime(p) => SqlType { len: p.unwrap_or(0) as u32, ..SqlType::new(TypeKind::DateTime) },
         D::Timestamp(p, _) => SqlType { len: p.unwrap_or(0) as u32, ..SqlType::new(TypeKind::Timestamp) },
+        D::Float4 => SqlType::new(TypeKind::Float),
+        // BIT(0) is BIT(1), as in MySQL.
+        D::Bit(m) => match m.unwrap_or(1) {
+            0 => SqlType { len: 1, ..SqlType::new(TypeKind::Bit) },
+            m @ 1..=64 => SqlType { len: m as u32, ..SqlType::new(TypeKind::Bit) },
+            _ => {
+                return Err(DbError::new(
+                    1439,
+                    "42000",
+                    format!("Display width out of range for column '{column}' (max = 64)"),
+                ))
+            }
+        },
+        D::Time(fsp, ast::TimezoneInfo::None) => SqlType { len: fsp_of(column, *fsp)?, ..SqlType::new(TypeKind::Time) },
+        D::JSON => SqlType::new(TypeKind::Json),
+        D::Enum(members, None) => {
+            let names: Vec<String> = members
+                .iter()
+                .map(|m| match m {
+                    ast::EnumMember::Name(n) | ast::EnumMember::NamedValue(n, _) => n.clone(),
+                })
+                .collect();
+            SqlType { elems: Some(members_of(column, "ENUM", &names)?.into()), ..SqlType::new(TypeKind::Enum) }
+        }
+        D::Set(members) => {
+            SqlType { elems: Some(members_of(column, "SET", members)?.into()), ..SqlType::new(TypeKind::Set) }
+        }
+        D::Custom(name, mods) => {
+            let name = object_name_parts(name).join(".");
+            let len = mods.first().and_then(|m| m.to_string().parse::<u64>().ok());
+            match name.as_str() {
+                CustomType::SERIAL => int(TypeKind::BigInt, true),
+                CustomType::NCHAR => char_type(len.unwrap_or(1))?,
+                CustomType::NVARCHAR => varchar_type(len.unwrap_or(0))?,
+                // YEAR(4) is the only display width MySQL 8 takes.
+                CustomType::YEAR if len.is_none_or(|w| w == 4) => SqlType { len: 4, ..SqlType::new(TypeKind::Year) },
+                CustomType::YEAR => {
+                    return Err(DbError::new(1818, "HY000", "Supports only YEAR or YEAR(4) column."));
+                }
+                other => match Spatial::from_name(other) {
+                    Some(g) => SqlType::new(TypeKind::Geometry(g)),
+                    None => return Err(DbError::unsupported(format!("column type {name}"))),
+                },
+            }
+        }
         other => return Err(DbError::unsupported(format!("column type {other}"))),
     })
+}
+
+/// Fractional-seconds precision: 0..6 (1426 beyond).
+fn fsp_of(column: &str, fsp: Option<u64>) -> Result<u32> {
+    match fsp.unwrap_or(0) {
+        p @ 0..=6 => Ok(p as u32),
+        p => Err(DbError::new(1426, "42000", format!("Too-big precision {p} specified for '{column}'. Maximum is 6."))),
+    }
+}
+
+/// Most ENUM members / SET members a column may have.
+pub const MAX_ENUM_MEMBERS: usize = 65_535;
+pub const MAX_SET_MEMBERS: usize = 64;
+
+/// The members of an ENUM or SET as MySQL keeps them: trailing spaces
+/// removed, no duplicates under the column's collation (1291), no comma in
+/// a SET member (1367), at most 65535 / 64 of them (1097).
+fn members_of(column: &str, kind: &str, names: &[String]) -> Result<Vec<String>> {
+    let max = if kind == "SET" { MAX_SET_MEMBERS } else { MAX_ENUM_MEMBERS };
+    if names.len() > max {
+        return Err(DbError::new(1097, "HY000", format!("Too many strings for column {column} and {kind}")));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(names.len());
+    let mut seen = HashSet::with_capacity(names.len());
+    for n in names {
+        let m = n.trim_end_matches(' ').to_string();
+        if kind == "SET" && m.contains(',') {
+            return Err(DbError::new(1367, "22007", format!("Illegal set '{m}' value found during parsing")));
+        }
+        if !seen.insert(crate::sql::value::collate_key(&m).into_owned()) {
+            return Err(DbError::new(1291, "HY000", format!("Column '{column}' has duplicated value '{m}' in {kind}")));
+        }
+        out.push(m);
+    }
+    Ok(out)
+}
+
+/// CHAR(n): at most 255 characters (1074 beyond).
+fn char_type(n: u64) -> Result<SqlType> {
+    if n > 255 {
+        return Err(DbError::new(1074, "42000", "Column length too big (max = 255); use BLOB or TEXT instead"));
+    }
+    Ok(SqlType { len: n as u32, ..SqlType::new(TypeKind::Char) })
+}
+
+/// VARCHAR(n): at most 16383 utf8mb4 characters (1074 beyond).
+fn varchar_type(n: u64) -> Result<SqlType> {
+    if n > 16383 {
+        return Err(DbError::new(1074, "42000", "Column length too big (max = 16383); use BLOB or TEXT instead"));
+    }
+    Ok(SqlType::varchar(n as u32))
 }
 
 fn is_now_expr(e: &ast::Expr) -> bool {
@@ -181,13 +279,23 @@ fn is_now_expr(e: &ast::Expr) -> bool {
     }
 }
 
-/// Evaluate a DEFAULT clause to a constant.
+/// Evaluate a DEFAULT clause to a constant. TEXT, BLOB, JSON and spatial
+/// columns take only NULL or a parenthesized expression (1101), as in
+/// MySQL 8.
 fn default_of(db: &Database, name: &str, ty: &SqlType, e: &ast::Expr) -> Result<ColumnDefault> {
     if is_now_expr(e) {
-        if !ty.is_temporal() {
+        if !ty.is_temporal() || ty.kind == TypeKind::Time {
             return Err(DbError::invalid_default(name));
         }
         return Ok(ColumnDefault::CurrentTimestamp);
+    }
+    let is_null = matches!(e, ast::Expr::Value(v) if matches!(v.value, ast::Value::Null));
+    if ty.needs_key_prefix() && !is_null && !matches!(e, ast::Expr::Nested(_)) {
+        return Err(DbError::new(
+            1101,
+            "42000",
+            format!("BLOB, TEXT, GEOMETRY or JSON column '{name}' can't have a default value"),
+        ));
     }
     let cat = db.catalog();
     let vars = NoVars;
@@ -207,7 +315,7 @@ fn default_of(db: &Database, name: &str, ty: &SqlType, e: &ast::Expr) -> Result<
         return Ok(ColumnDefault::Const(None));
     }
     let coerced = table::coerce(v, name, ty, 1).map_err(|_| DbError::invalid_default(name))?;
-    Ok(ColumnDefault::Const(coerced.to_text()))
+    Ok(ColumnDefault::Const(table::stored_text(&coerced, ty)))
 }
 
 struct NoVars;
@@ -223,36 +331,127 @@ impl plan::VarSource for NoVars {
     }
 }
 
-/// Column definition plus any inline key it declares.
-fn column_def(db: &Database, c: &ast::ColumnDef) -> Result<(ColumnDef, bool, bool)> {
+/// The character set and explicit collation a column's options give, and
+/// whether the type itself names one (the NATIONAL types: `utf8mb3`).
+fn column_charset(c: &ast::ColumnDef) -> Result<(Option<String>, Option<String>)> {
+    let mut cs: Option<String> = None;
+    let mut coll: Option<String> = None;
+    if let ast::DataType::Custom(n, mods) = &c.data_type {
+        let n = object_name_parts(n).join(".");
+        if n == CustomType::NCHAR || n == CustomType::NVARCHAR {
+            cs = Some("utf8mb3".into());
+            if mods.iter().any(|m| m.to_string() == "BINARY") {
+                coll = Some("utf8mb3_bin".into());
+            }
+        }
+    }
+    for opt in &c.options {
+        match &opt.option {
+            ast::ColumnOption::CharacterSet(n) => cs = Some(object_name_parts(n).join(".")),
+            ast::ColumnOption::Collation(n) => coll = Some(object_name_parts(n).join(".")),
+            _ => {}
+        }
+    }
+    charset::resolve(cs.as_deref(), coll.as_deref())
+}
+
+/// A string type in the `binary` character set becomes the binary string
+/// type of the same shape, as in MySQL (CHAR(n) → BINARY(n), VARCHAR(n) →
+/// VARBINARY(n), TEXT → BLOB of the same size).
+fn binary_string_type(ty: SqlType) -> SqlType {
+    let kind = match ty.kind {
+        TypeKind::Char => TypeKind::Binary,
+        TypeKind::Varchar => TypeKind::Varbinary,
+        TypeKind::Text => TypeKind::Blob,
+        _ => return ty,
+    };
+    SqlType { kind, ..ty }
+}
+
+/// Column definition plus any inline key it declares. `table_charset` is
+/// the table's default character set (string columns without their own
+/// take it).
+fn column_def(db: &Database, c: &ast::ColumnDef, table_charset: &str) -> Result<(ColumnDef, bool, bool)> {
     let name = c.name.value.clone();
     check_name("column", &name)?;
-    let ty = sql_type(&c.data_type)?;
+    let mut ty = sql_type(&name, &c.data_type)?;
+    let (charset, collation) = if ty.is_string() { column_charset(c)? } else { (None, None) };
+    if charset.as_deref().unwrap_or(table_charset) == "binary" {
+        ty = binary_string_type(ty);
+    }
+    let keep_charset = ty.is_string() && charset.as_deref().is_some_and(|c| c != table_charset);
     let mut col = ColumnDef {
         name: name.clone(),
-        ty,
+        ty: ty.clone(),
         nullable: true,
         default: ColumnDefault::None,
         auto_increment: false,
         on_update_now: false,
         comment: String::new(),
+        charset: if keep_charset { charset } else { None },
+        collation: if ty.is_string() { collation } else { None },
+        srid: None,
     };
     let (mut pk, mut unique) = (false, false);
     let mut explicit_null = false;
+    if matches!(&c.data_type, ast::DataType::Custom(n, _) if object_name_parts(n).join(".") == CustomType::SERIAL) {
+        // SERIAL: BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE.
+        col.nullable = false;
+        col.auto_increment = true;
+        unique = true;
+    }
     for opt in &c.options {
         match &opt.option {
-            ast::ColumnOption::Null => explicit_null = true,
+            // The last of NULL / NOT NULL wins (SERIAL NULL is nullable).
+            ast::ColumnOption::Null => {
+                explicit_null = true;
+                col.nullable = true
+            }
             ast::ColumnOption::NotNull => col.nullable = false,
             ast::ColumnOption::Default(e) => col.default = default_of(db, &name, &ty, e)?,
             ast::ColumnOption::PrimaryKey(_) => pk = true,
             ast::ColumnOption::Unique(_) => unique = true,
-            ast::ColumnOption::Comment(s) => col.comment = s.clone(),
+            ast::ColumnOption::Comment(s) => {
+                if s.chars().count() > 1024 {
+                    return Err(DbError::new(
+                        1629,
+                        "HY000",
+                        format!("Comment for field '{name}' is too long (max = 1024)"),
+                    ));
+                }
+                col.comment = s.clone()
+            }
             ast::ColumnOption::OnUpdate(e) if is_now_expr(e) => col.on_update_now = true,
             ast::ColumnOption::CharacterSet(_) | ast::ColumnOption::Collation(_) => {}
+            ast::ColumnOption::Srid(e) => {
+                if !matches!(ty.kind, TypeKind::Geometry(_)) {
+                    return Err(DbError::new(
+                        3655,
+                        "HY000",
+                        format!("Incorrect usage of SRID and non-geometry column '{name}'"),
+                    ));
+                }
+                let srid = match e.as_ref() {
+                    ast::Expr::Value(v) => match &v.value {
+                        ast::Value::Number(n, _) => n.parse::<u32>().ok(),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                col.srid = Some(srid.ok_or_else(|| DbError::parse(format!("SRID {e}")))?);
+            }
             ast::ColumnOption::DialectSpecific(toks)
                 if toks.iter().any(|t| t.to_string().eq_ignore_ascii_case("AUTO_INCREMENT")) =>
             {
                 col.auto_increment = true
+            }
+            // SERIAL DEFAULT VALUE: NOT NULL AUTO_INCREMENT UNIQUE.
+            ast::ColumnOption::DialectSpecific(toks)
+                if toks.first().is_some_and(|t| t.to_string().eq_ignore_ascii_case("SERIAL")) =>
+            {
+                col.nullable = false;
+                col.auto_increment = true;
+                unique = true;
             }
             ast::ColumnOption::DialectSpecific(_) => {}
             other => return Err(DbError::unsupported(format!("column option {other}"))),
@@ -299,20 +498,30 @@ fn index_columns(t: &TableDef, cols: &[ast::IndexColumn]) -> Result<Vec<usize>> 
         let i = t
             .column_index(&name)
             .ok_or_else(|| DbError::new(1072, "42000", format!("Key column '{name}' doesn't exist in table")))?;
-        if matches!(t.columns[i].ty.kind, TypeKind::Text | TypeKind::Blob)
-            && !matches!(&ic.column.expr, ast::Expr::Function(_))
-        {
-            {
-                return Err(DbError::new(
-                    1170,
-                    "42000",
-                    format!("BLOB/TEXT column '{name}' used in key specification without a key length"),
-                ));
-            }
-        }
+        check_key_part(&t.columns[i], matches!(&ic.column.expr, ast::Expr::Function(_)))?;
         out.push(i);
     }
     Ok(out)
+}
+
+/// Whether a column may be a key part: JSON never (3152); TEXT, BLOB and
+/// spatial columns only with a prefix length (1170).
+fn check_key_part(c: &ColumnDef, has_prefix: bool) -> Result<()> {
+    if c.ty.kind == TypeKind::Json {
+        return Err(DbError::new(
+            3152,
+            "42000",
+            format!("JSON column '{}' supports indexing only via generated columns on a specified JSON path.", c.name),
+        ));
+    }
+    if c.ty.needs_key_prefix() && !has_prefix {
+        return Err(DbError::new(
+            1170,
+            "42000",
+            format!("BLOB/TEXT column '{}' used in key specification without a key length", c.name),
+        ));
+    }
+    Ok(())
 }
 
 /// Add an index definition to `t` (validating names and limits).
@@ -368,28 +577,138 @@ fn check_auto_increment(t: &TableDef) -> Result<()> {
     Ok(())
 }
 
-fn table_option_engine(ct: &ast::CreateTable) -> String {
+/// Table options as CREATE TABLE gives them (normalized by
+/// `dialect::parse_table_options`).
+struct CreateOptions {
+    engine: String,
+    comment: String,
+    options: TableOptions,
+}
+
+/// The text of an option value: a number, a string, a name.
+fn option_text(e: &ast::Expr) -> String {
+    match e {
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => s.clone(),
+            ast::Value::Number(n, _) => n.clone(),
+            other => other.to_string(),
+        },
+        ast::Expr::Identifier(i) => i.value.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Interpret the table options of a CREATE TABLE and check them as MySQL 8
+/// does for InnoDB in strict mode (`innodb_strict_mode = ON`): 1031 for a
+/// KEY_BLOCK_SIZE InnoDB has no page size for, a KEY_BLOCK_SIZE with a
+/// ROW_FORMAT other than COMPRESSED, or ROW_FORMAT = FIXED; 1115/1273/1253
+/// for character sets and collations; 1628 for a comment over 2048
+/// characters.
+fn create_options(table: &str, ct: &ast::CreateTable) -> Result<CreateOptions> {
     let opts = match &ct.table_options {
         ast::CreateTableOptions::Plain(o) | ast::CreateTableOptions::With(o) | ast::CreateTableOptions::Options(o) => {
             o.as_slice()
         }
         _ => &[],
     };
-    for o in opts {
-        if let ast::SqlOption::NamedParenthesizedList(l) = o {
-            if l.key.value.eq_ignore_ascii_case("ENGINE") {
+    let mut out = CreateOptions { engine: "InnoDB".into(), comment: String::new(), options: TableOptions::default() };
+    let (mut charset, mut collation): (Option<String>, Option<String>) = (None, None);
+    let o = &mut out.options;
+    for opt in opts {
+        let (key, value) = match opt {
+            ast::SqlOption::KeyValue { key, value } => (object_name_parts(key).join(".").to_ascii_uppercase(), value),
+            ast::SqlOption::NamedParenthesizedList(l) if l.key.value.eq_ignore_ascii_case("UNION") => {
+                o.union = l.values.iter().map(|i| i.value.clone()).collect();
+                continue;
+            }
+            ast::SqlOption::NamedParenthesizedList(l) if l.key.value.eq_ignore_ascii_case("ENGINE") => {
                 if let Some(n) = &l.name {
-                    return n.value.clone();
+                    out.engine = n.value.clone();
                 }
+                continue;
+            }
+            ast::SqlOption::Comment(ast::CommentDef::WithEq(c) | ast::CommentDef::WithoutEq(c)) => {
+                out.comment = c.clone();
+                continue;
+            }
+            // START TRANSACTION (atomic CREATE … SELECT) has nothing to keep.
+            ast::SqlOption::Ident(_) => continue,
+            other => return Err(DbError::unsupported(format!("table option {other}"))),
+        };
+        let text = option_text(value);
+        let num = || text.parse::<u64>().unwrap_or(u64::MAX);
+        let ternary = || text.parse::<u64>().ok().map(|n| n != 0);
+        let null = matches!(value, ast::Expr::Value(v) if matches!(v.value, ast::Value::Null));
+        match key.as_str() {
+            "ENGINE" => out.engine = text,
+            "COMMENT" => out.comment = text,
+            "CHARSET" => charset = (!text.eq_ignore_ascii_case("DEFAULT")).then_some(text),
+            "COLLATE" => collation = (!text.eq_ignore_ascii_case("DEFAULT")).then_some(text),
+            "ROW_FORMAT" => o.row_format = Some(text.to_ascii_uppercase()),
+            "AUTO_INCREMENT" => o.auto_increment = Some(num()),
+            "KEY_BLOCK_SIZE" => o.key_block_size = num(),
+            "MAX_ROWS" => o.max_rows = num(),
+            "MIN_ROWS" => o.min_rows = num(),
+            "AVG_ROW_LENGTH" => o.avg_row_length = num(),
+            "PACK_KEYS" => o.pack_keys = ternary(),
+            "STATS_PERSISTENT" => o.stats_persistent = ternary(),
+            "STATS_AUTO_RECALC" => o.stats_auto_recalc = ternary(),
+            "STATS_SAMPLE_PAGES" => o.stats_sample_pages = text.parse().unwrap_or(0),
+            "CHECKSUM" => o.checksum = num() != 0,
+            "DELAY_KEY_WRITE" => o.delay_key_write = num() != 0,
+            "COMPRESSION" => o.compression = Some(text),
+            "ENCRYPTION" => o.encryption = Some(text),
+            "CONNECTION" => o.connection = Some(text),
+            "SECONDARY_ENGINE" => o.secondary_engine = (!null).then_some(text),
+            "ENGINE_ATTRIBUTE" => o.engine_attribute = Some(text),
+            "SECONDARY_ENGINE_ATTRIBUTE" => o.secondary_engine_attribute = Some(text),
+            "AUTOEXTEND_SIZE" => o.autoextend_size = num(),
+            "DATA DIRECTORY" => o.data_directory = Some(text),
+            "INDEX DIRECTORY" => o.index_directory = Some(text),
+            "TABLESPACE" => o.tablespace = Some(text),
+            "STORAGE" => o.storage = Some(text.to_ascii_uppercase()),
+            "INSERT_METHOD" => o.insert_method = Some(text.to_ascii_uppercase()),
+            // MySQL accepts PASSWORD and does not use it.
+            "PASSWORD" => {}
+            other => return Err(DbError::unsupported(format!("table option {other}"))),
+        }
+    }
+    let (cs, coll) = charset::resolve(charset.as_deref(), collation.as_deref())?;
+    o.charset = cs.filter(|c| c != "utf8mb4" || coll.is_some());
+    o.collation = coll;
+    if out.comment.chars().count() > 2048 {
+        return Err(DbError::new(1628, "HY000", format!("Comment for table '{table}' is too long (max = 2048)")));
+    }
+    if out.engine.eq_ignore_ascii_case("InnoDB") {
+        let illegal =
+            || DbError::new(1031, "HY000", format!("Table storage engine for '{table}' doesn't have this option"));
+        if !matches!(o.key_block_size, 0 | 1 | 2 | 4 | 8 | 16) {
+            return Err(illegal());
+        }
+        match o.row_format.as_deref() {
+            Some("FIXED") => return Err(illegal()),
+            Some("REDUNDANT" | "COMPACT" | "DYNAMIC") if o.key_block_size != 0 => return Err(illegal()),
+            _ => {}
+        }
+        if let Some(c) = &o.compression {
+            if !["zlib", "lz4", "none", ""].iter().any(|v| c.eq_ignore_ascii_case(v)) {
+                return Err(DbError::new(
+                    1031,
+                    "HY000",
+                    format!("Table storage engine for '{table}' doesn't have this option"),
+                ));
             }
         }
-        if let ast::SqlOption::KeyValue { key, value } = o {
-            if object_name_parts(key).join(".").eq_ignore_ascii_case("ENGINE") {
-                return value.to_string();
+        if let Some(e) = &o.encryption {
+            if e.eq_ignore_ascii_case("Y") {
+                return Err(DbError::unsupported("ENCRYPTION='Y' (no keyring)"));
+            }
+            if !e.eq_ignore_ascii_case("N") {
+                return Err(DbError::new(1525, "HY000", format!("Incorrect ENCRYPTION value: '{e}'")));
             }
         }
     }
-    "InnoDB".into()
+    Ok(out)
 }
 
 pub fn create_table(db: &Database, current_db: Option<&str>, ct: &ast::CreateTable) -> Result<QueryResult> {
@@ -398,6 +717,7 @@ pub fn create_table(db: &Database, current_db: Option<&str>, ct: &ast::CreateTab
     if ct.query.is_some() {
         return Err(DbError::unsupported("CREATE TABLE ... SELECT"));
     }
+    let opts = create_options(&tname, ct)?;
     let _g = db.ddl_write();
     let mut cat = (*db.catalog()).clone();
     if cat.database(&dbname).is_none() {
@@ -415,9 +735,10 @@ pub fn create_table(db: &Database, current_db: Option<&str>, ct: &ast::CreateTab
         name: tname,
         columns: vec![],
         indexes: vec![],
-        engine: table_option_engine(ct),
+        engine: opts.engine,
         next_index_id: 2,
-        comment: String::new(),
+        comment: opts.comment,
+        options: opts.options,
     };
     if let Some(like) = &ct.like {
         let src_name = match like {
@@ -429,15 +750,20 @@ pub fn create_table(db: &Database, current_db: Option<&str>, ct: &ast::CreateTab
         t.indexes = src.indexes.clone();
         t.next_index_id = src.next_index_id;
         t.engine = src.engine.clone();
+        t.comment = src.comment.clone();
+        t.options = src.options.clone();
     }
     if ct.columns.len() > MAX_COLUMNS {
         return Err(DbError::new(1117, "HY000", "Too many columns"));
     }
     let mut inline_keys = Vec::new();
     for c in &ct.columns {
-        let (col, pk, unique) = column_def(db, c)?;
+        let (col, pk, unique) = column_def(db, c, t.options.charset())?;
         if t.column_index(&col.name).is_some() {
             return Err(DbError::dup_column(&col.name));
+        }
+        if pk || unique {
+            check_key_part(&col, false)?;
         }
         t.columns.push(col);
         let pos = t.columns.len() - 1;
@@ -546,7 +872,7 @@ fn rebuild_table(
                 Err(fill) => fill.clone(),
             };
             let c = &new.columns[i];
-            let v = table::coerce(v, &c.name, &c.ty, row_id as usize)?;
+            let v = table::coerce_column(v, c, row_id as usize)?;
             if !c.nullable && v.is_null() {
                 return Err(DbError::new(1138, "22004", "Invalid use of NULL value"));
             }
@@ -600,19 +926,19 @@ pub fn alter_table(db: &Database, current_db: Option<&str>, at: &ast::AlterTable
     for op in &at.operations {
         match op {
             ast::AlterTableOperation::AddColumn { column_def: cd, if_not_exists, column_position, .. } => {
-                let (col, pk, unique) = column_def(db, cd)?;
+                let (col, pk, unique) = column_def(db, cd, t.options.charset())?;
+                if pk || unique {
+                    check_key_part(&col, false)?;
+                }
                 if t.column_index(&col.name).is_some() {
                     if *if_not_exists {
                         continue;
                     }
                     return Err(DbError::dup_column(&col.name));
                 }
-                let fill = match &col.default {
-                    ColumnDefault::Const(Some(s)) => Value::Str(s.clone()),
-                    ColumnDefault::CurrentTimestamp => col.now_at_precision(&now),
-                    _ if col.nullable => Value::Null,
-                    _ => table::implicit_default(&col.ty),
-                };
+                // Existing rows get the column's default, or the type's
+                // implicit one for a NOT NULL column without a DEFAULT.
+                let fill = col.default_value(&now).unwrap_or_else(|_| table::implicit_default(&col.ty));
                 let pos = match column_position {
                     None => t.columns.len(),
                     Some(ast::MySQLColumnPosition::First) => 0,

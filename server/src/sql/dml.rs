@@ -63,7 +63,7 @@ fn table_scope(t: &TableDef, qualifier: &str) -> Scope {
                 table: Some(qualifier.to_string()),
                 org_table: t.name.clone(),
                 db: t.db.clone(),
-                ty: c.ty,
+                ty: c.ty.clone(),
                 nullable: c.nullable,
                 hidden: false,
             })
@@ -234,7 +234,7 @@ pub fn insert(ctx: &StmtCtx, txn: &mut Transaction, ins: &ast::Insert) -> Result
                     Err(e) => return Err(e),
                 },
             };
-            let v = match table::coerce(v.clone(), &c.name, &c.ty, rownum) {
+            let v = match table::coerce_column(v.clone(), c, rownum) {
                 Ok(v) => v,
                 Err(_) if ignore => table::coerce_lenient(v, &c.ty),
                 Err(e) => return Err(e),
@@ -288,7 +288,7 @@ pub fn insert(ctx: &StmtCtx, txn: &mut Transaction, ins: &ast::Insert) -> Result
                         let mut both = work.clone();
                         both.extend(full.iter().cloned());
                         let v = e.eval(&both, &ectx)?;
-                        work[*col] = table::coerce(v, &table.columns[*col].name, &table.columns[*col].ty, rownum)?;
+                        work[*col] = table::coerce_column(v, &table.columns[*col], rownum)?;
                     }
                 }
                 if work != old_row {
@@ -391,7 +391,7 @@ pub fn update(ctx: &StmtCtx, txn: &mut Transaction, up: &ast::Update) -> Result<
             for (col, e) in &assigns {
                 let v = if let Expr::Lit(v) = e { v.clone() } else { e.eval(&work, &ectx)? };
                 let c = &table.columns[*col];
-                work[*col] = table::coerce(v, &c.name, &c.ty, ri + 1)?;
+                work[*col] = table::coerce_column(v, c, ri + 1)?;
             }
         }
         if work == old {

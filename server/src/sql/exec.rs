@@ -692,6 +692,25 @@ fn key_value(v: &Value, ty: &SqlType) -> Option<(Value, bool)> {
             Value::Date(d) => Some((Value::DateTime(d.and_time(chrono::NaiveTime::MIN)), true)),
             other => Some((Value::DateTime(value::parse_datetime(&other.to_text()?)?), true)),
         },
+        // Unconvertible values give `None`: the scan then leaves the
+        // decision to the residual filter.
+        TypeKind::Time => Some((Value::Time(crate::sql::conversion::to_time(v, 6).ok()?), true)),
+        TypeKind::Year => Some((Value::Int(crate::sql::conversion::to_year(v).ok()?), true)),
+        TypeKind::Bit => {
+            let f = v.as_f64()?;
+            let fl = f.floor();
+            let max = if ty.len >= 64 { u64::MAX as f64 } else { ((1u64 << ty.len) - 1) as f64 };
+            let c = fl.clamp(0.0, max);
+            Some((Value::UInt(c as u64), fl == f && c == fl))
+        }
+        TypeKind::Enum => {
+            let (n, text) = crate::sql::conversion::to_enum(v, ty.members())?;
+            Some((Value::Enum(n, text), true))
+        }
+        TypeKind::Set => {
+            let (n, text) = crate::sql::conversion::to_set(v, ty.members())?;
+            Some((Value::Enum(n, text), true))
+        }
         _ => Some((Value::Str(v.to_text()?), true)),
     }
 }

@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 use crate::error::{DbError, Result};
 use crate::sql::exec::{self, ExecEnv};
 use crate::sql::func;
+use crate::sql::json;
 use crate::sql::plan::Plan;
 use crate::sql::types::{SqlType, TypeKind};
 use crate::sql::value::{self, compare, Value};
@@ -92,6 +93,11 @@ pub enum CastTarget {
     Binary(Option<u32>),
     Date,
     DateTime,
+    /// `TIME(fsp)`.
+    Time(u32),
+    /// `YEAR` (MySQL 8.0.22).
+    Year,
+    Json,
 }
 
 /// A bound expression.
@@ -568,13 +574,15 @@ fn num_class(v: &Value) -> NumClass {
     match v {
         Value::Int(_) | Value::UInt(_) => NumClass::Int,
         Value::Decimal(_) => NumClass::Decimal,
-        Value::Date(_) | Value::DateTime(_) => NumClass::Int,
+        Value::Date(_) | Value::DateTime(_) | Value::Bit(..) => NumClass::Int,
+        Value::Time(t) if t % 1_000_000 == 0 => NumClass::Int,
+        Value::Time(_) => NumClass::Decimal,
         _ => NumClass::Double,
     }
 }
 
 fn is_unsigned(v: &Value) -> bool {
-    matches!(v, Value::UInt(_))
+    matches!(v, Value::UInt(_) | Value::Bit(..))
 }
 
 fn int_result(r: i128, unsigned: bool, expr: &dyn Fn() -> String) -> Result<Value> {
@@ -890,6 +898,38 @@ pub fn cast(v: Value, t: CastTarget) -> Result<Value> {
                 None => Value::Null,
             },
         },
+        // Not a time: NULL; beyond ±838:59:59: the nearest end (MySQL warns).
+        CastTarget::Time(fsp) => match crate::sql::conversion::to_time(&v, fsp) {
+            Ok(t) | Err(value::TimeError::OutOfRange(t)) => Value::Time(t),
+            Err(value::TimeError::Invalid) => Value::Null,
+        },
+        CastTarget::Year => match crate::sql::conversion::to_year(&v) {
+            Ok(y) => Value::Int(y),
+            Err(_) => Value::Null,
+        },
+        CastTarget::Json => Value::Str(cast_json(v)?),
+    })
+}
+
+/// `CAST(v AS JSON)`: text must be a JSON document (3141 otherwise);
+/// numbers become JSON numbers, temporal values JSON strings.
+fn cast_json(v: Value) -> Result<String> {
+    let r = match v {
+        Value::Str(s) => json::normalize(s.as_bytes()),
+        Value::Bytes(b) => json::normalize(&b),
+        Value::Int(i) => Ok(i.to_string()),
+        Value::UInt(u) | Value::Bit(u, _) => Ok(u.to_string()),
+        Value::Decimal(d) => Ok(d.to_string()),
+        Value::Double(d) => json::normalize(value::format_double(d).as_bytes()),
+        Value::Enum(_, s) => Ok(json::string(&s)),
+        other => Ok(json::string(&other.to_text().unwrap_or_default())),
+    };
+    r.map_err(|e| {
+        if e.too_deep {
+            DbError::json_too_deep()
+        } else {
+            DbError::invalid_json_arg(1, "cast_as_json", e.message, e.position)
+        }
     })
 }
 
@@ -928,7 +968,9 @@ pub fn fit_decimal(d: Decimal, precision: u32, scale: u8) -> Decimal {
 
 /// Result type of an arithmetic expression from its operand types.
 pub fn arith_type(op: BinOp, a: &SqlType, b: &SqlType) -> SqlType {
-    let is_dec = |t: &SqlType| t.kind == TypeKind::Decimal;
+    // A TIME with fractional seconds counts as a decimal of that scale.
+    let time_dec = |t: &SqlType| t.kind == TypeKind::Time && t.len > 0;
+    let is_dec = |t: &SqlType| t.kind == TypeKind::Decimal || time_dec(t);
     let is_dbl = |t: &SqlType| t.is_float() || t.is_string() || t.is_binary() || t.kind == TypeKind::Null;
     if op == BinOp::IntDiv {
         return SqlType::bigint();
@@ -936,7 +978,15 @@ pub fn arith_type(op: BinOp, a: &SqlType, b: &SqlType) -> SqlType {
     if is_dbl(a) || is_dbl(b) {
         return SqlType::double();
     }
-    let scale_of = |t: &SqlType| if is_dec(t) { t.scale } else { 0 };
+    let scale_of = |t: &SqlType| {
+        if time_dec(t) {
+            t.len as u8
+        } else if is_dec(t) {
+            t.scale
+        } else {
+            0
+        }
+    };
     if op == BinOp::Div {
         let s = (scale_of(a) as u32 + DIV_PRECISION_INCREMENT).min(30) as u8;
         return SqlType::decimal(65, s);
@@ -963,7 +1013,7 @@ pub fn unify_types(types: &[SqlType]) -> SqlType {
         let mut t = SqlType::bigint();
         t.unsigned = non_null.iter().all(|t| t.unsigned);
         if non_null.iter().all(|t| t.kind == first.kind) {
-            return **first;
+            return (*first).clone();
         }
         return t;
     }
@@ -974,8 +1024,19 @@ pub fn unify_types(types: &[SqlType]) -> SqlType {
         let scale = non_null.iter().map(|t| if t.kind == TypeKind::Decimal { t.scale } else { 0 }).max().unwrap_or(0);
         return SqlType::decimal(65, scale);
     }
+    // YEAR, BIT, TIME, JSON and spatial branches of one type keep it.
+    if non_null.iter().all(|t| t.kind == first.kind)
+        && matches!(
+            first.kind,
+            TypeKind::Year | TypeKind::Bit | TypeKind::Time | TypeKind::Json | TypeKind::Geometry(_)
+        )
+    {
+        let mut t = (*first).clone();
+        t.len = non_null.iter().map(|t| t.len).max().unwrap_or(t.len);
+        return t;
+    }
     if non_null.iter().all(|t| t.is_temporal()) {
-        return **first;
+        return (*first).clone();
     }
     if non_null.iter().any(|t| t.is_binary()) {
         return SqlType::new(TypeKind::Blob);

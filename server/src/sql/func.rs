@@ -70,6 +70,8 @@ pub enum Func {
     Minute,
     Second,
     Date,
+    /// TIME(expr): the time part, as a TIME.
+    Time,
     Database,
     User,
     Version,
@@ -171,6 +173,7 @@ pub fn lookup(name: &str) -> Option<Func> {
         "minute" => Minute,
         "second" => Second,
         "date" => Date,
+        "time" => Time,
         "database" | "schema" => Database,
         "user" | "current_user" | "session_user" | "system_user" => User,
         "version" => Version,
@@ -205,9 +208,8 @@ pub fn arity(f: Func) -> (usize, usize) {
         CurDate => (0, 0),
         LastInsertId | UnixTimestamp => (0, 1),
         Abs | Ceil | Floor | Sqrt | Exp | Ln | Log2 | Log10 | Sign | IsNullFn | Length | CharLength | Upper | Lower
-        | Trim | LTrim | RTrim | Reverse | Hex | Space | Ascii | Year | Month | Day | Hour | Minute | Second | Date => {
-            (1, 1)
-        }
+        | Trim | LTrim | RTrim | Reverse | Hex | Space | Ascii | Year | Month | Day | Hour | Minute | Second | Date
+        | Time => (1, 1),
         Round => (1, 2),
         Log => (1, 2),
         Truncate | Mod | Pow | IfNull | NullIf | Left | Right | Repeat | Instr => (2, 2),
@@ -227,7 +229,7 @@ pub fn arity(f: Func) -> (usize, usize) {
 /// The result type of `f` given its argument types.
 pub fn result_type(f: Func, args: &[SqlType]) -> SqlType {
     use Func::*;
-    let first = args.first().copied().unwrap_or(SqlType::null());
+    let first = args.first().cloned().unwrap_or(SqlType::null());
     match f {
         Abs | Ceil | Floor | Sign if first.is_integer() => SqlType::bigint(),
         Ceil | Floor if first.kind == TypeKind::Decimal => SqlType::bigint(),
@@ -238,7 +240,7 @@ pub fn result_type(f: Func, args: &[SqlType]) -> SqlType {
                 first
             }
         }
-        Mod => expr::arith_type(expr::BinOp::Mod, &first, &args.get(1).copied().unwrap_or(first)),
+        Mod => expr::arith_type(expr::BinOp::Mod, &first, &args.get(1).cloned().unwrap_or(first.clone())),
         Abs | Ceil | Floor | Round | Truncate | Pow | Sqrt | Exp | Ln | Log | Log2 | Log10 | Pi => SqlType::double(),
         Sign => SqlType::bigint(),
         Greatest | Least | Coalesce | IfNull => expr::unify_types(args),
@@ -248,7 +250,11 @@ pub fn result_type(f: Func, args: &[SqlType]) -> SqlType {
         | FoundRows | UnixTimestamp | Year | Month | Day | Hour | Minute | Second => SqlType::bigint(),
         Now => SqlType::new(TypeKind::DateTime),
         CurDate | Date => SqlType::new(TypeKind::Date),
-        CurTime => SqlType::varchar(8),
+        CurTime => SqlType::new(TypeKind::Time),
+        Time => SqlType {
+            len: args.first().map(|t| if t.is_temporal() { t.len.min(6) } else { 6 }).unwrap_or(0),
+            ..SqlType::new(TypeKind::Time)
+        },
         Database | User | Version => SqlType::varchar(64),
         DebugPanic => SqlType::bigint(),
         Format => SqlType::varchar(64),
@@ -371,7 +377,11 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
             return Ok(Value::DateTime(value::truncate_fsp(env.now, fsp as u32)));
         }
         CurDate => return Ok(Value::Date(env.now.date())),
-        CurTime => return Ok(Value::Str(env.now.format("%H:%M:%S").to_string())),
+        CurTime => {
+            use chrono::Timelike;
+            let t = env.now.time();
+            return Ok(Value::Time((t.num_seconds_from_midnight() as i64) * 1_000_000));
+        }
         Pi => return Ok(Value::Double(std::f64::consts::PI)),
         UnixTimestamp if vals.is_empty() => return Ok(Value::Int(env.now.and_utc().timestamp())),
         ConcatWs => {
@@ -582,7 +592,7 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
             }
         }
         Hex => match v0 {
-            Value::Int(_) | Value::UInt(_) | Value::Double(_) | Value::Decimal(_) => {
+            Value::Int(_) | Value::UInt(_) | Value::Double(_) | Value::Decimal(_) | Value::Bit(..) => {
                 Value::Str(format!("{:X}", v0.as_i128().unwrap_or(0) as u64))
             }
             other => Value::Str(other.to_bytes().unwrap_or_default().iter().map(|b| format!("{b:02X}")).collect()),
@@ -620,16 +630,30 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
             Some(dt) => Value::Int(dt.and_utc().timestamp()),
             None => Value::Null,
         },
-        Year | Month | Day | Hour | Minute | Second => {
-            use chrono::{Datelike, Timelike};
+        // HOUR / MINUTE / SECOND read a TIME (hours may pass 23) or the
+        // time of a datetime.
+        Hour | Minute | Second => match time_part(v0) {
+            Some(t) => {
+                let secs = (t.unsigned_abs() / 1_000_000) as i64;
+                Value::Int(match f {
+                    Hour => secs / 3600,
+                    Minute => secs / 60 % 60,
+                    _ => secs % 60,
+                })
+            }
+            None => Value::Null,
+        },
+        Time => match time_part(v0) {
+            Some(t) => Value::Time(t),
+            None => Value::Null,
+        },
+        Year | Month | Day => {
+            use chrono::Datelike;
             match to_datetime(v0) {
                 Some(dt) => Value::Int(match f {
                     Year => dt.year() as i64,
                     Month => dt.month() as i64,
-                    Day => dt.day() as i64,
-                    Hour => dt.hour() as i64,
-                    Minute => dt.minute() as i64,
-                    _ => dt.second() as i64,
+                    _ => dt.day() as i64,
                 }),
                 None => Value::Null,
             }
@@ -715,6 +739,22 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
         }
         _ => return Err(DbError::internal(format!("function {f:?} not evaluable"))),
     })
+}
+
+/// The time of a TIME, a datetime or text that is either (microseconds).
+fn time_part(v: &Value) -> Option<i64> {
+    use chrono::Timelike;
+    let of_datetime = |dt: chrono::NaiveDateTime| {
+        let t = dt.time();
+        t.num_seconds_from_midnight() as i64 * 1_000_000 + (t.nanosecond() / 1000) as i64
+    };
+    match v {
+        Value::Time(t) => Some(*t),
+        Value::DateTime(dt) => Some(of_datetime(*dt)),
+        Value::Date(_) => Some(0),
+        Value::Null => None,
+        other => crate::sql::conversion::to_time(other, 6).ok(),
+    }
 }
 
 fn to_datetime(v: &Value) -> Option<chrono::NaiveDateTime> {

@@ -5,11 +5,15 @@
 //! `show` implement the statements of their names. This layer never talks
 //! to the network and never touches the engine except through `txn`.
 
+pub mod charset;
+pub mod conversion;
 pub mod ddl;
+pub mod dialect;
 pub mod dml;
 pub mod exec;
 pub mod expr;
 pub mod func;
+pub mod json;
 pub mod plan;
 pub mod show;
 pub mod table;
@@ -36,9 +40,9 @@ impl QueryResult {
     }
 }
 
-/// Parse SQL text with the MySQL dialect.
+/// Parse SQL text with MySQL 8's grammar ([`dialect::GuoceDialect`]).
 pub fn parse(sql: &str) -> crate::error::Result<Vec<sqlparser::ast::Statement>> {
-    let dialect = sqlparser::dialect::MySqlDialect {};
+    let dialect = dialect::GuoceDialect::default();
     sqlparser::parser::Parser::new(&dialect)
         .with_recursion_limit(200)
         .try_with_sql(sql)

@@ -279,6 +279,22 @@ pub fn split_table_name(n: &ast::ObjectName, current: Option<&str>) -> Result<(S
     }
 }
 
+/// A constant compared with a YEAR column reads as a year, as MySQL stores
+/// it into the column's type first: `y = 24` means 2024, `y = '0'` 2000.
+fn year_constant(other: &Expr, constant: Expr, scope: &Scope) -> Expr {
+    let Expr::Col(i) = other else { return constant };
+    if scope.cols.get(*i).is_none_or(|c| c.ty.kind != TypeKind::Year) {
+        return constant;
+    }
+    match &constant {
+        Expr::Lit(v) if !v.is_null() => match crate::sql::conversion::to_year(v) {
+            Ok(y) => Expr::Lit(Value::Int(y)),
+            Err(_) => constant,
+        },
+        _ => constant,
+    }
+}
+
 pub fn value_type(v: &Value) -> SqlType {
     match v {
         Value::Null => SqlType::null(),
@@ -292,6 +308,9 @@ pub fn value_type(v: &Value) -> SqlType {
         Value::Bytes(b) => SqlType { len: b.len() as u32, ..SqlType::new(TypeKind::Varbinary) },
         Value::Date(_) => SqlType::new(TypeKind::Date),
         Value::DateTime(_) => SqlType::new(TypeKind::DateTime),
+        Value::Time(t) => SqlType { len: if t % 1_000_000 != 0 { 6 } else { 0 }, ..SqlType::new(TypeKind::Time) },
+        Value::Bit(_, m) => SqlType { len: *m as u32, ..SqlType::new(TypeKind::Bit) },
+        Value::Enum(_, s) => SqlType::varchar(s.chars().count() as u32),
     }
 }
 
@@ -649,7 +668,7 @@ impl<'a> Binder<'a> {
                     .iter()
                     .zip(&r.columns)
                     .map(|(a, b)| ColumnInfo {
-                        ty: expr::unify_types(&[a.ty, b.ty]),
+                        ty: expr::unify_types(&[a.ty.clone(), b.ty.clone()]),
                         nullable: a.nullable || b.nullable,
                         ..a.clone()
                     })
@@ -687,7 +706,7 @@ impl<'a> Binder<'a> {
         let width = rows.first().map(|r| r.len()).unwrap_or(0);
         let columns = (0..width)
             .map(|i| {
-                let t: Vec<SqlType> = types.iter().map(|r| r[i]).collect();
+                let t: Vec<SqlType> = types.iter().map(|r| r[i].clone()).collect();
                 ColumnInfo::expr(format!("column_{i}"), expr::unify_types(&t))
             })
             .collect();
@@ -940,7 +959,7 @@ impl<'a> Binder<'a> {
                         table: Some(qual.clone()),
                         org_table: t.name.clone(),
                         db: t.db.clone(),
-                        ty: c.ty,
+                        ty: c.ty.clone(),
                         nullable: c.nullable,
                         hidden: false,
                     })
@@ -1078,7 +1097,7 @@ impl<'a> Binder<'a> {
                 group_ast: Vec::new(),
                 group: Vec::new(),
                 aggs: Vec::new(),
-                base_types: scope.cols.iter().map(|c| c.ty).collect(),
+                base_types: scope.cols.iter().map(|c| c.ty.clone()).collect(),
                 pk_deps: self.pk_dependencies(&scope),
                 col_names: scope.cols.iter().map(|c| format!("{}.{}.{}", c.db, c.org_table, c.name)).collect(),
                 strict: self
@@ -1323,6 +1342,7 @@ impl<'a> Binder<'a> {
                 let target = match ts.data_type {
                     ast::DataType::Date => CastTarget::Date,
                     ast::DataType::Datetime(_) | ast::DataType::Timestamp(..) => CastTarget::DateTime,
+                    ast::DataType::Time(..) => CastTarget::Time(6),
                     _ => CastTarget::Char(None),
                 };
                 Expr::Lit(expr::cast(Value::Str(s), target)?)
@@ -1405,6 +1425,15 @@ impl<'a> Binder<'a> {
                     ast::BinaryOperator::StringConcat => BinOp::Or,
                     other => return Err(DbError::unsupported(format!("operator {other}"))),
                 };
+                let (l, r) = if matches!(
+                    op,
+                    BinOp::Eq | BinOp::NotEq | BinOp::Lt | BinOp::LtEq | BinOp::Gt | BinOp::GtEq | BinOp::NullSafeEq
+                ) {
+                    let r = year_constant(&l, r, scope);
+                    (year_constant(&r, l, scope), r)
+                } else {
+                    (l, r)
+                };
                 Expr::Bin(op, Box::new(l), Box::new(r))
             }
             E::IsNull(x) => Expr::IsNull(Box::new(rec(self, x)?), false),
@@ -1456,7 +1485,10 @@ impl<'a> Binder<'a> {
             }
             E::In { expr, target: ast::InTarget::List(list), negated, .. } => {
                 let e = rec(self, expr)?;
-                let list = list.iter().map(|x| rec(self, x)).collect::<Result<Vec<_>>>()?;
+                let list = list
+                    .iter()
+                    .map(|x| rec(self, x).map(|v| year_constant(&e, v, scope)))
+                    .collect::<Result<Vec<_>>>()?;
                 Expr::InList { e: Box::new(e), list, negated: *negated }
             }
             E::In { expr, target: ast::InTarget::Subquery(subquery), negated, .. } => {
@@ -1582,8 +1614,24 @@ impl<'a> Binder<'a> {
             | ast::Value::DoubleQuotedString(s)
             | ast::Value::NationalStringLiteral(s) => Value::Str(s.clone()),
             ast::Value::HexStringLiteral(h) => Value::Bytes(decode_hex(h)?),
+            // b'0101': a bit-value literal, a number that is a binary string
+            // in string context (up to 64 bits a BIT value).
             ast::Value::SingleQuotedByteStringLiteral(s) | ast::Value::DoubleQuotedByteStringLiteral(s) => {
-                Value::Bytes(s.clone().into_bytes())
+                if !s.bytes().all(|b| b == b'0' || b == b'1') {
+                    return Err(DbError::parse(format!("b'{s}'")));
+                }
+                let digits = s.trim_start_matches('0');
+                if digits.len() <= 64 {
+                    let n = digits.bytes().fold(0u64, |acc, b| (acc << 1) | (b - b'0') as u64);
+                    Value::Bit(n, s.len().clamp(1, 64) as u8)
+                } else {
+                    let n = digits.len().div_ceil(8);
+                    let mut bytes = vec![0u8; n];
+                    for (i, b) in digits.bytes().rev().enumerate() {
+                        bytes[n - 1 - i / 8] |= (b - b'0') << (i % 8);
+                    }
+                    Value::Bytes(bytes)
+                }
             }
             ast::Value::Boolean(b) => Value::Int(*b as i64),
             ast::Value::Null => Value::Null,
@@ -1673,7 +1721,7 @@ impl<'a> Binder<'a> {
             return Err(DbError::operand_columns(1));
         }
         let correlated = plan_references_outer(&b.plan, 1);
-        let ty = b.columns.first().map(|c| c.ty).unwrap_or(SqlType::bigint());
+        let ty = b.columns.first().map(|c| c.ty.clone()).unwrap_or(SqlType::bigint());
         Ok(Expr::Subquery(Arc::new(Subquery {
             plan: b.plan,
             kind,
@@ -2025,12 +2073,12 @@ impl<'a> Binder<'a> {
     }
 
     fn outer_types(&self) -> Vec<Vec<SqlType>> {
-        self.outer.iter().map(|s| s.cols.iter().map(|c| c.ty).collect()).collect()
+        self.outer.iter().map(|s| s.cols.iter().map(|c| c.ty.clone()).collect()).collect()
     }
 
     /// The type of a bound expression over `scope`.
     pub fn infer(&self, e: &Expr, scope: &Scope) -> SqlType {
-        let cols: Vec<SqlType> = scope.cols.iter().map(|c| c.ty).collect();
+        let cols: Vec<SqlType> = scope.cols.iter().map(|c| c.ty.clone()).collect();
         infer_type(e, &cols, &self.outer_types())
     }
 
@@ -2040,7 +2088,7 @@ impl<'a> Binder<'a> {
             Some(st) => {
                 let mut cols: Vec<SqlType> =
                     st.group.iter().map(|g| infer_type(g, &st.base_types, &self.outer_types())).collect();
-                cols.extend(st.aggs.iter().map(|a| a.ty));
+                cols.extend(st.aggs.iter().map(|a| a.ty.clone()));
                 infer_type(e, &cols, &self.outer_types())
             }
         }
@@ -2080,7 +2128,7 @@ fn agg_column(st: &mut AggState, i: usize) -> Result<Expr> {
             )
         });
     }
-    let ty = st.base_types.get(i).copied().unwrap_or(SqlType::null());
+    let ty = st.base_types.get(i).cloned().unwrap_or(SqlType::null());
     let idx = st.group.len() + st.aggs.len();
     st.aggs.push(AggCall {
         func: AggFunc::AnyValue,
@@ -2184,6 +2232,20 @@ pub fn cast_target(dt: &ast::DataType) -> Result<CastTarget> {
         D::Binary(l) => CastTarget::Binary(l.map(|x| x as u32)),
         D::Date => CastTarget::Date,
         D::Datetime(_) | D::Timestamp(..) => CastTarget::DateTime,
+        D::Time(fsp, _) => match fsp.unwrap_or(0) {
+            p @ 0..=6 => CastTarget::Time(p as u32),
+            p => {
+                return Err(DbError::new(
+                    1426,
+                    "42000",
+                    format!("Too-big precision {p} specified for 'CAST'. Maximum is 6."),
+                ))
+            }
+        },
+        D::JSON => CastTarget::Json,
+        D::Custom(n, _) if object_name_parts(n).last().is_some_and(|s| s.eq_ignore_ascii_case("year")) => {
+            CastTarget::Year
+        }
         D::Custom(n, _) if object_name_parts(n).last().is_some_and(|s| s.eq_ignore_ascii_case("signed")) => {
             CastTarget::Signed
         }
@@ -2301,9 +2363,9 @@ pub fn infer_type(e: &Expr, cols: &[SqlType], outer: &[Vec<SqlType>]) -> SqlType
     let t = |x: &Expr| infer_type(x, cols, outer);
     match e {
         Expr::Lit(v) => value_type(v),
-        Expr::Col(i) => cols.get(*i).copied().unwrap_or(SqlType::null()),
+        Expr::Col(i) => cols.get(*i).cloned().unwrap_or(SqlType::null()),
         Expr::Outer { depth, idx } => {
-            outer.get(outer.len().wrapping_sub(*depth)).and_then(|s| s.get(*idx)).copied().unwrap_or(SqlType::null())
+            outer.get(outer.len().wrapping_sub(*depth)).and_then(|s| s.get(*idx)).cloned().unwrap_or(SqlType::null())
         }
         Expr::Param(_) => SqlType::varchar(255),
         Expr::Unary(UnOp::Neg, x) => {
@@ -2344,6 +2406,9 @@ pub fn infer_type(e: &Expr, cols: &[SqlType], outer: &[Vec<SqlType>]) -> SqlType
             CastTarget::Binary(n) => SqlType { len: n.unwrap_or(255), ..SqlType::new(TypeKind::Varbinary) },
             CastTarget::Date => SqlType::new(TypeKind::Date),
             CastTarget::DateTime => SqlType::new(TypeKind::DateTime),
+            CastTarget::Time(fsp) => SqlType { len: *fsp, ..SqlType::new(TypeKind::Time) },
+            CastTarget::Year => SqlType { len: 4, ..SqlType::new(TypeKind::Year) },
+            CastTarget::Json => SqlType::new(TypeKind::Json),
         },
         Expr::Func(f, args) => {
             let ts: Vec<SqlType> = args.iter().map(t).collect();
@@ -2357,7 +2422,7 @@ pub fn infer_type(e: &Expr, cols: &[SqlType], outer: &[Vec<SqlType>]) -> SqlType
             _ => SqlType { len: 65535, ..SqlType::new(TypeKind::Text) },
         },
         Expr::Subquery(s) => match s.kind {
-            SubqueryKind::Scalar => s.ty,
+            SubqueryKind::Scalar => s.ty.clone(),
             _ => SqlType::int(),
         },
     }
@@ -2382,7 +2447,7 @@ fn equi_pairs(on: &Expr, left_width: usize, right_width: usize, scope: &Scope) -
                 if r >= left_width + right_width {
                     continue;
                 }
-                let (tl, tr) = (scope.cols[l].ty, scope.cols[r].ty);
+                let (tl, tr) = (scope.cols[l].ty.clone(), scope.cols[r].ty.clone());
                 let same_class = (tl.is_integer() && tr.is_integer())
                     || (tl.is_string() && tr.is_string())
                     || (tl.kind == tr.kind && tl.scale == tr.scale);
@@ -2411,10 +2476,16 @@ fn column_predicate(c: &Expr, table: &TableDef) -> Option<(usize, ColPred)> {
             return false;
         }
         let ct = &table.columns[col].ty;
+        if matches!(ct.kind, TypeKind::Json | TypeKind::Geometry(_)) {
+            return false;
+        }
         // A string column compared with a number compares numerically:
-        // the index order does not help.
+        // the index order does not help. A BIT compares with text as a
+        // number, not as the text's bytes.
         match v {
-            Expr::Lit(Value::Str(_)) => ct.is_string() || ct.is_numeric() || ct.is_temporal(),
+            Expr::Lit(Value::Str(_)) => {
+                ct.is_string() || ct.is_numeric() || ct.is_temporal() || ct.kind == TypeKind::Year
+            }
             Expr::Lit(Value::Null) => false,
             Expr::Lit(_) => !ct.is_string() && !ct.is_binary(),
             Expr::Param(_) => !ct.is_string() && !ct.is_binary(),
@@ -2443,6 +2514,11 @@ fn column_predicate(c: &Expr, table: &TableDef) -> Option<(usize, ColPred)> {
                 *op
             };
             let v = v.clone();
+            // ENUM and SET index in number order but compare as text: only
+            // equality can use the index.
+            if table.columns[col].ty.is_enum_or_set() && op != BinOp::Eq {
+                return None;
+            }
             Some((
                 col,
                 match op {
@@ -2462,7 +2538,7 @@ fn column_predicate(c: &Expr, table: &TableDef) -> Option<(usize, ColPred)> {
             _ => None,
         },
         Expr::Between { e, lo, hi, negated: false } => match e.as_ref() {
-            Expr::Col(i) if usable(*i, lo) && usable(*i, hi) => {
+            Expr::Col(i) if usable(*i, lo) && usable(*i, hi) && !table.columns[*i].ty.is_enum_or_set() => {
                 Some((*i, ColPred::Lo(Expr::Bin(BinOp::And, lo.clone(), hi.clone()), true)))
             }
             _ => None,

@@ -58,28 +58,225 @@ fn quote_str(s: &str) -> String {
 fn default_text(c: &crate::catalog::ColumnDef) -> Option<String> {
     match &c.default {
         ColumnDefault::None | ColumnDefault::Const(None) => None,
+        ColumnDefault::Const(Some(v)) if c.ty.kind == TypeKind::Bit => Some(bit_literal(v)),
         ColumnDefault::Const(Some(v)) => Some(v.clone()),
         ColumnDefault::CurrentTimestamp => Some("CURRENT_TIMESTAMP".into()),
     }
 }
 
-pub fn show_create_table(t: &TableDef) -> QueryResult {
+/// A BIT default (kept as its number) as MySQL shows it: `b'101'`.
+fn bit_literal(number: &str) -> String {
+    format!("b'{:b}'", number.parse::<u64>().unwrap_or(0))
+}
+
+/// MySQL's `append_unescaped`: a quoted string with `\0`, `\n`, `\r` and
+/// `\\` escaped and `'` doubled (comments, CONNECTION, directories).
+fn quote_escaped(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for ch in s.chars() {
+        match ch {
+            '\0' => out.push_str("\\0"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("''"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// The table options part of SHOW CREATE TABLE, in MySQL 8's order
+/// (`store_create_info`). `next_auto` is the table's next AUTO_INCREMENT
+/// value, shown when above 1.
+fn table_options_text(t: &TableDef, next_auto: Option<u64>) -> String {
+    let o = &t.options;
+    let mut out = format!(" ENGINE={}", t.engine);
+    if let Some(n) = next_auto.filter(|n| *n > 1) {
+        out.push_str(&format!(" AUTO_INCREMENT={n}"));
+    }
+    let cs = o.charset();
+    out.push_str(&format!(" DEFAULT CHARSET={cs}"));
+    let coll = o.collation();
+    if crate::sql::charset::default_collation(cs) != Some(coll.as_str()) || coll == "utf8mb4_0900_ai_ci" {
+        out.push_str(&format!(" COLLATE={coll}"));
+    }
+    for (name, v) in [("MIN_ROWS", o.min_rows), ("MAX_ROWS", o.max_rows), ("AVG_ROW_LENGTH", o.avg_row_length)] {
+        if v != 0 {
+            out.push_str(&format!(" {name}={v}"));
+        }
+    }
+    for (name, v) in [
+        ("PACK_KEYS", o.pack_keys),
+        ("STATS_PERSISTENT", o.stats_persistent),
+        ("STATS_AUTO_RECALC", o.stats_auto_recalc),
+    ] {
+        if let Some(v) = v {
+            out.push_str(&format!(" {name}={}", v as u8));
+        }
+    }
+    if o.stats_sample_pages != 0 {
+        out.push_str(&format!(" STATS_SAMPLE_PAGES={}", o.stats_sample_pages));
+    }
+    if o.checksum {
+        out.push_str(" CHECKSUM=1");
+    }
+    if o.delay_key_write {
+        out.push_str(" DELAY_KEY_WRITE=1");
+    }
+    if let Some(f) = o.row_format.as_deref().filter(|f| *f != "DEFAULT") {
+        out.push_str(&format!(" ROW_FORMAT={f}"));
+    }
+    if o.key_block_size != 0 {
+        out.push_str(&format!(" KEY_BLOCK_SIZE={}", o.key_block_size));
+    }
+    if let Some(c) = o.compression.as_deref().filter(|c| !c.is_empty()) {
+        out.push_str(&format!(" COMPRESSION={}", quote_escaped(c)));
+    }
+    if let Some(e) = &o.encryption {
+        out.push_str(&format!(" ENCRYPTION={}", quote_escaped(e)));
+    }
+    if t.engine.eq_ignore_ascii_case("MRG_MYISAM") || t.engine.eq_ignore_ascii_case("MERGE") {
+        if let Some(m) = &o.insert_method {
+            out.push_str(&format!(" INSERT_METHOD={m}"));
+        }
+        if !o.union.is_empty() {
+            let names: Vec<String> = o.union.iter().map(|n| quote_ident(n)).collect();
+            out.push_str(&format!(" UNION=({})", names.join(",")));
+        }
+    }
+    if !t.comment.is_empty() {
+        out.push_str(&format!(" COMMENT={}", quote_escaped(&t.comment)));
+    }
+    if let Some(c) = &o.connection {
+        out.push_str(&format!(" CONNECTION={}", quote_escaped(c)));
+    }
+    if let Some(e) = &o.secondary_engine {
+        out.push_str(&format!(" SECONDARY_ENGINE={e}"));
+    }
+    if let Some(a) = &o.engine_attribute {
+        out.push_str(&format!(" /*!80021 ENGINE_ATTRIBUTE={} */", quote_escaped(a)));
+    }
+    if let Some(a) = &o.secondary_engine_attribute {
+        out.push_str(&format!(" /*!80021 SECONDARY_ENGINE_ATTRIBUTE={} */", quote_escaped(a)));
+    }
+    if let Some(d) = &o.data_directory {
+        out.push_str(&format!(" DATA DIRECTORY={}", quote_escaped(d)));
+    }
+    if let Some(d) = &o.index_directory {
+        out.push_str(&format!(" INDEX DIRECTORY={}", quote_escaped(d)));
+    }
+    out
+}
+
+/// information_schema.TABLES.CREATE_OPTIONS: the non-default options in
+/// lower case (`max_rows=18 checksum=1 row_format=COMPACT`).
+fn create_options_text(t: &TableDef) -> String {
+    let o = &t.options;
+    let mut parts = Vec::new();
+    for (name, v) in [("min_rows", o.min_rows), ("max_rows", o.max_rows), ("avg_row_length", o.avg_row_length)] {
+        if v != 0 {
+            parts.push(format!("{name}={v}"));
+        }
+    }
+    for (name, v) in [
+        ("pack_keys", o.pack_keys),
+        ("stats_persistent", o.stats_persistent),
+        ("stats_auto_recalc", o.stats_auto_recalc),
+    ] {
+        if let Some(v) = v {
+            parts.push(format!("{name}={}", v as u8));
+        }
+    }
+    if o.stats_sample_pages != 0 {
+        parts.push(format!("stats_sample_pages={}", o.stats_sample_pages));
+    }
+    if o.checksum {
+        parts.push("checksum=1".into());
+    }
+    if o.delay_key_write {
+        parts.push("delay_key_write=1".into());
+    }
+    if let Some(f) = o.row_format.as_deref().filter(|f| *f != "DEFAULT") {
+        parts.push(format!("row_format={f}"));
+    }
+    if o.key_block_size != 0 {
+        parts.push(format!("KEY_BLOCK_SIZE={}", o.key_block_size));
+    }
+    if let Some(c) = o.compression.as_deref().filter(|c| !c.is_empty()) {
+        parts.push(format!("COMPRESSION=\"{c}\""));
+    }
+    if let Some(e) = &o.encryption {
+        parts.push(format!("ENCRYPTION=\"{e}\""));
+    }
+    parts.join(" ")
+}
+
+/// The row format information_schema.TABLES reports: the declared one, or
+/// InnoDB's default (Dynamic).
+fn row_format_name(t: &TableDef) -> &'static str {
+    match t.options.row_format.as_deref() {
+        Some("COMPACT") => "Compact",
+        Some("COMPRESSED") => "Compressed",
+        Some("REDUNDANT") => "Redundant",
+        Some("FIXED") => "Fixed",
+        _ if t.options.key_block_size != 0 => "Compressed",
+        _ => "Dynamic",
+    }
+}
+
+/// The column's type with its character set and collation when they are
+/// not the table's (`varchar(4) CHARACTER SET utf8mb3`).
+fn column_type_text(t: &TableDef, c: &crate::catalog::ColumnDef) -> String {
+    let mut s = c.ty.sql_name();
+    if c.charset.is_some() || c.collation.is_some() {
+        let cs = c.charset.clone().unwrap_or_else(|| t.options.charset().to_string());
+        s.push_str(&format!(" CHARACTER SET {cs}"));
+        if let Some(coll) = &c.collation {
+            s.push_str(&format!(" COLLATE {coll}"));
+        }
+    }
+    s
+}
+
+/// The character set and collation of a string column.
+fn column_collation(t: &TableDef, c: &crate::catalog::ColumnDef) -> (String, String) {
+    let cs = c.charset.clone().unwrap_or_else(|| t.options.charset().to_string());
+    let coll = match &c.collation {
+        Some(coll) => coll.clone(),
+        None if c.charset.is_some() => crate::sql::charset::default_collation(&cs).unwrap_or("").to_string(),
+        None => t.options.collation(),
+    };
+    (cs, coll)
+}
+
+/// SHOW CREATE TABLE. `next_auto`: the table's next AUTO_INCREMENT value.
+pub fn show_create_table(t: &TableDef, next_auto: Option<u64>) -> QueryResult {
     let mut lines = Vec::new();
     for c in &t.columns {
-        let mut l = format!("  {} {}", quote_ident(&c.name), c.ty.sql_name());
+        let mut l = format!("  {} {}", quote_ident(&c.name), column_type_text(t, c));
         if !c.nullable {
             l.push_str(" NOT NULL");
         }
         match &c.default {
-            // MySQL 8 quotes every constant default, numbers included.
+            ColumnDefault::Const(Some(v)) if c.ty.kind == TypeKind::Bit => {
+                l.push_str(&format!(" DEFAULT {}", bit_literal(v)))
+            }
+            // MySQL 8 quotes every other constant default, numbers included.
             ColumnDefault::Const(Some(v)) => l.push_str(&format!(" DEFAULT {}", quote_str(v))),
             ColumnDefault::CurrentTimestamp => l.push_str(" DEFAULT CURRENT_TIMESTAMP"),
+            // TEXT and BLOB columns show no DEFAULT NULL (JSON and spatial do).
             ColumnDefault::None | ColumnDefault::Const(None)
                 if c.nullable && !c.auto_increment && !matches!(c.ty.kind, TypeKind::Text | TypeKind::Blob) =>
             {
                 l.push_str(" DEFAULT NULL")
             }
             _ => {}
+        }
+        if let Some(srid) = c.srid {
+            l.push_str(&format!(" /*!80003 SRID {srid} */"));
         }
         if c.on_update_now {
             l.push_str(" ON UPDATE CURRENT_TIMESTAMP");
@@ -88,7 +285,7 @@ pub fn show_create_table(t: &TableDef) -> QueryResult {
             l.push_str(" AUTO_INCREMENT");
         }
         if !c.comment.is_empty() {
-            l.push_str(&format!(" COMMENT {}", quote_str(&c.comment)));
+            l.push_str(&format!(" COMMENT {}", quote_escaped(&c.comment)));
         }
         lines.push(l);
     }
@@ -105,16 +302,25 @@ pub fn show_create_table(t: &TableDef) -> QueryResult {
         lines.push(format!("  KEY {} ({})", quote_ident(&idx.name), key_cols(idx)));
     }
     let text = format!(
-        "CREATE TABLE {} (\n{}\n) ENGINE={} DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci",
+        "CREATE TABLE {} (\n{}\n){}",
         quote_ident(&t.name),
         lines.join(",\n"),
-        t.engine
+        table_options_text(t, next_auto)
     );
     rows_result(&["Table", "Create Table"], vec![vec![s(t.name.clone()), s(text)]])
 }
 
+/// The index MySQL reports as the primary key: the declared one or, when
+/// there is none, the first UNIQUE index over NOT NULL columns only
+/// (InnoDB clusters the table on it).
+fn reported_primary(t: &TableDef) -> Option<&crate::catalog::IndexDef> {
+    t.primary_key()
+        .or_else(|| t.secondary_indexes().find(|i| i.unique && i.columns.iter().all(|&c| !t.columns[c].nullable)))
+}
+
 fn column_key(t: &TableDef, pos: usize) -> &'static str {
-    if t.primary_key().is_some_and(|p| p.columns.contains(&pos)) {
+    let pk = reported_primary(t);
+    if pk.is_some_and(|p| p.columns.contains(&pos)) {
         "PRI"
     } else if t.secondary_indexes().any(|i| i.unique && i.columns.len() == 1 && i.columns[0] == pos) {
         "UNI"
@@ -147,7 +353,7 @@ pub fn show_columns(t: &TableDef, full: bool, like: Option<&str>) -> QueryResult
         .map(|(i, c)| {
             let mut r = vec![s(c.name.clone()), s(c.ty.sql_name())];
             if full {
-                r.push(if c.ty.is_string() { s("utf8mb4_0900_ai_ci") } else { Value::Null });
+                r.push(if c.ty.is_string() { s(column_collation(t, c).1) } else { Value::Null });
             }
             r.extend([
                 s(if c.nullable { "YES" } else { "NO" }),
@@ -361,7 +567,7 @@ pub fn information_schema(cat: &Catalog, table: &str) -> Option<(Vec<ColumnInfo>
                         s("BASE TABLE"),
                         s(t.engine.clone()),
                         Value::Int(10),
-                        s("Dynamic"),
+                        s(row_format_name(t)),
                         Value::Int(0),
                         Value::Int(0),
                         Value::Int(0),
@@ -372,9 +578,9 @@ pub fn information_schema(cat: &Catalog, table: &str) -> Option<(Vec<ColumnInfo>
                         Value::Null,
                         Value::Null,
                         Value::Null,
-                        s("utf8mb4_0900_ai_ci"),
+                        s(t.options.collation()),
                         Value::Null,
-                        s(""),
+                        s(create_options_text(t)),
                         s(t.comment.clone()),
                     ]
                 })
@@ -424,7 +630,11 @@ pub fn information_schema(cat: &Catalog, table: &str) -> Option<(Vec<ColumnInfo>
                             char_len
                                 .map(|l| Value::Int(if c.ty.is_string() { l as i64 * 4 } else { l as i64 }))
                                 .unwrap_or(Value::Null),
-                            if c.ty.is_numeric() { Value::Int(numeric_precision(&c.ty)) } else { Value::Null },
+                            if c.ty.is_numeric() || c.ty.kind == TypeKind::Bit {
+                                Value::Int(numeric_precision(&c.ty))
+                            } else {
+                                Value::Null
+                            },
                             if c.ty.is_integer() || c.ty.kind == TypeKind::Decimal {
                                 Value::Int(c.ty.scale as i64)
                             } else {
@@ -435,15 +645,15 @@ pub fn information_schema(cat: &Catalog, table: &str) -> Option<(Vec<ColumnInfo>
                             } else {
                                 Value::Null
                             },
-                            if c.ty.is_string() { s("utf8mb4") } else { Value::Null },
-                            if c.ty.is_string() { s("utf8mb4_0900_ai_ci") } else { Value::Null },
+                            if c.ty.is_string() { s(column_collation(t, c).0) } else { Value::Null },
+                            if c.ty.is_string() { s(column_collation(t, c).1) } else { Value::Null },
                             s(c.ty.sql_name()),
                             s(column_key(t, i)),
                             s(extra(c)),
                             s("select,insert,update,references"),
                             s(c.comment.clone()),
                             s(""),
-                            Value::Null,
+                            c.srid.map(|v| Value::Int(v as i64)).unwrap_or(Value::Null),
                         ]
                     })
                 })
@@ -587,7 +797,7 @@ fn numeric_precision(t: &SqlType) -> i64 {
                 19
             }
         }
-        TypeKind::Decimal => t.len as i64,
+        TypeKind::Decimal | TypeKind::Bit => t.len as i64,
         TypeKind::Float => 12,
         _ => 22,
     }

@@ -16,7 +16,9 @@ use crate::catalog::keys::{encode_key_value, encode_row_id, index_prefix};
 use crate::catalog::row::{decode_row, encode_row};
 use crate::catalog::{IndexDef, TableDef, PRIMARY_INDEX_ID};
 use crate::error::{DbError, Result};
+use crate::sql::conversion::{self, GeometryError, YearError};
 use crate::sql::expr::fit_decimal;
+use crate::sql::json;
 use crate::sql::types::{SqlType, TypeKind};
 use crate::sql::value::{self, Value};
 use crate::txn::locks::LockMode;
@@ -193,16 +195,108 @@ pub fn coerce(v: Value, col_name: &str, ty: &SqlType, row: usize) -> Result<Valu
                 }
             }
         },
+        TypeKind::Time => match conversion::to_time(&v, ty.len) {
+            Ok(t) => Value::Time(t),
+            Err(_) => return Err(DbError::bad_temporal("time", &v.to_text().unwrap_or_default(), col_name, row)),
+        },
+        TypeKind::Year => match conversion::to_year(&v) {
+            Ok(y) => Value::Int(y),
+            Err(YearError::OutOfRange) => return Err(DbError::out_of_range(col_name, row)),
+            Err(YearError::NotNumber) => {
+                return Err(DbError::wrong_value("integer", &v.to_text().unwrap_or_default(), col_name, row))
+            }
+        },
+        TypeKind::Bit => match conversion::to_bit(&v, ty.len) {
+            Some(n) => Value::Bit(n, ty.len as u8),
+            None => return Err(DbError::too_long(col_name, row)),
+        },
+        TypeKind::Enum | TypeKind::Set => {
+            let member = if ty.kind == TypeKind::Enum {
+                conversion::to_enum(&v, ty.members())
+            } else {
+                conversion::to_set(&v, ty.members())
+            };
+            match member {
+                Some((n, text)) => Value::Enum(n, text),
+                None => return Err(DbError::data_truncated(col_name, row)),
+            }
+        }
+        TypeKind::Json => {
+            let text = match &v {
+                Value::Str(s) => s.as_bytes().to_vec(),
+                Value::Bytes(b) => b.clone(),
+                // Only text is JSON; other values need CAST(… AS JSON).
+                _ => return Err(DbError::invalid_json("not a JSON text, may need CAST", 0, col_name)),
+            };
+            match json::normalize(&text) {
+                Ok(doc) => Value::Str(doc),
+                Err(e) if e.too_deep => return Err(DbError::json_too_deep()),
+                Err(e) => return Err(DbError::invalid_json(e.message, e.position, col_name)),
+            }
+        }
+        TypeKind::Geometry(kind) => {
+            let b = match &v {
+                Value::Bytes(b) => b.clone(),
+                Value::Str(s) => s.as_bytes().to_vec(),
+                _ => return Err(DbError::not_geometry()),
+            };
+            match conversion::check_geometry(&b, kind, None) {
+                Ok(()) => Value::Bytes(b),
+                Err(GeometryError::NotGeometry) => return Err(DbError::not_geometry()),
+                Err(GeometryError::WrongType(found)) => {
+                    return Err(DbError::wrong_value(
+                        &kind.name().to_ascii_uppercase(),
+                        &found.name().to_ascii_uppercase(),
+                        col_name,
+                        row,
+                    ))
+                }
+                Err(GeometryError::Srid(got, want)) => return Err(DbError::srid_mismatch(col_name, got, want)),
+            }
+        }
         TypeKind::Null => Value::Null,
-        _ => return Err(DbError::internal("unexpected column type")),
+        TypeKind::TinyInt | TypeKind::SmallInt | TypeKind::MediumInt | TypeKind::Int | TypeKind::BigInt => {
+            return Err(DbError::internal("integer type reached the non-integer path"))
+        }
     })
+}
+
+/// [`coerce`] into a column, with the checks that need more than its type
+/// (a spatial column's `SRID`).
+pub fn coerce_column(v: Value, c: &crate::catalog::ColumnDef, row: usize) -> Result<Value> {
+    let v = coerce(v, &c.name, &c.ty, row)?;
+    if let (Value::Bytes(b), TypeKind::Geometry(kind), Some(_)) = (&v, c.ty.kind, c.srid) {
+        if let Err(GeometryError::Srid(got, want)) = conversion::check_geometry(b, kind, c.srid) {
+            return Err(DbError::srid_mismatch(&c.name, got, want));
+        }
+    }
+    Ok(v)
+}
+
+/// A column value as its stored text form (column defaults): YEAR as four
+/// digits (so 0 stays 0000), BIT as its number, TIME with its fraction
+/// digits, everything else as [`Value::to_text`].
+pub fn stored_text(v: &Value, ty: &SqlType) -> Option<String> {
+    match (v, ty.kind) {
+        (Value::Int(y), TypeKind::Year) => Some(format!("{y:04}")),
+        (Value::Bit(n, _), TypeKind::Bit) => Some(n.to_string()),
+        (Value::Time(t), TypeKind::Time) => Some(value::format_time(*t, Some(ty.len))),
+        (other, _) => other.to_text(),
+    }
 }
 
 /// The value MySQL stores for a column when a value is missing or invalid
 /// and the statement does not fail (INSERT IGNORE, ALTER ADD COLUMN).
 pub fn implicit_default(ty: &SqlType) -> Value {
-    if ty.is_numeric() {
+    if ty.is_numeric() || matches!(ty.kind, TypeKind::Year | TypeKind::Bit) {
         Value::Int(0)
+    } else if ty.kind == TypeKind::Enum {
+        // A NOT NULL ENUM defaults to its first member.
+        Value::Int(1)
+    } else if ty.kind == TypeKind::Time {
+        Value::Time(0)
+    } else if ty.kind == TypeKind::Json {
+        Value::Str("null".into())
     } else if ty.kind == TypeKind::Date {
         Value::Str("1970-01-01".into())
     } else if ty.is_temporal() {
@@ -253,6 +347,37 @@ pub fn coerce_lenient(v: Value, ty: &SqlType) -> Value {
             b.truncate(ty.max_bytes().unwrap_or(usize::MAX));
             Value::Bytes(b)
         }
+        // Not a member: ENUM's error value '' (number 0); a SET keeps the
+        // members it knows.
+        TypeKind::Enum => match conversion::to_enum(&v, ty.members()) {
+            Some((n, text)) => Value::Enum(n, text),
+            None => Value::Enum(0, String::new()),
+        },
+        TypeKind::Set => match conversion::to_set(&v, ty.members()) {
+            Some((n, text)) => Value::Enum(n, text),
+            None => {
+                let known: Vec<String> = v
+                    .to_text()
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter(|p| conversion::to_set(&Value::Str((*p).to_string()), ty.members()).is_some())
+                    .map(str::to_string)
+                    .collect();
+                conversion::to_set(&Value::Str(known.join(",")), ty.members())
+                    .map(|(n, t)| Value::Enum(n, t))
+                    .unwrap_or(Value::Enum(0, String::new()))
+            }
+        },
+        TypeKind::Time => match conversion::to_time(&v, ty.len) {
+            Ok(t) | Err(value::TimeError::OutOfRange(t)) => Value::Time(t),
+            Err(value::TimeError::Invalid) => Value::Time(0),
+        },
+        TypeKind::Year => Value::Int(conversion::to_year(&v).unwrap_or(0)),
+        // Too long for BIT(M): all M bits set.
+        TypeKind::Bit => Value::Bit(
+            conversion::to_bit(&v, ty.len).unwrap_or(if ty.len >= 64 { u64::MAX } else { (1u64 << ty.len) - 1 }),
+            ty.len as u8,
+        ),
         _ => coerce(v, "", ty, 0).unwrap_or_else(|_| coerce(implicit_default(ty), "", ty, 0).unwrap_or(Value::Null)),
     }
 }
@@ -324,11 +449,33 @@ pub fn next_auto_value(
 ) -> Result<u64> {
     let mut c = counters.lock();
     if c.next_auto.is_none() {
-        c.next_auto = Some(max_column_value(txn, table, col)? + 1);
+        c.next_auto = Some(first_auto_value(txn, table, col)?);
     }
     let v = c.next_auto.unwrap_or(1);
     c.next_auto = Some(v + 1);
     Ok(v)
+}
+
+/// The value the next generated AUTO_INCREMENT would take, without taking
+/// it (SHOW CREATE TABLE's `AUTO_INCREMENT=`).
+pub fn peek_auto_value(
+    txn: &Transaction,
+    table: &TableDef,
+    col: usize,
+    counters: &Mutex<TableCounters>,
+) -> Result<u64> {
+    let mut c = counters.lock();
+    if c.next_auto.is_none() {
+        c.next_auto = Some(first_auto_value(txn, table, col)?);
+    }
+    Ok(c.next_auto.unwrap_or(1))
+}
+
+/// Where a table's counter starts: above every value in the table, and at
+/// least the `AUTO_INCREMENT = n` the table was created with.
+fn first_auto_value(txn: &Transaction, table: &TableDef, col: usize) -> Result<u64> {
+    let above_data = max_column_value(txn, table, col)?.saturating_add(1);
+    Ok(above_data.max(table.options.auto_increment.unwrap_or(1)))
 }
 
 /// Record an explicitly inserted AUTO_INCREMENT value so later generated
@@ -342,7 +489,7 @@ pub fn observe_auto_value(
 ) -> Result<()> {
     let mut c = counters.lock();
     if c.next_auto.is_none() {
-        c.next_auto = Some(max_column_value(txn, table, col)? + 1);
+        c.next_auto = Some(first_auto_value(txn, table, col)?);
     }
     if c.next_auto.is_some_and(|n| v >= n) {
         c.next_auto = Some(v.saturating_add(1));

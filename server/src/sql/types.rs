@@ -1,5 +1,12 @@
 //! SQL column types: what a column or an expression result is, how it maps
 //! to the wire protocol, and how it prints in `SHOW CREATE TABLE`.
+//!
+//! Besides the numeric, string and date/time families, MySQL 8's other
+//! column types: BIT(M), TIME(fsp), YEAR, ENUM and SET (their members live
+//! in [`SqlType::elems`]), JSON (validated, normalized text) and the
+//! spatial types (opaque SRID + WKB bytes; no spatial functions yet).
+
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -23,12 +30,91 @@ pub enum TypeKind {
     Date,
     DateTime,
     Timestamp,
+    /// `TIME(fsp)`: a signed duration, -838:59:59 to 838:59:59.
+    Time,
+    /// `YEAR`: 1901..2155, or 0 (shown `0000`).
+    Year,
+    /// `BIT(M)`: an M-bit unsigned number (`len` = M), sent as bytes.
+    Bit,
+    /// `ENUM('a', …)`: one of `elems` (or '' for invalid values).
+    Enum,
+    /// `SET('a', …)`: any subset of `elems` (at most 64).
+    Set,
+    /// `JSON`: a JSON document, stored as MySQL's normalized text.
+    Json,
+    /// The spatial types: SRID + WKB bytes, checked at insert.
+    Geometry(Spatial),
     /// The type of a bare `NULL` literal.
     Null,
 }
 
-/// A full SQL type: family plus modifiers.
+/// Which spatial type a column is; each but `Geometry` accepts only its own
+/// WKB geometry type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Spatial {
+    Geometry,
+    Point,
+    LineString,
+    Polygon,
+    MultiPoint,
+    MultiLineString,
+    MultiPolygon,
+    GeometryCollection,
+}
+
+impl Spatial {
+    pub const ALL: [Spatial; 8] = [
+        Spatial::Geometry,
+        Spatial::Point,
+        Spatial::LineString,
+        Spatial::Polygon,
+        Spatial::MultiPoint,
+        Spatial::MultiLineString,
+        Spatial::MultiPolygon,
+        Spatial::GeometryCollection,
+    ];
+
+    /// The spatial type a type name names (`GEOMCOLLECTION` is
+    /// `GEOMETRYCOLLECTION`), case-insensitively.
+    pub fn from_name(name: &str) -> Option<Spatial> {
+        let n = name.to_ascii_lowercase();
+        if n == "geometrycollection" {
+            return Some(Spatial::GeometryCollection);
+        }
+        Spatial::ALL.into_iter().find(|g| g.name() == n)
+    }
+
+    /// The type's name in lower case, as SHOW CREATE TABLE prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Spatial::Geometry => "geometry",
+            Spatial::Point => "point",
+            Spatial::LineString => "linestring",
+            Spatial::Polygon => "polygon",
+            Spatial::MultiPoint => "multipoint",
+            Spatial::MultiLineString => "multilinestring",
+            Spatial::MultiPolygon => "multipolygon",
+            Spatial::GeometryCollection => "geomcollection",
+        }
+    }
+
+    /// The WKB geometry type code a value of this type has (`None`: any).
+    pub fn wkb_type(self) -> Option<u32> {
+        match self {
+            Spatial::Geometry => None,
+            Spatial::Point => Some(1),
+            Spatial::LineString => Some(2),
+            Spatial::Polygon => Some(3),
+            Spatial::MultiPoint => Some(4),
+            Spatial::MultiLineString => Some(5),
+            Spatial::MultiPolygon => Some(6),
+            Spatial::GeometryCollection => Some(7),
+        }
+    }
+}
+
+/// A full SQL type: family plus modifiers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SqlType {
     pub kind: TypeKind,
     pub unsigned: bool,
@@ -40,32 +126,58 @@ pub struct SqlType {
     pub is_bool: bool,
     /// TEXT/BLOB size class: 0 tiny, 1 normal, 2 medium, 3 long.
     pub size_class: u8,
+    /// The members of an ENUM or SET, as declared (trailing spaces
+    /// removed); shared, so cloning a type never copies them. Read them
+    /// with [`SqlType::members`].
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "members_serde")]
+    pub elems: Option<Arc<[String]>>,
+}
+
+/// ENUM / SET members are stored in the catalog as a plain list.
+mod members_serde {
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(m: &Option<Arc<[String]>>, s: S) -> Result<S::Ok, S::Error> {
+        m.as_deref().unwrap_or(&[]).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Arc<[String]>>, D::Error> {
+        let v = Vec::<String>::deserialize(d)?;
+        Ok((!v.is_empty()).then(|| Arc::from(v)))
+    }
 }
 
 impl SqlType {
     pub const fn new(kind: TypeKind) -> Self {
-        Self { kind, unsigned: false, len: 0, scale: 0, is_bool: false, size_class: 1 }
+        Self { kind, unsigned: false, len: 0, scale: 0, is_bool: false, size_class: 1, elems: None }
     }
-    pub const fn bigint() -> Self {
+    pub fn bigint() -> Self {
         Self { len: 21, ..Self::new(TypeKind::BigInt) }
     }
-    pub const fn int() -> Self {
+    pub fn int() -> Self {
         Self { len: 11, ..Self::new(TypeKind::Int) }
     }
-    pub const fn double() -> Self {
+    pub fn double() -> Self {
         Self { len: 22, scale: 31, ..Self::new(TypeKind::Double) }
     }
-    pub const fn decimal(precision: u32, scale: u8) -> Self {
+    pub fn decimal(precision: u32, scale: u8) -> Self {
         Self { len: precision, scale, ..Self::new(TypeKind::Decimal) }
     }
-    pub const fn varchar(len: u32) -> Self {
+    pub fn varchar(len: u32) -> Self {
         Self { len, ..Self::new(TypeKind::Varchar) }
     }
-    pub const fn text() -> Self {
+    pub fn text() -> Self {
         Self { len: 65535, ..Self::new(TypeKind::Text) }
     }
-    pub const fn null() -> Self {
+    pub fn null() -> Self {
         Self::new(TypeKind::Null)
+    }
+
+    /// The members of an ENUM or SET (empty for other types).
+    pub fn members(&self) -> &[String] {
+        self.elems.as_deref().unwrap_or(&[])
     }
 
     pub fn is_integer(&self) -> bool {
@@ -80,14 +192,27 @@ impl SqlType {
     pub fn is_numeric(&self) -> bool {
         self.is_integer() || self.is_float() || self.kind == TypeKind::Decimal
     }
+    /// Character strings, ENUM and SET included (they have a character
+    /// set and compare as strings).
     pub fn is_string(&self) -> bool {
-        matches!(self.kind, TypeKind::Char | TypeKind::Varchar | TypeKind::Text)
+        matches!(self.kind, TypeKind::Char | TypeKind::Varchar | TypeKind::Text | TypeKind::Enum | TypeKind::Set)
     }
     pub fn is_binary(&self) -> bool {
         matches!(self.kind, TypeKind::Binary | TypeKind::Varbinary | TypeKind::Blob)
     }
+    /// DATE, DATETIME, TIMESTAMP and TIME.
     pub fn is_temporal(&self) -> bool {
-        matches!(self.kind, TypeKind::Date | TypeKind::DateTime | TypeKind::Timestamp)
+        matches!(self.kind, TypeKind::Date | TypeKind::DateTime | TypeKind::Timestamp | TypeKind::Time)
+    }
+    /// ENUM or SET: a string whose value also has a number (its position
+    /// or bit mask), the order rows sort and index in.
+    pub fn is_enum_or_set(&self) -> bool {
+        matches!(self.kind, TypeKind::Enum | TypeKind::Set)
+    }
+    /// Whether a column of this type may be a key part without a prefix
+    /// length (TEXT, BLOB, JSON and spatial types may not).
+    pub fn needs_key_prefix(&self) -> bool {
+        matches!(self.kind, TypeKind::Text | TypeKind::Blob | TypeKind::Json | TypeKind::Geometry(_))
     }
 
     /// Range of an integer column, as (min, max) in i128.
@@ -140,7 +265,33 @@ impl SqlType {
             TypeKind::DateTime => "datetime".into(),
             TypeKind::Timestamp if self.len > 0 => format!("timestamp({})", self.len),
             TypeKind::Timestamp => "timestamp".into(),
+            TypeKind::Time if self.len > 0 => format!("time({})", self.len),
+            TypeKind::Time => "time".into(),
+            TypeKind::Year => "year".into(),
+            TypeKind::Bit => format!("bit({})", self.len),
+            TypeKind::Enum | TypeKind::Set => {
+                let members: Vec<String> = self
+                    .members()
+                    .iter()
+                    .map(|e| format!("'{}'", e.replace('\\', "\\\\").replace('\'', "''")))
+                    .collect();
+                format!("{}({})", if self.kind == TypeKind::Enum { "enum" } else { "set" }, members.join(","))
+            }
+            TypeKind::Json => "json".into(),
+            TypeKind::Geometry(g) => g.name().into(),
             TypeKind::Null => "null".into(),
+        }
+    }
+
+    /// Longest text of a value, in characters: an ENUM's longest member,
+    /// a SET's members joined by commas.
+    pub fn members_len(&self) -> usize {
+        match self.kind {
+            TypeKind::Enum => self.members().iter().map(|e| e.chars().count()).max().unwrap_or(0),
+            TypeKind::Set => {
+                self.members().iter().map(|e| e.chars().count()).sum::<usize>() + self.members().len().saturating_sub(1)
+            }
+            _ => 0,
         }
     }
 
@@ -148,6 +299,7 @@ impl SqlType {
     pub fn max_bytes(&self) -> Option<usize> {
         match self.kind {
             TypeKind::Char | TypeKind::Varchar | TypeKind::Binary | TypeKind::Varbinary => Some(self.len as usize),
+            TypeKind::Enum | TypeKind::Set => Some(self.members_len()),
             TypeKind::Text | TypeKind::Blob => Some(match self.size_class {
                 0 => 255,
                 1 => 65_535,
@@ -174,6 +326,11 @@ impl SqlType {
             TypeKind::Text | TypeKind::Blob => self.max_bytes().unwrap_or(0) as u32,
             TypeKind::Date => 10,
             TypeKind::DateTime | TypeKind::Timestamp => 19,
+            TypeKind::Time => 10,
+            TypeKind::Year => 4,
+            TypeKind::Bit => self.len,
+            TypeKind::Enum | TypeKind::Set => self.members_len() as u32 * 4,
+            TypeKind::Json | TypeKind::Geometry(_) => u32::MAX,
             TypeKind::Null => 0,
         }
     }

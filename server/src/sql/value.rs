@@ -25,6 +25,194 @@ pub enum Value {
     Bytes(Vec<u8>),
     Date(NaiveDate),
     DateTime(NaiveDateTime),
+    /// A TIME: signed microseconds (MySQL's range is ±838:59:59).
+    Time(i64),
+    /// A BIT(M) value: the number and M (its text is the number's
+    /// ceil(M/8) big-endian bytes).
+    Bit(u64, u8),
+    /// An ENUM or SET value: its number (an ENUM's position counted from
+    /// 1, a SET's bit mask) and its text. It compares as its text and
+    /// sorts by its number; in numeric context it is its number.
+    Enum(u64, String),
+}
+
+/// The largest TIME magnitude, 838:59:59, in microseconds.
+pub const TIME_MAX_MICROS: i64 = (838 * 3600 + 59 * 60 + 59) * 1_000_000;
+
+/// Why a text or number is not a TIME.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeError {
+    /// Not a time at all ('abc', '10:61:00').
+    Invalid,
+    /// A time beyond ±838:59:59; the value is clamped to the range.
+    OutOfRange(i64),
+}
+
+/// Microseconds of `hours:minutes:seconds.micros`, signed.
+fn time_micros(neg: bool, h: i64, m: i64, s: i64, us: i64) -> i64 {
+    let t = ((h * 60 + m) * 60 + s) * 1_000_000 + us;
+    if neg {
+        -t
+    } else {
+        t
+    }
+}
+
+fn clamp_time(t: i64) -> Result<i64, TimeError> {
+    if t.abs() > TIME_MAX_MICROS {
+        Err(TimeError::OutOfRange(t.clamp(-TIME_MAX_MICROS, TIME_MAX_MICROS)))
+    } else {
+        Ok(t)
+    }
+}
+
+/// Up to six fraction digits as microseconds (more are rounded).
+fn fraction_micros(digits: &str) -> Option<i64> {
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut us: i64 = 0;
+    for (i, b) in digits.bytes().take(6).enumerate() {
+        us += (b - b'0') as i64 * 10i64.pow(5 - i as u32);
+    }
+    if digits.len() > 6 && digits.as_bytes()[6] >= b'5' {
+        us += 1;
+    }
+    Some(us)
+}
+
+/// Parse a TIME as MySQL reads text: `[-][D ]HH:MM[:SS[.frac]]`,
+/// `[-]HHMMSS[.frac]` (also `MMSS` and `SS`), or a datetime's time part.
+/// Minutes and seconds must be below 60.
+pub fn parse_time(s: &str) -> Result<i64, TimeError> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(TimeError::Invalid);
+    }
+    // 'YYYY-MM-DD hh:mm:ss': the time of a datetime.
+    if t.len() >= 8 && t.as_bytes().get(4) == Some(&b'-') {
+        if let Some(dt) = parse_datetime(t) {
+            let tm = dt.time();
+            return Ok(time_micros(
+                false,
+                tm.hour() as i64,
+                tm.minute() as i64,
+                tm.second() as i64,
+                (tm.nanosecond() / 1000) as i64,
+            ));
+        }
+        return Err(TimeError::Invalid);
+    }
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest.trim_start()),
+        None => (false, t),
+    };
+    let (main, frac) = match body.split_once('.') {
+        Some((m, f)) => (m, f),
+        None => (body, ""),
+    };
+    let us = fraction_micros(frac).ok_or(TimeError::Invalid)?;
+    let num = |x: &str| -> Result<i64, TimeError> {
+        if x.is_empty() || x.len() > 12 || !x.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(TimeError::Invalid);
+        }
+        x.parse::<i64>().map_err(|_| TimeError::Invalid)
+    };
+    let (days, clock) = match main.split_once(' ') {
+        Some((d, c)) => (num(d)?, c.trim_start()),
+        None => (0, main),
+    };
+    let (h, m, sec) = if clock.contains(':') {
+        let parts: Vec<&str> = clock.split(':').collect();
+        match parts.as_slice() {
+            [h, m] => (num(h)?, num(m)?, 0),
+            [h, m, s] => (num(h)?, num(m)?, num(s)?),
+            _ => return Err(TimeError::Invalid),
+        }
+    } else if main.contains(' ') {
+        // 'D HH': days and hours.
+        (num(clock)?, 0, 0)
+    } else {
+        let n = num(clock)?;
+        (n / 10000, n / 100 % 100, n % 100)
+    };
+    if m > 59 || sec > 59 {
+        return Err(TimeError::Invalid);
+    }
+    clamp_time(time_micros(neg, days * 24 + h, m, sec, us))
+}
+
+/// A number read as a TIME: `[-]HHMMSS[.frac]`; a number of 10 or more
+/// integer digits is a datetime (`YYYYMMDDhhmmss`) whose time is taken.
+pub fn number_to_time(d: Decimal) -> Result<i64, TimeError> {
+    let neg = d.is_sign_negative();
+    let a = d.abs();
+    let int = a.trunc();
+    let us = ((a - int) * Decimal::from(1_000_000)).round().to_i64().unwrap_or(0);
+    let Some(n) = int.to_i64() else {
+        return Err(TimeError::OutOfRange(if neg { -TIME_MAX_MICROS } else { TIME_MAX_MICROS }));
+    };
+    if n >= 10_000_000_000 && !neg {
+        let clock = n % 1_000_000;
+        return parse_time(&format!("{clock:06}"));
+    }
+    let (h, m, s) = (n / 10000, n / 100 % 100, n % 100);
+    if m > 59 || s > 59 {
+        return Err(TimeError::Invalid);
+    }
+    clamp_time(time_micros(neg, h, m, s, us))
+}
+
+/// Round a TIME's microseconds to `fsp` fraction digits (half away from zero).
+pub fn round_time(t: i64, fsp: u32) -> i64 {
+    let unit = 10i64.pow(6 - fsp.min(6));
+    let r = (t.abs() + unit / 2) / unit * unit;
+    if t < 0 {
+        -r
+    } else {
+        r
+    }
+}
+
+/// A TIME as text: `[-]HH:MM:SS` and, with `fsp` digits (or, when `None`,
+/// six digits if there is a fraction), `.ffffff`.
+pub fn format_time(t: i64, fsp: Option<u32>) -> String {
+    let a = t.unsigned_abs();
+    let us = a % 1_000_000;
+    let secs = a / 1_000_000;
+    let mut out = format!("{}{:02}:{:02}:{:02}", if t < 0 { "-" } else { "" }, secs / 3600, secs / 60 % 60, secs % 60);
+    match fsp {
+        Some(0) => {}
+        Some(n) => {
+            let n = n.min(6) as usize;
+            let digits = format!("{us:06}");
+            out.push('.');
+            out.push_str(&digits[..n]);
+        }
+        None if us != 0 => {
+            let _ = write!(out, ".{us:06}");
+        }
+        None => {}
+    }
+    out
+}
+
+/// A TIME as the number `[-]HHMMSS.ffffff`.
+pub fn time_decimal(t: i64) -> Decimal {
+    let a = t.unsigned_abs();
+    let secs = a / 1_000_000;
+    let n = (secs / 3600) * 10000 + (secs / 60 % 60) * 100 + secs % 60;
+    let mut d = Decimal::from(n) + Decimal::new((a % 1_000_000) as i64, 6);
+    if t < 0 {
+        d.set_sign_negative(true);
+    }
+    d.normalize()
+}
+
+/// The bytes of a BIT(M) value: ceil(M/8) bytes, big-endian.
+pub fn bit_bytes(v: u64, m: u8) -> Vec<u8> {
+    let n = (m as usize).div_ceil(8).clamp(1, 8);
+    v.to_be_bytes()[8 - n..].to_vec()
 }
 
 /// The sort key of a string under the default collation. MySQL 8's default
@@ -129,6 +317,8 @@ impl Value {
             Value::Str(s) => Some(parse_number_prefix(s).0 != 0.0),
             Value::Bytes(b) => Some(parse_number_prefix(&String::from_utf8_lossy(b)).0 != 0.0),
             Value::Date(_) | Value::DateTime(_) => Some(true),
+            Value::Time(t) => Some(*t != 0),
+            Value::Bit(v, _) | Value::Enum(v, _) => Some(*v != 0),
         }
     }
 
@@ -143,6 +333,8 @@ impl Value {
             Value::Bytes(b) => parse_number_prefix(&String::from_utf8_lossy(b)).0,
             Value::Date(d) => date_number(d) as f64,
             Value::DateTime(dt) => datetime_number(dt) as f64,
+            Value::Time(t) => time_decimal(*t).to_f64().unwrap_or(0.0),
+            Value::Bit(v, _) | Value::Enum(v, _) => *v as f64,
         })
     }
 
@@ -161,13 +353,15 @@ impl Value {
             Value::Bytes(b) => str_to_i64(&String::from_utf8_lossy(b)),
             Value::Date(d) => date_number(d),
             Value::DateTime(dt) => datetime_number(dt),
+            Value::Time(t) => round_away(&time_decimal(*t)).to_i64().unwrap_or(0),
+            Value::Bit(v, _) | Value::Enum(v, _) => i64::try_from(*v).unwrap_or(i64::MAX),
         })
     }
 
     /// Integer value as i128 (exact for every integer value).
     pub fn as_i128(&self) -> Option<i128> {
         match self {
-            Value::UInt(u) => Some(*u as i128),
+            Value::UInt(u) | Value::Bit(u, _) | Value::Enum(u, _) => Some(*u as i128),
             Value::Double(d) => Some(d.round() as i128),
             Value::Decimal(d) => round_away(d).to_i128(),
             other => other.as_i64().map(|i| i as i128),
@@ -185,6 +379,8 @@ impl Value {
             Value::Bytes(b) => parse_decimal_prefix(&String::from_utf8_lossy(b)).unwrap_or_default(),
             Value::Date(d) => Decimal::from(date_number(d)),
             Value::DateTime(dt) => Decimal::from(datetime_number(dt)),
+            Value::Time(t) => time_decimal(*t),
+            Value::Bit(v, _) | Value::Enum(v, _) => Decimal::from(*v),
         })
     }
 
@@ -200,19 +396,24 @@ impl Value {
             Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
             Value::Date(d) => d.format("%Y-%m-%d").to_string(),
             Value::DateTime(dt) => format_datetime(dt),
+            Value::Time(t) => format_time(*t, None),
+            Value::Bit(v, m) => String::from_utf8_lossy(&bit_bytes(*v, *m)).into_owned(),
+            Value::Enum(_, s) => s.clone(),
         })
     }
 
-    /// Raw bytes of the value's text form (binary-safe for BLOBs).
+    /// Raw bytes of the value's text form (binary-safe for BLOBs and BIT).
     pub fn to_bytes(&self) -> Option<Vec<u8>> {
         match self {
             Value::Bytes(b) => Some(b.clone()),
+            Value::Bit(v, m) => Some(bit_bytes(*v, *m)),
             other => other.to_text().map(String::into_bytes),
         }
     }
 
+    /// Numbers, BIT values included (a BIT compares as its number).
     fn is_numeric(&self) -> bool {
-        matches!(self, Value::Int(_) | Value::UInt(_) | Value::Double(_) | Value::Decimal(_))
+        matches!(self, Value::Int(_) | Value::UInt(_) | Value::Double(_) | Value::Decimal(_) | Value::Bit(..))
     }
 
     fn is_stringy(&self) -> bool {
@@ -384,6 +585,22 @@ pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
             None => compare_as_f64(a, b),
         },
         (Str(_) | Bytes(_), Date(_) | DateTime(_)) => compare(b, a).map(Ordering::reverse),
+        (Time(x), Time(y)) => Some(x.cmp(y)),
+        (Time(x), Str(_) | Bytes(_) | Enum(..)) => match parse_time(&b.to_text()?) {
+            Ok(y) => Some(x.cmp(&y)),
+            Err(_) => compare_as_f64(a, b),
+        },
+        (Str(_) | Bytes(_) | Enum(..), Time(_)) => compare(b, a).map(Ordering::reverse),
+        // An ENUM or SET compares as its text with strings and with other
+        // ENUM/SET values, and as its number with numbers.
+        (Enum(_, x), Enum(_, y)) | (Enum(_, x), Str(y)) | (Str(x), Enum(_, y)) => Some(collate_cmp(x, y)),
+        (Enum(_, x), Bytes(y)) => Some(x.as_bytes().cmp(y.as_slice())),
+        (Bytes(x), Enum(_, y)) => Some(x.as_slice().cmp(y.as_bytes())),
+        (Enum(n, _), y) if y.is_numeric() => compare(&UInt(*n), y),
+        (x, Enum(n, _)) if x.is_numeric() => compare(x, &UInt(*n)),
+        (Bit(x, _), Bit(y, _)) => Some(x.cmp(y)),
+        (Bit(x, _), _) => compare(&UInt(*x), b),
+        (_, Bit(y, _)) => compare(a, &UInt(*y)),
         (Double(_), _) | (_, Double(_)) => compare_as_f64(a, b),
         (x, y) if x.is_numeric() && y.is_numeric() => {
             // Int/UInt/Decimal mixes compare exactly as decimals.
@@ -408,12 +625,14 @@ fn compare_as_f64(a: &Value, b: &Value) -> Option<Ordering> {
     x.partial_cmp(&y)
 }
 
-/// Total order used by ORDER BY: NULL first, then [`compare`].
+/// Total order used by ORDER BY: NULL first, then [`compare`], except
+/// that ENUM and SET values sort by their numbers, as MySQL sorts them.
 pub fn order_cmp(a: &Value, b: &Value) -> Ordering {
-    match (a.is_null(), b.is_null()) {
-        (true, true) => Ordering::Equal,
-        (true, false) => Ordering::Less,
-        (false, true) => Ordering::Greater,
+    match (a, b) {
+        (Value::Null, Value::Null) => Ordering::Equal,
+        (Value::Null, _) => Ordering::Less,
+        (_, Value::Null) => Ordering::Greater,
+        (Value::Enum(x, _), Value::Enum(y, _)) => x.cmp(y),
         _ => compare(a, b).unwrap_or(Ordering::Equal),
     }
 }
@@ -423,7 +642,7 @@ pub fn order_cmp(a: &Value, b: &Value) -> Ordering {
 pub fn encode_group_key(v: &Value, out: &mut Vec<u8>) {
     match v {
         Value::Null => out.push(0),
-        Value::Int(_) | Value::UInt(_) | Value::Decimal(_) => {
+        Value::Int(_) | Value::UInt(_) | Value::Decimal(_) | Value::Bit(..) => {
             let d = v.as_decimal().unwrap_or_default().normalize();
             out.push(1);
             out.extend_from_slice(d.to_string().as_bytes());
@@ -440,7 +659,7 @@ pub fn encode_group_key(v: &Value, out: &mut Vec<u8>) {
                 out.extend_from_slice(&f.to_bits().to_be_bytes());
             }
         }
-        Value::Str(s) => {
+        Value::Str(s) | Value::Enum(_, s) => {
             out.push(3);
             let k = collate_key(s);
             out.extend_from_slice(&(k.len() as u32).to_be_bytes());
@@ -458,6 +677,10 @@ pub fn encode_group_key(v: &Value, out: &mut Vec<u8>) {
         Value::DateTime(dt) => {
             out.push(6);
             out.extend_from_slice(&dt.and_utc().timestamp_micros().to_be_bytes());
+        }
+        Value::Time(t) => {
+            out.push(7);
+            out.extend_from_slice(&t.to_be_bytes());
         }
     }
 }

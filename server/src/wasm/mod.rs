@@ -672,7 +672,9 @@ pub fn to_abi(v: &Value, want: Type) -> AbiValue {
             Value::Decimal(d) => AbiValue::Decimal(d.to_string()),
             Value::Str(s) => AbiValue::String(s.clone()),
             Value::Bytes(b) => AbiValue::Bytes(b.clone()),
-            Value::Date(_) | Value::DateTime(_) => AbiValue::Temporal(v.to_text().unwrap_or_default()),
+            Value::Date(_) | Value::DateTime(_) | Value::Time(_) => AbiValue::Temporal(v.to_text().unwrap_or_default()),
+            Value::Bit(..) => AbiValue::Bytes(v.to_bytes().unwrap_or_default()),
+            Value::Enum(_, s) => AbiValue::String(s.clone()),
         },
     }
 }
