@@ -15,13 +15,16 @@
 # - Node.js `mysql2`: node and npm (Debian `nodejs npm`, unless both are
 #   already there), then `npm ci` in tests/smoke/node from its committed
 #   package-lock.json (node_modules is not committed);
-# - Rust `sqlx` is a dev-dependency of the tests crate: cargo fetches it.
+# - Rust `sqlx` is a dev-dependency of the tests crate: cargo fetches it;
+# - mariadb-server: `mariadb-dump` round trips (tests/smoke/dump.sh) start a
+#   private `mariadbd` of their own. The package's own service is not started
+#   at install (a temporary policy-rc.d denies it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 for p in librocksdb-dev clang libclang-dev mariadb-client python3-pip rustc-web cargo-web rust-web-src lld wabt binaryen \
-  libmariadb-java; do
+  libmariadb-java mariadb-server; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 command -v javac >/dev/null 2>&1 || need+=(default-jdk-headless)
@@ -30,6 +33,11 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 fi
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
+  if [[ " ${need[*]} " == *" mariadb-server "* ]] && [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   apt-get update -qq
   apt-get install -y -qq "${need[@]}" >/dev/null
 fi

@@ -7,7 +7,9 @@
 //! - Node's `mysql2` (`smoke/node/mysql2_test.js`, installed by `npm ci`);
 //! - MariaDB Connector/J through JDBC (`smoke/connectorj.sh` compiles and runs
 //!   `smoke/java/ConnectorJTest.java`);
-//! - Rust's `sqlx` (MySQL driver, tokio runtime), in this file.
+//! - Rust's `sqlx` (MySQL driver, tokio runtime), in this file;
+//! - `mariadb-dump` round trips between two servers and, when `mariadbd` is
+//!   installed, a private MariaDB server (`smoke/dump.sh`).
 //!
 //! The typed-client tests share one plan: DDL; typed inserts through
 //! prepared statements (INT, BIGINT, DECIMAL, DOUBLE, VARCHAR with non-ASCII
@@ -88,6 +90,28 @@ fn mariadb_connector_j_client() {
         .output()
         .expect("run connectorj.sh");
     check(out, "connectorj.sh (ConnectorJTest.java)", &server);
+}
+
+/// mysqldump round trip (`smoke/dump.sh`): `mariadb-dump` of one server
+/// loads into a second, fresh one with byte-identical query results; with
+/// `mariadbd` installed, dumps also go MariaDB → guocedb and guocedb →
+/// MariaDB through a private MariaDB server the script starts and stops
+/// (else it prints why that part is skipped).
+#[test]
+fn mariadb_dump_round_trip() {
+    let a = TestServer::start();
+    let b = TestServer::start();
+    let out = Command::new("bash")
+        .arg(smoke("dump.sh"))
+        .arg(a.port().to_string())
+        .arg(b.port().to_string())
+        .output()
+        .expect("run dump.sh");
+    println!("{}", String::from_utf8_lossy(&out.stdout));
+    if !out.status.success() {
+        eprintln!("second server's stderr:\n{}", b.stderr_log());
+    }
+    check(out, "dump.sh", &a);
 }
 
 /// The `sqlx` test: its checks, collected so one run reports every mismatch.

@@ -359,6 +359,88 @@ fn show_create_table_round_trips() {
     });
 }
 
+/// What `mariadb-dump` asks and sends (see `smoke/dump.sh` for the whole
+/// round trip): foreign keys and nullable TIMESTAMPs in SHOW CREATE TABLE,
+/// SHOW CREATE VIEW (and SHOW CREATE TABLE / SHOW COLUMNS of a view),
+/// `ALTER TABLE … DISABLE KEYS`, `SQL_QUOTE_SHOW_CREATE`, and the
+/// information_schema tables it reads.
+#[test]
+fn dump_metadata_statements() {
+    let server = TestServer::start();
+    rt().block_on(async {
+        let mut c = connect(&server.url()).await;
+        c.query_drop("CREATE DATABASE dm").await.unwrap();
+        c.query_drop("USE dm").await.unwrap();
+        c.query_drop("CREATE TABLE p (id INT PRIMARY KEY, name VARCHAR(9))").await.unwrap();
+        c.query_drop(
+            "CREATE TABLE ch (id INT PRIMARY KEY, pid INT, qid INT, ts TIMESTAMP NULL, j LONGTEXT CHECK (j <> ''), \
+             CONSTRAINT fk_p FOREIGN KEY (pid) REFERENCES p (id) ON DELETE CASCADE, FOREIGN KEY (qid) REFERENCES p (id))",
+        )
+        .await
+        .unwrap();
+        let (_, ddl): (String, String) = c.query_first("SHOW CREATE TABLE ch").await.unwrap().unwrap();
+        let want = "CREATE TABLE `ch` (\n  `id` int NOT NULL,\n  `pid` int DEFAULT NULL,\n  `qid` int DEFAULT NULL,\n  \
+                    `ts` timestamp NULL DEFAULT NULL,\n  `j` longtext,\n  PRIMARY KEY (`id`),\n  KEY `fk_p` (`pid`),\n  \
+                    KEY `qid` (`qid`),\n  CONSTRAINT `ch_ibfk_1` FOREIGN KEY (`qid`) REFERENCES `p` (`id`),\n  \
+                    CONSTRAINT `fk_p` FOREIGN KEY (`pid`) REFERENCES `p` (`id`) ON DELETE CASCADE\n\
+                    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci";
+        assert_eq!(ddl, want);
+        // What it prints creates the same table again.
+        c.query_drop("DROP TABLE ch").await.unwrap();
+        c.query_drop(ddl.as_str()).await.unwrap();
+        let (_, again): (String, String) = c.query_first("SHOW CREATE TABLE ch").await.unwrap().unwrap();
+        assert_eq!(again, want);
+        c.query_drop("ALTER TABLE ch DROP FOREIGN KEY ch_ibfk_1").await.unwrap();
+        assert_eq!(code(c.query_drop("ALTER TABLE ch DROP FOREIGN KEY ch_ibfk_1").await), 1091);
+        assert_eq!(code(c.query_drop("ALTER TABLE ch DROP COLUMN pid").await), 1828);
+        let (_, ddl): (String, String) = c.query_first("SHOW CREATE TABLE ch").await.unwrap().unwrap();
+        assert!(!ddl.contains("ch_ibfk_1") && ddl.contains("`fk_p`"), "{ddl}");
+
+        c.query_drop("CREATE VIEW v (a, b) AS SELECT id, name FROM p").await.unwrap();
+        let want_view = "CREATE ALGORITHM=UNDEFINED DEFINER=`root`@`%` SQL SECURITY DEFINER VIEW `v` (`a`,`b`) AS \
+                         SELECT id, name FROM p";
+        for q in ["SHOW CREATE VIEW v", "SHOW CREATE TABLE v"] {
+            let row: (String, String, String, String) = c.query_first(q).await.unwrap().unwrap();
+            assert_eq!(row, ("v".into(), want_view.into(), "utf8mb4".into(), "utf8mb4_0900_ai_ci".into()), "{q}");
+        }
+        assert_eq!(code(c.query_drop("SHOW CREATE VIEW p").await), 1347);
+        assert_eq!(code(c.query_drop("SHOW CREATE VIEW nope").await), 1146);
+        let fields: Vec<(String, String, String)> =
+            c.query_map("SHOW FIELDS FROM v", |r: mysql_async::Row| (r.get(0).unwrap(), r.get(1).unwrap(), r.get(2).unwrap())).await.unwrap();
+        assert_eq!(
+            fields,
+            vec![("a".into(), "int".into(), "NO".into()), ("b".into(), "varchar(9)".into(), "YES".into())]
+        );
+        let kinds: Vec<(String, String)> = c
+            .query("SELECT table_name, table_type FROM information_schema.TABLES WHERE table_schema = 'dm' ORDER BY table_name")
+            .await
+            .unwrap();
+        assert_eq!(
+            kinds,
+            vec![("ch".into(), "BASE TABLE".into()), ("p".into(), "BASE TABLE".into()), ("v".into(), "VIEW".into())]
+        );
+
+        // ALTER TABLE … DISABLE/ENABLE KEYS: nothing to do, a note as InnoDB gives.
+        c.query_drop("ALTER TABLE ch DISABLE KEYS").await.unwrap();
+        let notes: Vec<(String, u32, String)> = c.query("SHOW WARNINGS").await.unwrap();
+        assert_eq!(notes, vec![("Note".into(), 1031, "Table storage engine for 'ch' doesn't have this option".into())]);
+        c.query_drop("ALTER TABLE `dm`.`ch` ENABLE KEYS").await.unwrap();
+        assert_eq!(code(c.query_drop("ALTER TABLE nope DISABLE KEYS").await), 1146);
+
+        c.query_drop("SET SQL_QUOTE_SHOW_CREATE = 1").await.unwrap();
+        let q: Option<i64> = c.query_first("SELECT @@sql_quote_show_create").await.unwrap();
+        assert_eq!(q, Some(1));
+        for (sql, want) in [
+            ("SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = 'dm'", 0),
+            ("SELECT COUNT(*) FROM information_schema.FILES", 0),
+            ("SELECT COUNT(*) FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = 'dm' AND PARTITION_NAME IS NULL", 2),
+        ] {
+            let n: Option<i64> = c.query_first(sql).await.unwrap();
+            assert_eq!(n, Some(want), "{sql}");
+        }
+    });
+}
+
 #[test]
 fn show_create_table_keeps_table_options() {
     let server = TestServer::start();

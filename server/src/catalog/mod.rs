@@ -92,6 +92,24 @@ pub struct TableDef {
     /// The other table options given at CREATE TABLE.
     #[serde(default)]
     pub options: TableOptions,
+    /// FOREIGN KEY constraints: stored and shown, not enforced.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub foreign_keys: Vec<ForeignKeyDef>,
+}
+
+/// A FOREIGN KEY constraint as declared (accepted, not enforced).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignKeyDef {
+    pub name: String,
+    /// Referencing column names, in this table.
+    pub columns: Vec<String>,
+    /// The referenced table's database, when it is not this table's.
+    pub ref_db: Option<String>,
+    pub ref_table: String,
+    pub ref_columns: Vec<String>,
+    /// `ON DELETE …` / `ON UPDATE …` as written (e.g. "CASCADE").
+    pub on_delete: Option<String>,
+    pub on_update: Option<String>,
 }
 
 /// MySQL's table options besides ENGINE and COMMENT, as given at CREATE

@@ -543,6 +543,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
                 return Ok(());
             }
         };
+        tracing::trace!(target: "guocedb::query", sql = %sql, "COM_QUERY");
         if Session::is_commit_text(&sql) {
             let started = self.session.as_mut().and_then(|s| {
                 let r = s.start_commit();

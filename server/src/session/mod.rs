@@ -78,6 +78,9 @@ pub struct Session {
     pub parked: bool,
     /// `park` applies to the statement being executed.
     park_now: bool,
+    /// A `LOCK TABLES` is in effect (accepted, locks nothing): the next
+    /// `UNLOCK TABLES` commits, as MySQL's does only then.
+    locked_tables: bool,
     /// Rows read by this session's statements (`Innodb_rows_read`).
     pub rows_read: u64,
     /// The SQL text of the statement being executed.
@@ -366,6 +369,7 @@ impl Session {
             park: false,
             parked: false,
             park_now: false,
+            locked_tables: false,
             rows_read: 0,
             current_sql: None,
             open: None,
@@ -454,9 +458,67 @@ impl Session {
             ["rollback", "to", "savepoint", name] | ["rollback", "work", "to", name] | ["rollback", "to", name] => {
                 self.rollback_to_savepoint(name)
             }
-            ["lock", "tables", ..] | ["lock", "table", ..] | ["unlock", "tables", ..] | ["flush", ..] => {
-                // LOCK TABLES commits an open transaction, as in MySQL.
-                self.commit().map(|_| QueryResult::ok(0))
+            ["lock", "tables", ..] | ["lock", "table", ..] => self.lock_tables(),
+            ["unlock", "tables" | "table", ..] => self.unlock_tables(),
+            // FLUSH commits an open transaction, as in MySQL.
+            ["flush", ..] => self.commit().map(|_| QueryResult::ok(0)),
+            // No stored routines exist (loadable functions are not listed
+            // here, as in MySQL).
+            ["show", "function" | "procedure", "status", ..] => Ok(show::rows_result(
+                &[
+                    "Db",
+                    "Name",
+                    "Type",
+                    "Definer",
+                    "Modified",
+                    "Created",
+                    "Security_type",
+                    "Comment",
+                    "character_set_client",
+                    "collation_connection",
+                    "Database Collation",
+                ],
+                vec![],
+            )),
+            // No events exist (CREATE EVENT is not supported).
+            ["show", "events", ..] => Ok(show::rows_result(
+                &[
+                    "Db",
+                    "Name",
+                    "Definer",
+                    "Time zone",
+                    "Type",
+                    "Execute at",
+                    "Interval value",
+                    "Interval field",
+                    "Starts",
+                    "Ends",
+                    "Status",
+                    "Originator",
+                    "character_set_client",
+                    "collation_connection",
+                    "Database Collation",
+                ],
+                vec![],
+            )),
+            ["alter", "table", _, "disable" | "enable", "keys"] => {
+                // Nothing to disable: as for InnoDB in MySQL, a note 1031.
+                let toks: Vec<&str> = sql.split_whitespace().collect();
+                let name = toks.get(2).copied().unwrap_or("");
+                let (d, t) = match name.split_once('.') {
+                    Some((d, t)) => (unquote(d), unquote(t)),
+                    None => match &self.info.database {
+                        Some(d) => (d.clone(), unquote(name)),
+                        None => return Some(Err(DbError::no_db())),
+                    },
+                };
+                let r = self.commit().and_then(|_| self.db.catalog().require_table(&d, &t).map(|_| ()));
+                self.with_note(r.map(|_| {
+                    (
+                        QueryResult::ok(0),
+                        Some((1031, format!("Table storage engine for '{t}' doesn't have this option"))),
+                    )
+                }))
             }
             ["show", "warnings", ..] | ["show", "errors", ..] => {
                 let errors_only = w[1] == "errors";
@@ -717,16 +779,38 @@ impl Session {
                     .ok_or_else(|| DbError::parse("SHOW COLUMNS"))?;
                 let (d, t) = plan::split_table_name(name, cur)?;
                 let cat = self.db.catalog();
-                Ok(show::show_columns(cat.require_table(&d, &t)?, *full, show_options_filter(show_options)?.as_deref()))
+                let like = show_options_filter(show_options)?;
+                if let Some(v) = cat.view(&d, &t) {
+                    return Ok(show::show_view_columns(&self.view_columns(&cat, v)?, *full, like.as_deref()));
+                }
+                Ok(show::show_columns(cat.require_table(&d, &t)?, *full, like.as_deref()))
             }
             S::ExplainTable { table_name, .. } => {
                 let (d, t) = plan::split_table_name(table_name, cur)?;
                 let cat = self.db.catalog();
+                if let Some(v) = cat.view(&d, &t) {
+                    return Ok(show::show_view_columns(&self.view_columns(&cat, v)?, false, None));
+                }
                 Ok(show::show_columns(cat.require_table(&d, &t)?, false, None))
+            }
+            S::ShowCreate { obj_type: ast::ShowCreateObject::View, obj_name } => {
+                let (d, t) = plan::split_table_name(obj_name, cur)?;
+                let cat = self.db.catalog();
+                match cat.view(&d, &t) {
+                    Some(v) => Ok(show::show_create_view(v)),
+                    // MySQL: 1347 for a base table, 1146 for nothing.
+                    None if cat.table(&d, &t).is_some() => {
+                        Err(DbError::new(1347, "HY000", format!("'{d}.{t}' is not VIEW")))
+                    }
+                    None => Err(DbError::no_table(&d, &t)),
+                }
             }
             S::ShowCreate { obj_type: ast::ShowCreateObject::Table, obj_name } => {
                 let (d, t) = plan::split_table_name(obj_name, cur)?;
                 let cat = self.db.catalog();
+                if let Some(v) = cat.view(&d, &t) {
+                    return Ok(show::show_create_view(v));
+                }
                 let table = cat.require_table(&d, &t)?;
                 let next_auto = match table.auto_increment_column() {
                     Some(col) => {
@@ -761,11 +845,45 @@ impl Session {
             S::Rollback { savepoint: Some(name), .. } => self.rollback_to_savepoint(&name.value),
             S::Savepoint { name } => self.savepoint(&name.value),
             S::ReleaseSavepoint { name } => self.release_savepoint(&name.value),
-            S::LockTables { .. } | S::UnlockTables => self.commit().map(|_| QueryResult::ok(0)),
+            S::LockTables { .. } => self.lock_tables(),
+            S::UnlockTables => self.unlock_tables(),
             other => {
                 Err(DbError::unsupported(other.to_string().split_whitespace().take(3).collect::<Vec<_>>().join(" ")))
             }
         }
+    }
+
+    /// `LOCK TABLES`: commits an open transaction, as in MySQL, and locks
+    /// nothing (ARCHITECTURE.md, departures).
+    fn lock_tables(&mut self) -> Result<QueryResult> {
+        self.commit()?;
+        self.locked_tables = true;
+        Ok(QueryResult::ok(0))
+    }
+
+    /// `UNLOCK TABLES`: commits an open transaction only when a `LOCK TABLES`
+    /// is in effect (so `START TRANSACTION; UNLOCK TABLES`, which
+    /// `mariadb-dump --single-transaction` sends, keeps the transaction).
+    fn unlock_tables(&mut self) -> Result<QueryResult> {
+        if std::mem::take(&mut self.locked_tables) {
+            self.commit()?;
+        }
+        Ok(QueryResult::ok(0))
+    }
+
+    /// The result columns of a view (bound as `SELECT * FROM view`).
+    fn view_columns(
+        &self,
+        cat: &crate::catalog::Catalog,
+        v: &crate::catalog::ViewDef,
+    ) -> Result<Vec<crate::sql::plan::ColumnInfo>> {
+        let sql = format!("SELECT * FROM {}.{}", show::quote_ident(&v.db), show::quote_ident(&v.name));
+        let mut stmts = crate::sql::parse(&sql)?;
+        let Some(ast::Statement::Query(q)) = stmts.pop() else {
+            return Err(DbError::internal("view column query"));
+        };
+        let mut binder = plan::Binder::new(cat, self);
+        Ok(binder.bind_query(&q)?.columns)
     }
 
     pub fn use_database(&mut self, name: &str) -> Result<()> {
@@ -829,6 +947,8 @@ impl Session {
     /// Open a transaction (committing any open one first, as MySQL does).
     fn begin(&mut self, read_only: bool, consistent_snapshot: bool) -> Result<QueryResult> {
         self.commit()?;
+        // Starting a transaction releases table locks, as in MySQL.
+        self.locked_tables = false;
         self.open = Some(OpenTxn {
             txn: self.db.store.begin()?,
             read_only: read_only

@@ -59,6 +59,7 @@ pub fn system_variable_defaults(db: &Database) -> Vec<(&'static str, Value)> {
         ("sql_select_limit", Value::UInt(u64::MAX)),
         ("sql_warnings", i(0)),
         ("sql_notes", i(1)),
+        ("sql_quote_show_create", i(1)),
         ("storage_engine", s("InnoDB")),
         ("system_time_zone", s("UTC")),
         ("time_zone", s("SYSTEM")),
@@ -123,6 +124,7 @@ pub fn validate_assignment(db: &Database, name: &str, v: Value) -> Result<Value>
         | "sql_auto_is_null"
         | "sql_safe_updates"
         | "sql_notes"
+        | "sql_quote_show_create"
         | "sql_warnings"
         | "transaction_read_only" => Ok(Value::Int(is_true(&v).unwrap_or(false) as i64)),
         "transaction_isolation" | "tx_isolation" => {

@@ -454,6 +454,8 @@ fn column_def(db: &Database, c: &ast::ColumnDef, table_charset: &str) -> Result<
                 unique = true;
             }
             ast::ColumnOption::DialectSpecific(_) => {}
+            // Accepted and not enforced, as a table-level CHECK.
+            ast::ColumnOption::Check(..) => {}
             other => return Err(DbError::unsupported(format!("column option {other}"))),
         }
     }
@@ -739,6 +741,7 @@ pub fn create_table(db: &Database, current_db: Option<&str>, ct: &ast::CreateTab
         next_index_id: 2,
         comment: opts.comment,
         options: opts.options,
+        foreign_keys: vec![],
     };
     if let Some(like) = &ct.like {
         let src_name = match like {
@@ -805,12 +808,75 @@ fn apply_constraint(t: &mut TableDef, con: &ast::TableConstraint) -> Result<()> 
             let cols = index_columns(t, &i.columns)?;
             add_index(t, i.name.as_ref().map(|n| n.value.clone()), cols, false, false)
         }
-        ast::TableConstraint::ForeignKey(_) | ast::TableConstraint::Check(_) => {
+        ast::TableConstraint::ForeignKey(fk) => add_foreign_key(t, fk),
+        ast::TableConstraint::Check(_) => {
             // Accepted and not enforced until the compatibility issue adds them.
             Ok(())
         }
         other => Err(DbError::unsupported(other.to_string())),
     }
+}
+
+/// Records a FOREIGN KEY (not enforced). As InnoDB does, it names an
+/// unnamed constraint `<table>_ibfk_<n>` and adds an index on the
+/// referencing columns unless one already starts with them.
+fn add_foreign_key(t: &mut TableDef, fk: &ast::ForeignKeyConstraint) -> Result<()> {
+    let mut columns = Vec::new();
+    for c in &fk.columns {
+        let pos = t
+            .column_index(&c.value)
+            .ok_or_else(|| DbError::new(1072, "42000", format!("Key column '{}' doesn't exist in table", c.value)))?;
+        columns.push(pos);
+    }
+    if fk.referred_columns.len() != columns.len() {
+        return Err(DbError::new(
+            6125,
+            "HY000",
+            format!(
+                "Failed to add the foreign key constraint. Missing column '{}' for constraint '{}' in the referenced table '{}'",
+                fk.referred_columns.first().map(|c| c.value.as_str()).unwrap_or(""),
+                fk.name.as_ref().map(|n| n.value.as_str()).unwrap_or(""),
+                fk.foreign_table
+            ),
+        ));
+    }
+    let name = match &fk.name {
+        Some(n) => n.value.clone(),
+        None => {
+            let mut k = 1;
+            while t.foreign_keys.iter().any(|f| f.name.eq_ignore_ascii_case(&format!("{}_ibfk_{k}", t.name))) {
+                k += 1;
+            }
+            format!("{}_ibfk_{k}", t.name)
+        }
+    };
+    if t.foreign_keys.iter().any(|f| f.name.eq_ignore_ascii_case(&name)) {
+        return Err(DbError::new(1826, "HY000", format!("Duplicate foreign key constraint name '{name}'")));
+    }
+    let parts = plan::object_name_parts(&fk.foreign_table);
+    let (ref_db, ref_table) = match parts.as_slice() {
+        [d, tn] => ((!d.eq_ignore_ascii_case(&t.db)).then(|| d.clone()), tn.clone()),
+        [tn] => (None, tn.clone()),
+        _ => return Err(DbError::parse(fk.foreign_table.to_string())),
+    };
+    let indexed =
+        t.indexes.iter().any(|i| i.columns.len() >= columns.len() && i.columns[..columns.len()] == columns[..]);
+    if !indexed {
+        let index_name = fk.name.as_ref().or(fk.index_name.as_ref()).map(|n| n.value.clone());
+        let index_name = index_name.filter(|n| t.index_by_name(n).is_none());
+        add_index(t, index_name, columns.clone(), false, false)?;
+    }
+    let action = |a: &Option<ast::ReferentialAction>| a.as_ref().map(|a| a.to_string().to_ascii_uppercase());
+    t.foreign_keys.push(crate::catalog::ForeignKeyDef {
+        name,
+        columns: columns.iter().map(|&c| t.columns[c].name.clone()).collect(),
+        ref_db,
+        ref_table,
+        ref_columns: fk.referred_columns.iter().map(|c| c.value.clone()).collect(),
+        on_delete: action(&fk.on_delete),
+        on_update: action(&fk.on_update),
+    });
+    Ok(())
 }
 
 pub fn drop_tables(
@@ -978,6 +1044,18 @@ pub fn alter_table(db: &Database, current_db: Option<&str>, at: &ast::AlterTable
                             "You can't delete all columns with ALTER TABLE; use DROP TABLE instead",
                         ));
                     }
+                    if let Some(fk) =
+                        t.foreign_keys.iter().find(|f| f.columns.iter().any(|c| c.eq_ignore_ascii_case(&cn.value)))
+                    {
+                        return Err(DbError::new(
+                            1828,
+                            "HY000",
+                            format!(
+                                "Cannot drop column '{}': needed in a foreign key constraint '{}'",
+                                cn.value, fk.name
+                            ),
+                        ));
+                    }
                     t.columns.remove(pos);
                     let _ = mapping.remove(pos);
                     for idx in &mut t.indexes {
@@ -1004,6 +1082,13 @@ pub fn alter_table(db: &Database, current_db: Option<&str>, at: &ast::AlterTable
                 }
                 rebuild = true;
             }
+            ast::AlterTableOperation::DropForeignKey { name, .. } => {
+                let before = t.foreign_keys.len();
+                t.foreign_keys.retain(|f| !f.name.eq_ignore_ascii_case(&name.value));
+                if t.foreign_keys.len() == before {
+                    return Err(DbError::cant_drop(&name.value));
+                }
+            }
             ast::AlterTableOperation::DropPrimaryKey { .. } => {
                 if t.primary_key().is_none() {
                     return Err(DbError::cant_drop("PRIMARY"));
@@ -1024,7 +1109,12 @@ pub fn alter_table(db: &Database, current_db: Option<&str>, at: &ast::AlterTable
                 if t.column_index(&new_column_name.value).is_some_and(|p| p != pos) {
                     return Err(DbError::dup_column(&new_column_name.value));
                 }
-                t.columns[pos].name = new_column_name.value.clone();
+                let old = std::mem::replace(&mut t.columns[pos].name, new_column_name.value.clone());
+                for fk in &mut t.foreign_keys {
+                    for c in fk.columns.iter_mut().filter(|c| c.eq_ignore_ascii_case(&old)) {
+                        *c = new_column_name.value.clone();
+                    }
+                }
             }
             ast::AlterTableOperation::AutoIncrement { .. }
             | ast::AlterTableOperation::Algorithm { .. }

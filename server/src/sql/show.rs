@@ -253,12 +253,59 @@ fn column_collation(t: &TableDef, c: &crate::catalog::ColumnDef) -> (String, Str
 }
 
 /// SHOW CREATE TABLE. `next_auto`: the table's next AUTO_INCREMENT value.
+/// `SHOW CREATE VIEW` (and `SHOW CREATE TABLE` of a view), as MySQL 8 shows
+/// it. The algorithm, definer and security are not stored (every view is
+/// `UNDEFINED`, `root`, `DEFINER`); the query is the stored text.
+pub fn show_create_view(v: &crate::catalog::ViewDef) -> QueryResult {
+    let columns = if v.columns.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", v.columns.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(","))
+    };
+    let text = format!(
+        "CREATE ALGORITHM=UNDEFINED DEFINER=`root`@`%` SQL SECURITY DEFINER VIEW {}{columns} AS {}",
+        quote_ident(&v.name),
+        v.query
+    );
+    rows_result(
+        &["View", "Create View", "character_set_client", "collation_connection"],
+        vec![vec![s(v.name.clone()), s(text), s("utf8mb4"), s("utf8mb4_0900_ai_ci")]],
+    )
+}
+
+/// `SHOW [FULL] COLUMNS` of a view, from its bound result columns.
+pub fn show_view_columns(columns: &[ColumnInfo], full: bool, like: Option<&str>) -> QueryResult {
+    let rows: Vec<Vec<Value>> = columns
+        .iter()
+        .map(|c| {
+            let mut r = vec![s(c.name.clone()), s(c.ty.sql_name())];
+            if full {
+                r.push(if c.ty.is_string() { s("utf8mb4_0900_ai_ci") } else { Value::Null });
+            }
+            r.extend([s(if c.nullable { "YES" } else { "NO" }), s(""), Value::Null, s("")]);
+            if full {
+                r.extend([s("select,insert,update,references"), s("")]);
+            }
+            r
+        })
+        .collect();
+    let rows = filter_like(rows, like);
+    if full {
+        rows_result(&["Field", "Type", "Collation", "Null", "Key", "Default", "Extra", "Privileges", "Comment"], rows)
+    } else {
+        rows_result(&["Field", "Type", "Null", "Key", "Default", "Extra"], rows)
+    }
+}
+
 pub fn show_create_table(t: &TableDef, next_auto: Option<u64>) -> QueryResult {
     let mut lines = Vec::new();
     for c in &t.columns {
         let mut l = format!("  {} {}", quote_ident(&c.name), column_type_text(t, c));
         if !c.nullable {
             l.push_str(" NOT NULL");
+        } else if c.ty.kind == TypeKind::Timestamp {
+            // MySQL 8 spells out a nullable TIMESTAMP's NULL.
+            l.push_str(" NULL");
         }
         match &c.default {
             ColumnDefault::Const(Some(v)) if c.ty.kind == TypeKind::Bit => {
@@ -300,6 +347,27 @@ pub fn show_create_table(t: &TableDef, next_auto: Option<u64>) -> QueryResult {
     }
     for idx in t.secondary_indexes().filter(|i| !i.unique) {
         lines.push(format!("  KEY {} ({})", quote_ident(&idx.name), key_cols(idx)));
+    }
+    let mut fks: Vec<_> = t.foreign_keys.iter().collect();
+    fks.sort_by(|a, b| a.name.cmp(&b.name));
+    for fk in fks {
+        let list = |cs: &[String]| cs.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ");
+        let table = match &fk.ref_db {
+            Some(d) => format!("{}.{}", quote_ident(d), quote_ident(&fk.ref_table)),
+            None => quote_ident(&fk.ref_table),
+        };
+        let mut l = format!(
+            "  CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {table} ({})",
+            quote_ident(&fk.name),
+            list(&fk.columns),
+            list(&fk.ref_columns)
+        );
+        for (what, action) in [("DELETE", &fk.on_delete), ("UPDATE", &fk.on_update)] {
+            if let Some(a) = action.as_deref().filter(|a| *a != "RESTRICT") {
+                l.push_str(&format!(" ON {what} {a}"));
+            }
+        }
+        lines.push(l);
     }
     let text = format!(
         "CREATE TABLE {} (\n{}\n){}",
@@ -584,6 +652,12 @@ pub fn information_schema(cat: &Catalog, table: &str) -> Option<(Vec<ColumnInfo>
                         s(t.comment.clone()),
                     ]
                 })
+                .chain(cat.views.values().map(|v| {
+                    let mut row = vec![s("def"), s(v.db.clone()), s(v.name.clone()), s("VIEW")];
+                    row.extend(std::iter::repeat_n(Value::Null, 16));
+                    row.push(s("VIEW"));
+                    row
+                }))
                 .collect(),
         ),
         "COLUMNS" => (
@@ -724,6 +798,121 @@ pub fn information_schema(cat: &Catalog, table: &str) -> Option<(Vec<ColumnInfo>
                     ]
                 })
                 .collect(),
+        ),
+        // No tablespace files: every table lives in the server's one
+        // key-value engine (ARCHITECTURE.md, departures).
+        "FILES" => (
+            &[
+                "FILE_ID",
+                "FILE_NAME",
+                "FILE_TYPE",
+                "TABLESPACE_NAME",
+                "TABLE_CATALOG",
+                "TABLE_SCHEMA",
+                "TABLE_NAME",
+                "LOGFILE_GROUP_NAME",
+                "LOGFILE_GROUP_NUMBER",
+                "ENGINE",
+                "FULLTEXT_KEYS",
+                "DELETED_ROWS",
+                "UPDATE_COUNT",
+                "FREE_EXTENTS",
+                "TOTAL_EXTENTS",
+                "EXTENT_SIZE",
+                "INITIAL_SIZE",
+                "MAXIMUM_SIZE",
+                "AUTOEXTEND_SIZE",
+                "CREATION_TIME",
+                "LAST_UPDATE_TIME",
+                "LAST_ACCESS_TIME",
+                "RECOVER_TIME",
+                "TRANSACTION_COUNTER",
+                "VERSION",
+                "ROW_FORMAT",
+                "TABLE_ROWS",
+                "AVG_ROW_LENGTH",
+                "DATA_LENGTH",
+                "MAX_DATA_LENGTH",
+                "INDEX_LENGTH",
+                "DATA_FREE",
+                "CREATE_TIME",
+                "UPDATE_TIME",
+                "CHECK_TIME",
+                "CHECKSUM",
+                "STATUS",
+                "EXTRA",
+            ],
+            vec![],
+        ),
+        // One row per table with no partitioning, as MySQL lists a table
+        // that is not partitioned.
+        "PARTITIONS" => (
+            &[
+                "TABLE_CATALOG",
+                "TABLE_SCHEMA",
+                "TABLE_NAME",
+                "PARTITION_NAME",
+                "SUBPARTITION_NAME",
+                "PARTITION_ORDINAL_POSITION",
+                "SUBPARTITION_ORDINAL_POSITION",
+                "PARTITION_METHOD",
+                "SUBPARTITION_METHOD",
+                "PARTITION_EXPRESSION",
+                "SUBPARTITION_EXPRESSION",
+                "PARTITION_DESCRIPTION",
+                "TABLE_ROWS",
+                "AVG_ROW_LENGTH",
+                "DATA_LENGTH",
+                "MAX_DATA_LENGTH",
+                "INDEX_LENGTH",
+                "DATA_FREE",
+                "CREATE_TIME",
+                "UPDATE_TIME",
+                "CHECK_TIME",
+                "CHECKSUM",
+                "PARTITION_COMMENT",
+                "NODEGROUP",
+                "TABLESPACE_NAME",
+            ],
+            cat.tables
+                .values()
+                .map(|t| {
+                    let mut row = vec![s("def"), s(t.db.clone()), s(t.name.clone())];
+                    row.extend(std::iter::repeat_n(Value::Null, 9));
+                    row.extend(std::iter::repeat_n(Value::Int(0), 6));
+                    row.extend(std::iter::repeat_n(Value::Null, 4));
+                    row.extend([s(""), Value::Null, Value::Null]);
+                    row
+                })
+                .collect(),
+        ),
+        // guocedb has no triggers (CREATE TRIGGER is not supported).
+        "TRIGGERS" => (
+            &[
+                "TRIGGER_CATALOG",
+                "TRIGGER_SCHEMA",
+                "TRIGGER_NAME",
+                "EVENT_MANIPULATION",
+                "EVENT_OBJECT_CATALOG",
+                "EVENT_OBJECT_SCHEMA",
+                "EVENT_OBJECT_TABLE",
+                "ACTION_ORDER",
+                "ACTION_CONDITION",
+                "ACTION_STATEMENT",
+                "ACTION_ORIENTATION",
+                "ACTION_TIMING",
+                "ACTION_REFERENCE_OLD_TABLE",
+                "ACTION_REFERENCE_NEW_TABLE",
+                "ACTION_REFERENCE_OLD_ROW",
+                "ACTION_REFERENCE_NEW_ROW",
+                "CREATED",
+                "SQL_MODE",
+                "DEFINER",
+                "CHARACTER_SET_CLIENT",
+                "COLLATION_CONNECTION",
+                "DATABASE_COLLATION",
+            ],
+            vec![],
         ),
         "ENGINES" => (
             &["ENGINE", "SUPPORT", "COMMENT", "TRANSACTIONS", "XA", "SAVEPOINTS"],
