@@ -50,4 +50,11 @@ CREATE TABLE child (
   CONSTRAINT fk_parent FOREIGN KEY (parent_id) REFERENCES parent (id)
 );
 INSERT INTO child VALUES (10, 1, 'a'), (11, 1, 'b'), (12, 3, 'c'), (13, NULL, 'orphan');
+CREATE TABLE nopk (
+  a INT, b VARCHAR(10), bn BINARY(4), mt MEDIUMTEXT, lb LONGBLOB, tt TINYTEXT, KEY k_a (a)
+);
+INSERT INTO nopk VALUES
+  (2, 'two', X'01', 'medium ✓', X'FF00FF', 'tiny'),
+  (1, 'one', 'ab', '', X'', ''),
+  (3, NULL, NULL, NULL, NULL, NULL);
 CREATE VIEW v_child AS SELECT c.id, p.name, c.note FROM child c JOIN parent p ON p.id = c.parent_id;

@@ -390,6 +390,17 @@ fn dump_metadata_statements() {
         c.query_drop(ddl.as_str()).await.unwrap();
         let (_, again): (String, String) = c.query_first("SHOW CREATE TABLE ch").await.unwrap().unwrap();
         assert_eq!(again, want);
+        // The index a foreign key needs may come after it; mismatched lists are 1239.
+        c.query_drop("CREATE TABLE k (a INT, FOREIGN KEY (a) REFERENCES p (id), KEY ka (a))").await.unwrap();
+        let (_, ddl): (String, String) = c.query_first("SHOW CREATE TABLE k").await.unwrap().unwrap();
+        assert_eq!(
+            ddl,
+            "CREATE TABLE `k` (\n  `a` int DEFAULT NULL,\n  KEY `ka` (`a`),\n  \
+             CONSTRAINT `k_ibfk_1` FOREIGN KEY (`a`) REFERENCES `p` (`id`)\n\
+             ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci"
+        );
+        assert_eq!(code(c.query_drop("CREATE TABLE bad (a INT, FOREIGN KEY (a) REFERENCES p (id, name))").await), 1239);
+        c.query_drop("DROP TABLE k").await.unwrap();
         c.query_drop("ALTER TABLE ch DROP FOREIGN KEY ch_ibfk_1").await.unwrap();
         assert_eq!(code(c.query_drop("ALTER TABLE ch DROP FOREIGN KEY ch_ibfk_1").await), 1091);
         assert_eq!(code(c.query_drop("ALTER TABLE ch DROP COLUMN pid").await), 1828);

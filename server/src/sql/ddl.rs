@@ -782,7 +782,9 @@ pub fn create_table(db: &Database, current_db: Option<&str>, ct: &ast::CreateTab
     for (name, cols, unique, primary) in inline_keys {
         add_index(&mut t, name, cols, unique, primary)?;
     }
-    for con in &ct.constraints {
+    // Foreign keys last: the index one needs may be declared after it.
+    let is_fk = |c: &&ast::TableConstraint| matches!(c, ast::TableConstraint::ForeignKey(_));
+    for con in ct.constraints.iter().filter(|c| !is_fk(c)).chain(ct.constraints.iter().filter(is_fk)) {
         apply_constraint(&mut t, con)?;
     }
     check_auto_increment(&t)?;
@@ -828,18 +830,6 @@ fn add_foreign_key(t: &mut TableDef, fk: &ast::ForeignKeyConstraint) -> Result<(
             .ok_or_else(|| DbError::new(1072, "42000", format!("Key column '{}' doesn't exist in table", c.value)))?;
         columns.push(pos);
     }
-    if fk.referred_columns.len() != columns.len() {
-        return Err(DbError::new(
-            6125,
-            "HY000",
-            format!(
-                "Failed to add the foreign key constraint. Missing column '{}' for constraint '{}' in the referenced table '{}'",
-                fk.referred_columns.first().map(|c| c.value.as_str()).unwrap_or(""),
-                fk.name.as_ref().map(|n| n.value.as_str()).unwrap_or(""),
-                fk.foreign_table
-            ),
-        ));
-    }
     let name = match &fk.name {
         Some(n) => n.value.clone(),
         None => {
@@ -850,6 +840,13 @@ fn add_foreign_key(t: &mut TableDef, fk: &ast::ForeignKeyConstraint) -> Result<(
             format!("{}_ibfk_{k}", t.name)
         }
     };
+    if fk.referred_columns.len() != columns.len() {
+        return Err(DbError::new(
+            1239,
+            "42000",
+            format!("Incorrect foreign key definition for '{name}': Key reference and table reference don't match"),
+        ));
+    }
     if t.foreign_keys.iter().any(|f| f.name.eq_ignore_ascii_case(&name)) {
         return Err(DbError::new(1826, "HY000", format!("Duplicate foreign key constraint name '{name}'")));
     }
