@@ -28,7 +28,10 @@ use crate::sql::QueryResult;
 pub const SYSTEM_DATABASES: [&str; 4] = ["information_schema", "mysql", "performance_schema", "sys"];
 
 fn check_name(kind: &str, name: &str) -> Result<()> {
-    if name.is_empty() || name.len() > MAX_NAME_LEN || name.ends_with(' ') {
+    if name.chars().count() > MAX_NAME_LEN {
+        return Err(DbError::new(1059, "42000", format!("Identifier name '{name}' is too long")));
+    }
+    if name.is_empty() || name.ends_with(' ') {
         return Err(DbError::new(
             if kind == "table" { 1103 } else { 1102 },
             "42000",
@@ -374,7 +377,16 @@ fn binary_string_type(ty: SqlType) -> SqlType {
 fn column_def(db: &Database, c: &ast::ColumnDef, table_charset: &str) -> Result<(ColumnDef, bool, bool)> {
     let name = c.name.value.clone();
     check_name("column", &name)?;
-    let mut ty = sql_type(&name, &c.data_type)?;
+    let mut ty = sql_type(&name, &c.data_type).map_err(|e| {
+        if e.code == 1074 {
+            // The column is named in MySQL's message.
+            let msg =
+                e.message.replacen("Column length too big", &format!("Column length too big for column '{name}'"), 1);
+            DbError::new(1074, "42000", msg)
+        } else {
+            e
+        }
+    })?;
     let (charset, collation) = if ty.is_string() { column_charset(c)? } else { (None, None) };
     if charset.as_deref().unwrap_or(table_charset) == "binary" {
         ty = binary_string_type(ty);
@@ -760,8 +772,14 @@ pub fn create_table(db: &Database, current_db: Option<&str>, ct: &ast::CreateTab
         return Err(DbError::new(1117, "HY000", "Too many columns"));
     }
     let mut inline_keys = Vec::new();
+    // Columns declared NULL (and left nullable): they may not join a
+    // PRIMARY KEY declared at table level either (1171).
+    let mut declared_null = Vec::new();
     for c in &ct.columns {
         let (col, pk, unique) = column_def(db, c, t.options.charset())?;
+        if col.nullable && c.options.iter().any(|o| matches!(o.option, ast::ColumnOption::Null)) {
+            declared_null.push(col.name.clone());
+        }
         if t.column_index(&col.name).is_some() {
             return Err(DbError::dup_column(&col.name));
         }
@@ -786,6 +804,15 @@ pub fn create_table(db: &Database, current_db: Option<&str>, ct: &ast::CreateTab
     let is_fk = |c: &&ast::TableConstraint| matches!(c, ast::TableConstraint::ForeignKey(_));
     for con in ct.constraints.iter().filter(|c| !is_fk(c)).chain(ct.constraints.iter().filter(is_fk)) {
         apply_constraint(&mut t, con)?;
+    }
+    if let Some(pk) = t.primary_key() {
+        if pk.columns.iter().any(|&c| declared_null.iter().any(|n| n.eq_ignore_ascii_case(&t.columns[c].name))) {
+            return Err(DbError::new(
+                1171,
+                "42000",
+                "All parts of a PRIMARY KEY must be NOT NULL; if you need NULL in a key, use UNIQUE instead",
+            ));
+        }
     }
     check_auto_increment(&t)?;
     let mut batch = WriteBatch::new();
