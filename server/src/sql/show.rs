@@ -601,6 +601,112 @@ pub fn information_schema(cat: &Catalog, table: &str) -> Option<(Vec<ColumnInfo>
                     .collect()
             },
         ),
+        // Constraints: PRIMARY KEY and UNIQUE indexes, and foreign keys
+        // (stored and shown, not enforced). CHECK constraints are not kept.
+        "TABLE_CONSTRAINTS" => (
+            &["CONSTRAINT_CATALOG", "CONSTRAINT_SCHEMA", "CONSTRAINT_NAME", "TABLE_SCHEMA", "TABLE_NAME", "CONSTRAINT_TYPE", "ENFORCED"],
+            cat.tables
+                .values()
+                .flat_map(|t| {
+                    let keys = t.indexes.iter().filter(|i| i.unique).map(move |i| {
+                        let kind = if i.primary { "PRIMARY KEY" } else { "UNIQUE" };
+                        vec![s("def"), s(t.db.clone()), s(i.name.clone()), s(t.db.clone()), s(t.name.clone()), s(kind), s("YES")]
+                    });
+                    let fks = t.foreign_keys.iter().map(move |f| {
+                        vec![s("def"), s(t.db.clone()), s(f.name.clone()), s(t.db.clone()), s(t.name.clone()), s("FOREIGN KEY"), s("YES")]
+                    });
+                    keys.chain(fks)
+                })
+                .collect(),
+        ),
+        "KEY_COLUMN_USAGE" => (
+            &[
+                "CONSTRAINT_CATALOG",
+                "CONSTRAINT_SCHEMA",
+                "CONSTRAINT_NAME",
+                "TABLE_CATALOG",
+                "TABLE_SCHEMA",
+                "TABLE_NAME",
+                "COLUMN_NAME",
+                "ORDINAL_POSITION",
+                "POSITION_IN_UNIQUE_CONSTRAINT",
+                "REFERENCED_TABLE_SCHEMA",
+                "REFERENCED_TABLE_NAME",
+                "REFERENCED_COLUMN_NAME",
+            ],
+            cat.tables
+                .values()
+                .flat_map(|t| {
+                    let keys = t.indexes.iter().filter(|i| i.unique).flat_map(move |i| {
+                        i.columns.iter().enumerate().map(move |(n, &c)| {
+                            let mut row = vec![s("def"), s(t.db.clone()), s(i.name.clone()), s("def"), s(t.db.clone())];
+                            row.extend([s(t.name.clone()), s(t.columns[c].name.clone()), Value::Int(n as i64 + 1)]);
+                            row.extend([Value::Null, Value::Null, Value::Null, Value::Null]);
+                            row
+                        })
+                    });
+                    let fks = t.foreign_keys.iter().flat_map(move |f| {
+                        f.columns.iter().zip(&f.ref_columns).enumerate().map(move |(n, (c, rc))| {
+                            let ref_db = f.ref_db.clone().unwrap_or_else(|| t.db.clone());
+                            let mut row = vec![s("def"), s(t.db.clone()), s(f.name.clone()), s("def"), s(t.db.clone())];
+                            row.extend([s(t.name.clone()), s(c.clone()), Value::Int(n as i64 + 1)]);
+                            row.extend([Value::Int(n as i64 + 1), s(ref_db), s(f.ref_table.clone()), s(rc.clone())]);
+                            row
+                        })
+                    });
+                    keys.chain(fks)
+                })
+                .collect(),
+        ),
+        "REFERENTIAL_CONSTRAINTS" => (
+            &[
+                "CONSTRAINT_CATALOG",
+                "CONSTRAINT_SCHEMA",
+                "CONSTRAINT_NAME",
+                "UNIQUE_CONSTRAINT_CATALOG",
+                "UNIQUE_CONSTRAINT_SCHEMA",
+                "UNIQUE_CONSTRAINT_NAME",
+                "MATCH_OPTION",
+                "UPDATE_RULE",
+                "DELETE_RULE",
+                "TABLE_NAME",
+                "REFERENCED_TABLE_NAME",
+            ],
+            cat.tables
+                .values()
+                .flat_map(|t| {
+                    t.foreign_keys.iter().map(move |f| {
+                        let ref_db = f.ref_db.clone().unwrap_or_else(|| t.db.clone());
+                        // The referenced table's unique index over the
+                        // referenced columns, when there is one.
+                        let unique = cat.tables.values().find(|r| r.db == ref_db && r.name == f.ref_table).and_then(|r| {
+                            r.indexes
+                                .iter()
+                                .find(|i| {
+                                    i.unique
+                                        && i.columns.len() == f.ref_columns.len()
+                                        && i.columns.iter().zip(&f.ref_columns).all(|(&c, n)| r.columns[c].name.eq_ignore_ascii_case(n))
+                                })
+                                .map(|i| i.name.clone())
+                        });
+                        let rule = |r: &Option<String>| s(r.clone().unwrap_or_else(|| "NO ACTION".into()));
+                        vec![
+                            s("def"),
+                            s(t.db.clone()),
+                            s(f.name.clone()),
+                            s("def"),
+                            s(ref_db),
+                            opt_s(unique),
+                            s("NONE"),
+                            rule(&f.on_update),
+                            rule(&f.on_delete),
+                            s(t.name.clone()),
+                            s(f.ref_table.clone()),
+                        ]
+                    })
+                })
+                .collect(),
+        ),
         "TABLES" => (
             &[
                 "TABLE_CATALOG",
