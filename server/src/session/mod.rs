@@ -414,6 +414,38 @@ impl Session {
 
     /// Statements handled before sqlparser (it does not parse them, or
     /// parses them differently from MySQL).
+    /// `SHOW TABLE STATUS [{FROM | IN} db] [LIKE 'pattern']`.
+    fn show_table_status(&self, sql: &str) -> Result<QueryResult> {
+        // Tokens after SHOW TABLE STATUS: identifiers may be `quoted`, the
+        // pattern is a 'string'.
+        let rest: Vec<&str> = sql.split_whitespace().skip(3).collect();
+        let unquote = |t: &str| t.trim_matches('`').to_string();
+        let (mut db, mut like) = (self.info.database.clone(), None);
+        let mut i = 0;
+        while i < rest.len() {
+            match rest[i].to_ascii_lowercase().as_str() {
+                "from" | "in" if i + 1 < rest.len() => {
+                    db = Some(unquote(rest[i + 1]));
+                    i += 2;
+                }
+                "like" if i + 1 < rest.len() => {
+                    let p = rest[i + 1..].join(" ");
+                    let p = p.trim();
+                    let unq = p.strip_prefix('\'').and_then(|p| p.strip_suffix('\''));
+                    like = Some(unq.ok_or_else(|| DbError::parse(p))?.replace("''", "'"));
+                    break;
+                }
+                _ => return Err(DbError::parse(rest[i..].join(" "))),
+            }
+        }
+        let db = db.ok_or_else(DbError::no_db)?;
+        let cat = self.db.catalog();
+        if !cat.databases.contains_key(&db) {
+            return Err(DbError::unknown_db(&db));
+        }
+        Ok(show::show_table_status(&cat, &db, like.as_deref()))
+    }
+
     fn special_statement(&mut self, sql: &str) -> Option<Result<QueryResult>> {
         let w = words(sql, 6);
         let w: Vec<&str> = w.iter().map(String::as_str).collect();
@@ -424,6 +456,7 @@ impl Session {
                 self.begin(rest.contains("read only"), rest.contains("consistent snapshot"))
             }
             ["xa", ..] => Err(DbError::unsupported("XA transactions")),
+            ["show", "table", "status", ..] => self.show_table_status(sql),
             ["set", ..] => match set_without_charset_items(sql) {
                 None => return None,
                 Some(rest) if rest.is_empty() => Ok(QueryResult::ok(0)),

@@ -512,6 +512,42 @@ pub fn show_tables(cat: &Catalog, db: &str, full: bool, like: Option<&str>) -> R
     Ok(if full { rows_result(&[&name, "Table_type"], rows) } else { rows_result(&[&name], rows) })
 }
 
+/// `SHOW TABLE STATUS` of database `db`: information_schema.TABLES in
+/// SHOW's column names.
+pub fn show_table_status(cat: &Catalog, db: &str, like: Option<&str>) -> QueryResult {
+    let rows = information_schema(cat, "TABLES").map(|(_, r)| r).unwrap_or_default();
+    let mut rows: Vec<Vec<Value>> = rows
+        .into_iter()
+        .filter(|r| r.get(1).and_then(Value::to_text).is_some_and(|d| d == db))
+        // Name, then ENGINE .. TABLE_COMMENT without TABLE_TYPE's position.
+        .map(|r| r.into_iter().skip(2).enumerate().filter(|(i, _)| *i != 1).map(|(_, v)| v).collect())
+        .collect();
+    rows.sort_by(|a: &Vec<Value>, b| a.first().and_then(Value::to_text).cmp(&b.first().and_then(Value::to_text)));
+    rows_result(
+        &[
+            "Name",
+            "Engine",
+            "Version",
+            "Row_format",
+            "Rows",
+            "Avg_row_length",
+            "Data_length",
+            "Max_data_length",
+            "Index_length",
+            "Data_free",
+            "Auto_increment",
+            "Create_time",
+            "Update_time",
+            "Check_time",
+            "Collation",
+            "Checksum",
+            "Create_options",
+            "Comment",
+        ],
+        filter_like(rows, like),
+    )
+}
+
 pub fn show_engines() -> QueryResult {
     rows_result(
         &["Engine", "Support", "Comment", "Transactions", "XA", "Savepoints"],
@@ -604,16 +640,40 @@ pub fn information_schema(cat: &Catalog, table: &str) -> Option<(Vec<ColumnInfo>
         // Constraints: PRIMARY KEY and UNIQUE indexes, and foreign keys
         // (stored and shown, not enforced). CHECK constraints are not kept.
         "TABLE_CONSTRAINTS" => (
-            &["CONSTRAINT_CATALOG", "CONSTRAINT_SCHEMA", "CONSTRAINT_NAME", "TABLE_SCHEMA", "TABLE_NAME", "CONSTRAINT_TYPE", "ENFORCED"],
+            &[
+                "CONSTRAINT_CATALOG",
+                "CONSTRAINT_SCHEMA",
+                "CONSTRAINT_NAME",
+                "TABLE_SCHEMA",
+                "TABLE_NAME",
+                "CONSTRAINT_TYPE",
+                "ENFORCED",
+            ],
             cat.tables
                 .values()
                 .flat_map(|t| {
                     let keys = t.indexes.iter().filter(|i| i.unique).map(move |i| {
                         let kind = if i.primary { "PRIMARY KEY" } else { "UNIQUE" };
-                        vec![s("def"), s(t.db.clone()), s(i.name.clone()), s(t.db.clone()), s(t.name.clone()), s(kind), s("YES")]
+                        vec![
+                            s("def"),
+                            s(t.db.clone()),
+                            s(i.name.clone()),
+                            s(t.db.clone()),
+                            s(t.name.clone()),
+                            s(kind),
+                            s("YES"),
+                        ]
                     });
                     let fks = t.foreign_keys.iter().map(move |f| {
-                        vec![s("def"), s(t.db.clone()), s(f.name.clone()), s(t.db.clone()), s(t.name.clone()), s("FOREIGN KEY"), s("YES")]
+                        vec![
+                            s("def"),
+                            s(t.db.clone()),
+                            s(f.name.clone()),
+                            s(t.db.clone()),
+                            s(t.name.clone()),
+                            s("FOREIGN KEY"),
+                            s("YES"),
+                        ]
                     });
                     keys.chain(fks)
                 })
@@ -679,16 +739,20 @@ pub fn information_schema(cat: &Catalog, table: &str) -> Option<(Vec<ColumnInfo>
                         let ref_db = f.ref_db.clone().unwrap_or_else(|| t.db.clone());
                         // The referenced table's unique index over the
                         // referenced columns, when there is one.
-                        let unique = cat.tables.values().find(|r| r.db == ref_db && r.name == f.ref_table).and_then(|r| {
-                            r.indexes
-                                .iter()
-                                .find(|i| {
-                                    i.unique
-                                        && i.columns.len() == f.ref_columns.len()
-                                        && i.columns.iter().zip(&f.ref_columns).all(|(&c, n)| r.columns[c].name.eq_ignore_ascii_case(n))
-                                })
-                                .map(|i| i.name.clone())
-                        });
+                        let unique =
+                            cat.tables.values().find(|r| r.db == ref_db && r.name == f.ref_table).and_then(|r| {
+                                r.indexes
+                                    .iter()
+                                    .find(|i| {
+                                        i.unique
+                                            && i.columns.len() == f.ref_columns.len()
+                                            && i.columns
+                                                .iter()
+                                                .zip(&f.ref_columns)
+                                                .all(|(&c, n)| r.columns[c].name.eq_ignore_ascii_case(n))
+                                    })
+                                    .map(|i| i.name.clone())
+                            });
                         let rule = |r: &Option<String>| s(r.clone().unwrap_or_else(|| "NO ACTION".into()));
                         vec![
                             s("def"),
