@@ -251,6 +251,30 @@ fn unwrap_executable_comments(sql: &str) -> String {
     out
 }
 
+/// For `SELECT … INTO @a, …`: the user variables (without `@`) and the
+/// query without its INTO. `None` for any other query; INTO a table, an
+/// OUTFILE/DUMPFILE or a local variable is refused.
+fn select_into_targets(q: &ast::Query) -> Result<Option<(Vec<String>, ast::Query)>> {
+    let ast::SetExpr::Select(sel) = q.body.as_ref() else { return Ok(None) };
+    let Some(into) = &sel.into else { return Ok(None) };
+    if into.table || into.temporary || into.unlogged {
+        return Err(DbError::unsupported("SELECT … INTO TABLE"));
+    }
+    let mut names = Vec::with_capacity(into.targets.len());
+    for t in &into.targets {
+        let text = t.to_string();
+        match text.strip_prefix('@').filter(|n| !n.is_empty() && !n.starts_with('@')) {
+            Some(n) => names.push(n.trim_matches('`').trim_matches('\'').to_string()),
+            None => return Err(DbError::new(1327, "42000", format!("Undeclared variable: {text}"))),
+        }
+    }
+    let mut plain = q.clone();
+    if let ast::SetExpr::Select(s) = plain.body.as_mut() {
+        s.into = None;
+    }
+    Ok(Some((names, plain)))
+}
+
 fn words(sql: &str, n: usize) -> Vec<String> {
     sql.split(|c: char| c.is_whitespace() || c == ';' || c == '(' || c == '=')
         .filter(|w| !w.is_empty())
@@ -743,7 +767,10 @@ impl Session {
         let current = self.info.database.clone();
         let cur = current.as_deref();
         match stmt {
-            S::Query(q) => self.run_query(q, params),
+            S::Query(q) => match select_into_targets(q)? {
+                Some((targets, plain)) => self.run_select_into(&plain, &targets, params),
+                None => self.run_query(q, params),
+            },
             S::Insert(ins) => self.run_write(params, |ctx, txn| dml::insert(ctx, txn, ins)),
             S::Update(up) => self.run_write(params, |ctx, txn| dml::update(ctx, txn, up)),
             S::Delete(del) => self.run_write(params, |ctx, txn| dml::delete(ctx, txn, del)),
@@ -1093,6 +1120,30 @@ impl Session {
         let wait = if self.no_wait { std::time::Duration::ZERO } else { self.lock_wait_timeout() };
         txn.set_lock_wait_timeout(wait);
         txn.set_park(self.park_now && !self.no_wait);
+    }
+
+    /// `SELECT … INTO @a, @b`: at most one row, one variable per column.
+    /// Zero rows leave the variables as they were (MySQL adds warning 1329,
+    /// which guocedb does not yet report).
+    fn run_select_into(&mut self, q: &ast::Query, targets: &[String], params: &[Value]) -> Result<QueryResult> {
+        let QueryResult::Rows { columns, mut rows } = self.run_query(q, params)? else {
+            return Err(DbError::internal("SELECT … INTO produced no result set"));
+        };
+        if columns.len() != targets.len() {
+            return Err(DbError::new(1222, "21000", "The used SELECT statements have a different number of columns"));
+        }
+        if rows.len() > 1 {
+            return Err(DbError::new(1172, "42000", "Result consisted of more than one row"));
+        }
+        let Some(row) = rows.pop() else { return Ok(QueryResult::ok(0)) };
+        for (name, v) in targets.iter().zip(row) {
+            let key = name.to_ascii_lowercase();
+            if self.user_vars.len() >= MAX_USER_VARIABLES && !self.user_vars.contains_key(&key) {
+                return Err(DbError::limit("user variable table"));
+            }
+            self.user_vars.insert(key, v);
+        }
+        Ok(QueryResult::ok(1))
     }
 
     /// Run a read-only query.
