@@ -33,6 +33,8 @@ pub struct Database {
     /// Bumped by every DDL; an open transaction that sees it change gets
     /// error 1412 instead of reading rows through a changed definition.
     pub schema_version: AtomicU64,
+    /// Every session, for SHOW PROCESSLIST and KILL.
+    pub processes: crate::process::ProcessList,
 }
 
 impl Database {
@@ -57,6 +59,7 @@ impl Database {
             connections: AtomicU64::new(0),
             started_at: crate::env::instant(),
             schema_version: AtomicU64::new(0),
+            processes: crate::process::ProcessList::default(),
         }))
     }
 

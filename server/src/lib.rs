@@ -12,6 +12,7 @@ pub mod db;
 pub mod env;
 pub mod error;
 pub mod mysql;
+pub mod process;
 pub mod server;
 pub mod session;
 pub mod sql;

@@ -577,3 +577,48 @@ fn result_columns_are_named_as_written() {
         assert_eq!(names, ["1+1", "CONCAT( 'a' ,'b')", "(1 + 2) * 3", "-x", "CAST(x AS CHAR)", "COUNT(*)", "named"]);
     });
 }
+
+/// SHOW PROCESSLIST lists sessions and their running statements; KILL
+/// QUERY stops a running statement with 1317 and leaves the connection;
+/// KILL closes the connection; an unknown id is 1094.
+#[test]
+fn processlist_and_kill() {
+    let server = TestServer::start();
+    rt().block_on(async {
+        let url = server.url();
+        let mut admin = connect(&url).await;
+        admin.query_drop("CREATE DATABASE pk").await.unwrap();
+        admin.query_drop("CREATE TABLE pk.t (id INT PRIMARY KEY)").await.unwrap();
+        let values: Vec<String> = (0..3000).map(|i| format!("({i})")).collect();
+        admin.query_drop(format!("INSERT INTO pk.t VALUES {}", values.join(","))).await.unwrap();
+        let mut victim = connect(&url).await;
+        let victim_id: u32 = victim.query_first("SELECT CONNECTION_ID()").await.unwrap().unwrap();
+        let slow = tokio::spawn(async move {
+            let r = victim.query_drop("SELECT COUNT(*) FROM pk.t a, pk.t b, pk.t c WHERE a.id + b.id + c.id < 0").await;
+            (victim, r)
+        });
+        // Wait until the statement shows in the list, then kill it.
+        let mut seen = false;
+        for _ in 0..100 {
+            let list: Vec<mysql_async::Row> = admin.query("SHOW PROCESSLIST").await.unwrap();
+            seen = list.iter().any(|r| {
+                r.get::<u32, _>(0) == Some(victim_id)
+                    && r.get::<String, _>(4).as_deref() == Some("Query")
+                    && r.get::<Option<String>, _>(7).flatten().is_some_and(|i| i.contains("COUNT(*)"))
+            });
+            if seen {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(seen, "the running statement must be listed");
+        admin.query_drop(format!("KILL QUERY {victim_id}")).await.unwrap();
+        let (mut victim, r) = slow.await.unwrap();
+        assert_eq!(code(r), 1317);
+        let one: Option<i64> = victim.query_first("SELECT 1").await.unwrap();
+        assert_eq!(one, Some(1), "KILL QUERY leaves the connection usable");
+        admin.query_drop(format!("KILL {victim_id}")).await.unwrap();
+        assert!(victim.query_drop("SELECT 1").await.is_err(), "KILL closes the connection");
+        assert_eq!(code(admin.query_drop("KILL 999999").await), 1094);
+    });
+}

@@ -227,7 +227,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
 
     fn fresh_session(&self) -> Session {
         let mut s = Session::new(self.db.clone(), "root", &self.peer.ip().to_string());
-        s.info.connection_id = self.connection_id;
+        s.adopt_connection_id(self.connection_id);
         s
     }
 
@@ -398,6 +398,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
     async fn command_loop(&mut self) -> io::Result<()> {
         loop {
             let Some(payload) = self.read(self.db.config.max_allowed_packet).await? else { return Ok(()) };
+            if self.session.as_ref().is_some_and(Session::connection_killed) {
+                return Ok(()); // KILL CONNECTION: close instead of serving
+            }
             let Some((&command, body)) = payload.split_first() else {
                 self.push_err(&unknown_command());
                 self.flush().await?;

@@ -378,12 +378,28 @@ fn show_options_filter(o: &ast::ShowStatementOptions) -> Result<Option<String>> 
     }
 }
 
+impl Drop for Session {
+    /// A session leaves the process list with its connection.
+    fn drop(&mut self) {
+        if let Some(p) = self.info.process.take() {
+            self.db.processes.unregister(&p);
+        }
+    }
+}
+
 impl Session {
     pub fn new(db: Arc<Database>, user: &str, host: &str) -> Self {
         let connection_id = db.next_connection_id();
+        let process = Some(db.processes.register(connection_id, user, host));
         Self {
             db,
-            info: SessionInfo { user: user.to_string(), host: host.to_string(), connection_id, ..Default::default() },
+            info: SessionInfo {
+                user: user.to_string(),
+                host: host.to_string(),
+                connection_id,
+                process,
+                ..Default::default()
+            },
             vars: BTreeMap::new(),
             user_vars: HashMap::new(),
             prepared: HashMap::new(),
@@ -402,6 +418,33 @@ impl Session {
 
     /// Run SQL text (one or more `;`-separated statements).
     pub fn execute(&mut self, sql: &str) -> Vec<Result<QueryResult>> {
+        let process = self.info.process.clone();
+        if let Some(p) = &process {
+            p.begin(self.info.database.as_deref(), sql);
+        }
+        let r = self.execute_text(sql);
+        if let Some(p) = &process {
+            p.end(self.info.database.as_deref());
+        }
+        r
+    }
+
+    /// Take over connection id `id` (a session replacing another on the
+    /// same connection), in the process list too.
+    pub fn adopt_connection_id(&mut self, id: u32) {
+        if let Some(p) = self.info.process.take() {
+            self.db.processes.unregister(&p);
+        }
+        self.info.connection_id = id;
+        self.info.process = Some(self.db.processes.register(id, &self.info.user, &self.info.host));
+    }
+
+    /// True once KILL CONNECTION named this session.
+    pub fn connection_killed(&self) -> bool {
+        self.info.process.as_ref().is_some_and(|p| p.connection_killed())
+    }
+
+    fn execute_text(&mut self, sql: &str) -> Vec<Result<QueryResult>> {
         self.db.questions.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let text = strip_leading_comments(sql);
         let text = if text.contains("/*!") { unwrap_executable_comments(text) } else { text.to_string() };
@@ -480,6 +523,40 @@ impl Session {
                 self.begin(rest.contains("read only"), rest.contains("consistent snapshot"))
             }
             ["xa", ..] => Err(DbError::unsupported("XA transactions")),
+            ["kill", rest @ ..] => {
+                let (connection, id) = match rest {
+                    ["query", id] => (false, *id),
+                    ["connection", id] | [id] => (true, *id),
+                    _ => return Some(Err(DbError::parse(sql))),
+                };
+                match id.parse::<u32>() {
+                    Ok(id) => self.db.processes.kill(id, connection).map(|_| QueryResult::ok(0)),
+                    Err(_) => Err(DbError::parse(id)),
+                }
+            }
+            ["show", "processlist"] | ["show", "full", "processlist"] => {
+                let full = w.get(1) == Some(&"full");
+                let rows = self
+                    .db
+                    .processes
+                    .rows()
+                    .into_iter()
+                    .map(|r| {
+                        let info = r.info.map(|i| if full { i } else { i.chars().take(100).collect() });
+                        vec![
+                            Value::Int(i64::from(r.id)),
+                            Value::Str(r.user),
+                            Value::Str(r.host),
+                            r.db.map_or(Value::Null, Value::Str),
+                            Value::Str(r.command.into()),
+                            Value::Int(r.time_secs),
+                            Value::Str(if r.command == "Query" { "executing".into() } else { String::new() }),
+                            info.map_or(Value::Null, Value::Str),
+                        ]
+                    })
+                    .collect();
+                Ok(show::rows_result(&["Id", "User", "Host", "db", "Command", "Time", "State", "Info"], rows))
+            }
             ["show", "table", "status", ..] => self.show_table_status(sql),
             ["set", ..] => match set_without_charset_items(sql) {
                 None => return None,
@@ -1429,7 +1506,14 @@ impl Session {
         };
         self.db.questions.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.park_now = self.park;
+        let process = self.info.process.clone();
+        if let (Some(p), Some(sql)) = (&process, &self.current_sql) {
+            p.begin(self.info.database.as_deref(), sql);
+        }
         let r = self.execute_statement(&stmt, params);
+        if let Some(p) = &process {
+            p.end(self.info.database.as_deref());
+        }
         self.park_now = false;
         self.parked |= matches!(&r, Err(e) if e.is_parked());
         r

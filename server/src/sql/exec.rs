@@ -35,6 +35,8 @@ pub struct SessionInfo {
     pub last_insert_id: u64,
     pub row_count: i64,
     pub found_rows: u64,
+    /// The session's process-list entry (KILL's flags).
+    pub process: Option<std::sync::Arc<crate::process::Process>>,
 }
 
 /// The environment one statement executes in.
@@ -843,6 +845,9 @@ pub fn scan(node: &ScanNode, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<(Vec
     let mut read = 0u64;
     let dir = if node.reverse { Direction::Reverse } else { Direction::Forward };
     let emit = |key: Vec<u8>, row: Row, sink: &mut Sink| -> Result<bool> {
+        if let Some(p) = &ctx.env.session.process {
+            p.check()?; // KILL QUERY
+        }
         let row = match ctx.env.lock {
             None => row,
             Some(mode) => match txn.lock_latest(&key, mode)? {
