@@ -61,6 +61,9 @@ pub struct Session {
     pub info: SessionInfo,
     vars: BTreeMap<String, Value>,
     user_vars: HashMap<String, Value>,
+    /// SQL-level prepared statements (`PREPARE name FROM …`): name → id in
+    /// `prepared`.
+    sql_prepared: HashMap<String, u32>,
     pub prepared: HashMap<u32, Prepared>,
     next_stmt_id: u32,
     warnings: Vec<(String, u16, String)>,
@@ -251,6 +254,46 @@ fn unwrap_executable_comments(sql: &str) -> String {
     out
 }
 
+/// 1243 for a prepared-statement name nobody prepared.
+fn unknown_handler(name: &str, what: &str) -> DbError {
+    DbError::new(1243, "HY000", format!("Unknown prepared statement handler ({name}) given to {what}"))
+}
+
+/// The text of one quoted SQL string literal ('…' or "…", with doubled
+/// quotes and backslash escapes), or `None` if `s` is not exactly one.
+fn sql_string_literal(s: &str) -> Option<String> {
+    let mut chars = s.chars();
+    let q = chars.next().filter(|c| *c == '\'' || *c == '"')?;
+    let mut out = String::new();
+    let mut rest: Vec<char> = chars.collect();
+    if rest.pop() != Some(q) {
+        return None;
+    }
+    let mut i = 0;
+    while i < rest.len() {
+        let c = rest[i];
+        if c == '\\' && i + 1 < rest.len() {
+            out.push(match rest[i + 1] {
+                'n' => '\n',
+                't' => '\t',
+                '0' => '\0',
+                other => other,
+            });
+            i += 2;
+        } else if c == q {
+            if rest.get(i + 1) != Some(&q) {
+                return None; // a lone quote inside: not one literal
+            }
+            out.push(q);
+            i += 2;
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
 /// For `SELECT … INTO @a, …`: the user variables (without `@`) and the
 /// query without its INTO. `None` for any other query; INTO a table, an
 /// OUTFILE/DUMPFILE or a local variable is refused.
@@ -402,6 +445,7 @@ impl Session {
             },
             vars: BTreeMap::new(),
             user_vars: HashMap::new(),
+            sql_prepared: HashMap::new(),
             prepared: HashMap::new(),
             next_stmt_id: 1,
             warnings: Vec::new(),
@@ -481,6 +525,64 @@ impl Session {
 
     /// Statements handled before sqlparser (it does not parse them, or
     /// parses them differently from MySQL).
+    /// `PREPARE name FROM 'text'` or `PREPARE name FROM @var`.
+    fn sql_prepare(&mut self, sql: &str) -> Result<QueryResult> {
+        let t = sql.trim().trim_end_matches(';').trim();
+        // "prepare" <name> "from" <source>
+        let after = t[7..].trim_start();
+        let name_end = after.find(char::is_whitespace).ok_or_else(|| DbError::parse(t))?;
+        let name = after[..name_end].trim_matches('`').to_string();
+        let rest = after[name_end..].trim_start();
+        let source =
+            rest.get(4..).filter(|_| rest[..4].eq_ignore_ascii_case("from")).ok_or_else(|| DbError::parse(rest))?;
+        let source = source.trim();
+        let text = if let Some(var) = source.strip_prefix('@') {
+            match self.user_var(var.trim_matches('`')) {
+                Value::Null => return Err(DbError::parse("NULL")),
+                v => v.to_text().unwrap_or_default(),
+            }
+        } else {
+            sql_string_literal(source).ok_or_else(|| DbError::parse(source))?
+        };
+        if let Some(old) = self.sql_prepared.remove(&name) {
+            self.close_prepared(old);
+        }
+        let (id, _) = self.prepare(&text)?;
+        self.sql_prepared.insert(name, id);
+        Ok(QueryResult::Ok { affected: 0, last_insert_id: 0, info: "Statement prepared".into() })
+    }
+
+    /// `EXECUTE name [USING @a, @b, …]`.
+    fn sql_execute(&mut self, sql: &str) -> Result<QueryResult> {
+        let t = sql.trim().trim_end_matches(';').trim();
+        let after = t[7..].trim_start();
+        let (name, using) = match after.find(char::is_whitespace) {
+            Some(i) => (&after[..i], after[i..].trim_start()),
+            None => (after, ""),
+        };
+        let name = name.trim_matches('`').to_string();
+        let id = *self.sql_prepared.get(&name).ok_or_else(|| unknown_handler(&name, "EXECUTE"))?;
+        let mut params = Vec::new();
+        if !using.is_empty() {
+            let vars = using
+                .get(5..)
+                .filter(|_| using[..5].eq_ignore_ascii_case("using"))
+                .ok_or_else(|| DbError::parse(using))?;
+            for v in vars.split(',') {
+                let v = v.trim();
+                let var = v.strip_prefix('@').ok_or_else(|| DbError::parse(v))?;
+                params.push(self.user_var(var.trim_matches('`')));
+            }
+        }
+        let expected = self.prepared.get(&id).map_or(0, |p| p.params);
+        if params.len() != expected {
+            return Err(DbError::wrong_arguments("EXECUTE"));
+        }
+        // Counted once, as the EXECUTE statement.
+        self.db.questions.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        self.execute_prepared(id, &params)
+    }
+
     /// `SHOW TABLE STATUS [{FROM | IN} db] [LIKE 'pattern']`.
     fn show_table_status(&self, sql: &str) -> Result<QueryResult> {
         // Tokens after SHOW TABLE STATUS: identifiers may be `quoted`, the
@@ -523,6 +625,18 @@ impl Session {
                 self.begin(rest.contains("read only"), rest.contains("consistent snapshot"))
             }
             ["xa", ..] => Err(DbError::unsupported("XA transactions")),
+            ["prepare", _, "from", ..] => self.sql_prepare(sql),
+            ["execute", ..] => self.sql_execute(sql),
+            ["deallocate", "prepare", name] | ["drop", "prepare", name] => {
+                let name = name.trim_matches('`').to_string();
+                match self.sql_prepared.remove(&name) {
+                    Some(id) => {
+                        self.close_prepared(id);
+                        Ok(QueryResult::ok(0))
+                    }
+                    None => Err(unknown_handler(&name, "DEALLOCATE PREPARE")),
+                }
+            }
             ["kill", rest @ ..] => {
                 let (connection, id) = match rest {
                     ["query", id] => (false, *id),
