@@ -34,6 +34,8 @@ pub struct StmtCtx<'a> {
     pub now: NaiveDateTime,
     /// The statement's SQL text (names result columns as written).
     pub source: Option<&'a str>,
+    /// `WITH … UPDATE` / `WITH … DELETE`: the CTEs its subqueries see.
+    pub with: Option<&'a ast::With>,
 }
 
 impl<'a> StmtCtx<'a> {
@@ -48,8 +50,26 @@ impl<'a> StmtCtx<'a> {
         }
     }
 
+    /// The same context with the CTEs of a `WITH` clause in scope.
+    pub fn with_clause<'w>(&'w self, with: Option<&'w ast::With>) -> StmtCtx<'w> {
+        StmtCtx {
+            db: self.db,
+            catalog: self.catalog,
+            info: self.info,
+            vars: self.vars,
+            params: self.params,
+            now: self.now,
+            source: self.source,
+            with,
+        }
+    }
+
     pub fn binder(&self) -> Binder<'a> {
-        Binder::new(self.catalog, self.vars).with_source(self.source)
+        let b = Binder::new(self.catalog, self.vars).with_source(self.source);
+        match self.with {
+            Some(w) => b.with_ctes(w),
+            None => b,
+        }
     }
 }
 
@@ -76,6 +96,15 @@ fn is_default_keyword(e: &ast::Expr) -> bool {
 }
 
 fn resolve_table<'c>(ctx: &'c StmtCtx, name: &ast::ObjectName) -> Result<&'c std::sync::Arc<TableDef>> {
+    if let (Some(w), [n]) = (ctx.with, plan::object_name_parts(name).as_slice()) {
+        if w.cte_tables.iter().any(|c| c.alias.name.value == *n) {
+            return Err(DbError::new(
+                1288,
+                "HY000",
+                format!("The target table {n} of the UPDATE/DELETE is not updatable"),
+            ));
+        }
+    }
     let (db, t) = plan::split_table_name(name, ctx.info.database.as_deref())?;
     ctx.catalog.require_table(&db, &t)
 }
