@@ -95,16 +95,17 @@ fn is_default_keyword(e: &ast::Expr) -> bool {
     matches!(e, ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
 }
 
-fn resolve_table<'c>(ctx: &'c StmtCtx, name: &ast::ObjectName) -> Result<&'c std::sync::Arc<TableDef>> {
+/// 1288 when the target of `WITH … UPDATE/DELETE` names one of its CTEs.
+fn check_not_cte(ctx: &StmtCtx, name: &ast::ObjectName, verb: &str) -> Result<()> {
     if let (Some(w), [n]) = (ctx.with, plan::object_name_parts(name).as_slice()) {
         if w.cte_tables.iter().any(|c| c.alias.name.value == *n) {
-            return Err(DbError::new(
-                1288,
-                "HY000",
-                format!("The target table {n} of the UPDATE/DELETE is not updatable"),
-            ));
+            return Err(DbError::new(1288, "HY000", format!("The target table {n} of the {verb} is not updatable")));
         }
     }
+    Ok(())
+}
+
+fn resolve_table<'c>(ctx: &'c StmtCtx, name: &ast::ObjectName) -> Result<&'c std::sync::Arc<TableDef>> {
     let (db, t) = plan::split_table_name(name, ctx.info.database.as_deref())?;
     ctx.catalog.require_table(&db, &t)
 }
@@ -399,6 +400,7 @@ pub fn update(ctx: &StmtCtx, txn: &mut Transaction, up: &ast::Update) -> Result<
         return Err(DbError::unsupported("UPDATE ... FROM"));
     }
     let (name, alias) = single_table(&up.table)?;
+    check_not_cte(ctx, name, "UPDATE")?;
     let table = resolve_table(ctx, name)?.clone();
     let qualifier = alias.unwrap_or_else(|| table.name.clone());
     let (rows, scope) =
@@ -449,6 +451,7 @@ pub fn delete(ctx: &StmtCtx, txn: &mut Transaction, del: &ast::Delete) -> Result
         return Err(DbError::unsupported("multi-table DELETE"));
     }
     let (name, alias) = single_table(&from[0])?;
+    check_not_cte(ctx, name, "DELETE")?;
     let table = resolve_table(ctx, name)?.clone();
     let qualifier = alias.unwrap_or_else(|| table.name.clone());
     let (rows, _) =
