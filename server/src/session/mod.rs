@@ -958,6 +958,21 @@ impl Session {
         let current = self.info.database.clone();
         let cur = current.as_deref();
         match stmt {
+            S::Query(q) if matches!(q.body.as_ref(), ast::SetExpr::Update(_) | ast::SetExpr::Delete(_)) => {
+                if let Some(w) = &q.with {
+                    plan::check_cte_names(w)?;
+                }
+                let with = q.with.as_ref();
+                match q.body.as_ref() {
+                    ast::SetExpr::Update(S::Update(up)) => {
+                        self.run_write(params, |ctx, txn| dml::update(&ctx.with_clause(with), txn, up))
+                    }
+                    ast::SetExpr::Delete(S::Delete(del)) => {
+                        self.run_write(params, |ctx, txn| dml::delete(&ctx.with_clause(with), txn, del))
+                    }
+                    other => Err(DbError::unsupported(other.to_string())),
+                }
+            }
             S::Query(q) => match select_into_targets(q)? {
                 Some((targets, plain)) => self.run_select_into(&plain, &targets, params),
                 None => self.run_query(q, params),
@@ -1161,6 +1176,7 @@ impl Session {
             params,
             now,
             source: self.current_sql.as_deref(),
+            with: None,
         }
     }
 
@@ -1591,7 +1607,9 @@ impl Session {
         let params = number_placeholders(&mut statement);
         self.current_sql = Some(text.clone());
         let columns = match &statement {
-            ast::Statement::Query(q) => {
+            ast::Statement::Query(q)
+                if !matches!(q.body.as_ref(), ast::SetExpr::Update(_) | ast::SetExpr::Delete(_)) =>
+            {
                 let cat = self.db.catalog();
                 let ctx = self.stmt_ctx(&cat, &[], now_datetime());
                 let mut binder = ctx.binder();
@@ -1638,7 +1656,14 @@ impl Session {
     /// in or out of a transaction — so it may run inline on the I/O thread.
     pub fn prepared_runs_without_waiting(&self, id: u32) -> bool {
         self.prepared.get(&id).is_some_and(|p| match p.statement.as_ref() {
-            ast::Statement::Query(q) => q.locks.is_empty() && !self.may_call_udf(&p.sql),
+            ast::Statement::Query(q) => {
+                q.locks.is_empty()
+                    && !matches!(
+                        q.body.as_ref(),
+                        ast::SetExpr::Update(_) | ast::SetExpr::Delete(_) | ast::SetExpr::Insert(_)
+                    )
+                    && !self.may_call_udf(&p.sql)
+            }
             _ => false,
         })
     }
@@ -1766,6 +1791,11 @@ fn explain_plan(p: &Plan, id: i64, out: &mut Vec<Vec<Value>>) {
         Plan::Join { left, right, .. } | Plan::SetOp { left, right, .. } => {
             explain_plan(left, id, out);
             explain_plan(right, id, out);
+        }
+        Plan::WorkTable(_) => {}
+        Plan::RecursiveCte(r) => {
+            explain_plan(&r.anchor, id, out);
+            explain_plan(&r.recursive, id, out);
         }
     }
 }

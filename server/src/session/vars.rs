@@ -28,6 +28,7 @@ pub fn system_variable_defaults(db: &Database) -> Vec<(&'static str, Value)> {
         ("collation_connection", s("utf8mb4_0900_ai_ci")),
         ("collation_database", s("utf8mb4_0900_ai_ci")),
         ("collation_server", s("utf8mb4_0900_ai_ci")),
+        ("cte_max_recursion_depth", i(1000)),
         ("datadir", s(&c.data_dir.display().to_string())),
         ("default_storage_engine", s("InnoDB")),
         ("div_precision_increment", i(4)),
@@ -118,6 +119,16 @@ pub fn validate_assignment(db: &Database, name: &str, v: Value) -> Result<Value>
         | "have_ssl"
         | "lower_case_table_names" => {
             Err(DbError::new(1238, "HY000", format!("Variable '{name}' is a read only variable")))
+        }
+        "cte_max_recursion_depth" => {
+            let n = match &v {
+                Value::Str(s) => s.trim().parse::<i128>().ok(),
+                other => other.as_i128(),
+            };
+            match n {
+                Some(n) => Ok(Value::Int(n.clamp(0, u32::MAX as i128) as i64)),
+                None => Err(DbError::new(1232, "42000", format!("Incorrect argument type to variable '{name}'"))),
+            }
         }
         "foreign_key_checks"
         | "unique_checks"

@@ -34,6 +34,8 @@ pub struct StmtCtx<'a> {
     pub now: NaiveDateTime,
     /// The statement's SQL text (names result columns as written).
     pub source: Option<&'a str>,
+    /// `WITH … UPDATE` / `WITH … DELETE`: the CTEs its subqueries see.
+    pub with: Option<&'a ast::With>,
 }
 
 impl<'a> StmtCtx<'a> {
@@ -48,8 +50,26 @@ impl<'a> StmtCtx<'a> {
         }
     }
 
+    /// The same context with the CTEs of a `WITH` clause in scope.
+    pub fn with_clause<'w>(&'w self, with: Option<&'w ast::With>) -> StmtCtx<'w> {
+        StmtCtx {
+            db: self.db,
+            catalog: self.catalog,
+            info: self.info,
+            vars: self.vars,
+            params: self.params,
+            now: self.now,
+            source: self.source,
+            with,
+        }
+    }
+
     pub fn binder(&self) -> Binder<'a> {
-        Binder::new(self.catalog, self.vars).with_source(self.source)
+        let b = Binder::new(self.catalog, self.vars).with_source(self.source);
+        match self.with {
+            Some(w) => b.with_ctes(w),
+            None => b,
+        }
     }
 }
 
@@ -73,6 +93,16 @@ fn table_scope(t: &TableDef, qualifier: &str) -> Scope {
 
 fn is_default_keyword(e: &ast::Expr) -> bool {
     matches!(e, ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
+}
+
+/// 1288 when the target of `WITH … UPDATE/DELETE` names one of its CTEs.
+fn check_not_cte(ctx: &StmtCtx, name: &ast::ObjectName, verb: &str) -> Result<()> {
+    if let (Some(w), [n]) = (ctx.with, plan::object_name_parts(name).as_slice()) {
+        if w.cte_tables.iter().any(|c| c.alias.name.value == *n) {
+            return Err(DbError::new(1288, "HY000", format!("The target table {n} of the {verb} is not updatable")));
+        }
+    }
+    Ok(())
 }
 
 fn resolve_table<'c>(ctx: &'c StmtCtx, name: &ast::ObjectName) -> Result<&'c std::sync::Arc<TableDef>> {
@@ -370,6 +400,7 @@ pub fn update(ctx: &StmtCtx, txn: &mut Transaction, up: &ast::Update) -> Result<
         return Err(DbError::unsupported("UPDATE ... FROM"));
     }
     let (name, alias) = single_table(&up.table)?;
+    check_not_cte(ctx, name, "UPDATE")?;
     let table = resolve_table(ctx, name)?.clone();
     let qualifier = alias.unwrap_or_else(|| table.name.clone());
     let (rows, scope) =
@@ -420,6 +451,7 @@ pub fn delete(ctx: &StmtCtx, txn: &mut Transaction, del: &ast::Delete) -> Result
         return Err(DbError::unsupported("multi-table DELETE"));
     }
     let (name, alias) = single_table(&from[0])?;
+    check_not_cte(ctx, name, "DELETE")?;
     let table = resolve_table(ctx, name)?.clone();
     let qualifier = alias.unwrap_or_else(|| table.name.clone());
     let (rows, _) =

@@ -15,7 +15,7 @@ use crate::catalog::row::decode_row;
 use crate::catalog::{IndexDef, TableDef, PRIMARY_INDEX_ID};
 use crate::error::{DbError, Result};
 use crate::sql::expr::{BinOp, Ctx, Expr, DIV_PRECISION_INCREMENT};
-use crate::sql::plan::{Access, AggCall, AggFunc, JoinKind, Plan, RangeSpec, ScanNode, SetOpKind};
+use crate::sql::plan::{Access, AggCall, AggFunc, JoinKind, Plan, RangeSpec, RecursiveCte, ScanNode, SetOpKind};
 use crate::sql::types::{SqlType, TypeKind};
 use crate::sql::value::{self, compare, encode_group_key, order_cmp, Value};
 use crate::txn::Transaction;
@@ -231,6 +231,78 @@ pub fn run_plan(plan: &Plan, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<Row>
             let r = run_plan(right, ctx, None)?;
             set_op(l, r, *op, *all)
         }
+        Plan::WorkTable(work) => Ok(work.lock().map_err(|_| DbError::internal("CTE work table poisoned"))?.clone()),
+        Plan::RecursiveCte(cte) => {
+            let r = recursive_cte(cte, ctx);
+            if let Ok(mut w) = cte.work.lock() {
+                w.clear();
+            }
+            r
+        }
+    }
+}
+
+/// Run a recursive CTE: the non-recursive part once, then the recursive
+/// part over the rows the previous iteration added, until one adds none
+/// (or the body's LIMIT + OFFSET rows exist). Every row takes the non-recursive part's
+/// column types.
+fn recursive_cte(cte: &RecursiveCte, ctx: &Ctx) -> Result<Vec<Row>> {
+    let limit = match eval_count(cte.limit.as_ref(), ctx)? {
+        Some(l) => Some(l.saturating_add(eval_count(cte.offset.as_ref(), ctx)?.unwrap_or(0))),
+        None => None,
+    };
+    let mut seen = HashSet::new();
+    let mut out: Vec<Row> = Vec::new();
+    let mut add = |rows: Vec<Row>, out: &mut Vec<Row>| -> Result<Vec<Row>> {
+        let mut fresh = Vec::new();
+        for row in rows {
+            let mut conv = Vec::with_capacity(row.len());
+            for (i, v) in row.into_iter().enumerate() {
+                conv.push(cte_value(cte, i, v, out.len() + fresh.len() + 1)?);
+            }
+            if cte.distinct && !seen.insert(row_key(&conv)) {
+                continue;
+            }
+            fresh.push(conv);
+        }
+        out.extend(fresh.iter().cloned());
+        check_size(out.len())?;
+        Ok(fresh)
+    };
+    let mut fresh = add(run_plan(&cte.anchor, ctx, None)?, &mut out)?;
+    let mut iterations: u64 = 0;
+    while !fresh.is_empty() && limit.is_none_or(|l| out.len() < l) {
+        iterations += 1;
+        if iterations > cte.max_depth {
+            return Err(DbError::new(
+                3636,
+                "HY000",
+                format!(
+                    "Recursive query aborted after {iterations} iterations. Try increasing @@cte_max_recursion_depth to a larger value."
+                ),
+            ));
+        }
+        *cte.work.lock().map_err(|_| DbError::internal("CTE work table poisoned"))? = fresh;
+        let rows = run_plan(&cte.recursive, ctx, None)?;
+        fresh = add(rows, &mut out)?;
+    }
+    Ok(out)
+}
+
+/// Convert a CTE row's value to its column's type: strings longer than the
+/// column and integers out of its range are errors in strict mode and
+/// are cut or clamped otherwise, as storing them in a temporary table is.
+fn cte_value(cte: &RecursiveCte, col: usize, v: Value, row: usize) -> Result<Value> {
+    let ty = &cte.types[col];
+    let fits = matches!(ty.kind, TypeKind::Char | TypeKind::Varchar | TypeKind::Binary | TypeKind::Varbinary)
+        || ty.is_integer();
+    if !fits || v.is_null() {
+        return Ok(v);
+    }
+    if cte.strict {
+        crate::sql::table::coerce(v, &cte.names[col], ty, row)
+    } else {
+        Ok(crate::sql::table::coerce_lenient(v, ty))
     }
 }
 

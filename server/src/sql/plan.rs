@@ -171,6 +171,58 @@ pub enum Plan {
     Truncate(Box<Plan>, usize),
     /// The rows of a loadable table function called with these arguments.
     TableFunction(Arc<crate::wasm::Udf>, Vec<Expr>),
+    /// The working table of a recursive CTE: the rows the previous
+    /// iteration produced (read by the recursive query blocks).
+    WorkTable(WorkTable),
+    /// A recursive common table expression: `anchor` once, then
+    /// `recursive` over the previous iteration's rows (put in `work`) until
+    /// an iteration produces no new rows.
+    RecursiveCte(Box<RecursiveCte>),
+}
+
+/// Rows shared between a [`Plan::RecursiveCte`] and the
+/// [`Plan::WorkTable`] nodes of its recursive query blocks.
+pub type WorkTable = Arc<std::sync::Mutex<Vec<Vec<Value>>>>;
+
+#[derive(Debug)]
+pub struct RecursiveCte {
+    pub name: String,
+    pub anchor: Plan,
+    pub recursive: Plan,
+    pub work: WorkTable,
+    /// UNION DISTINCT: a row already produced is not produced again (and
+    /// does not feed the next iteration).
+    pub distinct: bool,
+    /// `cte_max_recursion_depth` when the statement was bound.
+    pub max_depth: u64,
+    /// Column names and types, taken from the non-recursive part: every
+    /// row is converted to them.
+    pub names: Vec<String>,
+    pub types: Vec<SqlType>,
+    /// Strict sql_mode: a value that does not fit is an error (else cut).
+    pub strict: bool,
+    /// The body's LIMIT and OFFSET: recursion stops once their sum of
+    /// rows exists (a `Plan::Limit` above cuts the result).
+    pub limit: Option<Expr>,
+    pub offset: Option<Expr>,
+}
+
+/// A common table expression in scope while binding.
+#[derive(Debug, Clone)]
+struct CteDef {
+    name: String,
+    /// The explicit column list, if any.
+    columns: Vec<String>,
+    query: Arc<ast::Query>,
+    /// Declared under `WITH RECURSIVE` (its body sees itself).
+    recursive: bool,
+    /// How many entries of `Binder::ctes` its body sees.
+    visible: usize,
+    /// While its recursive query blocks are bound: the working table and
+    /// its columns, the query nesting level the reference must be at, and
+    /// the references seen in the current block.
+    work: Option<(WorkTable, Vec<ColumnInfo>, usize)>,
+    self_refs: usize,
 }
 
 /// Read-only access to session variables during binding.
@@ -245,9 +297,18 @@ pub struct Binder<'a> {
     depth: usize,
     /// The statement's SQL text, for naming result columns as written.
     source: Option<&'a str>,
+    /// Common table expressions in scope, innermost last.
+    ctes: Vec<CteDef>,
+    /// Query expressions being bound, nested (a recursive reference must
+    /// be at its CTE's own level, not in a subquery or derived table).
+    level: usize,
+    /// CTE references bound so far in this statement (each reference binds
+    /// the CTE's body again, so nested references could multiply).
+    cte_binds: usize,
 }
 
 const MAX_SUBQUERY_DEPTH: usize = 32;
+const MAX_CTE_BINDS: usize = 10_000;
 
 /// The bound form of a SELECT: its plan and output columns.
 pub struct BoundQuery {
@@ -420,7 +481,24 @@ impl<'a> Binder<'a> {
     }
 
     pub fn new(catalog: &'a Catalog, vars: &'a dyn VarSource) -> Self {
-        Self { catalog, vars, outer: Vec::new(), param_count: 0, depth: 0, source: None }
+        Self {
+            catalog,
+            vars,
+            outer: Vec::new(),
+            param_count: 0,
+            depth: 0,
+            source: None,
+            ctes: Vec::new(),
+            level: 0,
+            cte_binds: 0,
+        }
+    }
+
+    /// Bring the CTEs of a `WITH … UPDATE/DELETE` into scope (their names
+    /// were checked by [`check_cte_names`]).
+    pub fn with_ctes(mut self, w: &ast::With) -> Self {
+        let _ = self.push_ctes(w);
+        self
     }
 
     /// Name unaliased result columns by their text in `sql`, as MySQL does.
@@ -573,9 +651,18 @@ impl<'a> Binder<'a> {
     // ----- queries ---------------------------------------------------------
 
     pub fn bind_query(&mut self, q: &ast::Query) -> Result<BoundQuery> {
-        if q.with.is_some() {
-            return Err(DbError::unsupported("WITH"));
-        }
+        let saved = self.ctes.len();
+        self.level += 1;
+        let r = match &q.with {
+            Some(w) => self.push_ctes(w).and_then(|()| self.bind_query_body(q)),
+            None => self.bind_query_body(q),
+        };
+        self.level -= 1;
+        self.ctes.truncate(saved);
+        r
+    }
+
+    fn bind_query_body(&mut self, q: &ast::Query) -> Result<BoundQuery> {
         let order_by: &[ast::OrderByExpr] = match &q.order_by {
             Some(ast::OrderBy { kind: ast::OrderByKind::Expressions(v), .. }) => v,
             Some(_) => return Err(DbError::unsupported("ORDER BY ALL")),
@@ -929,6 +1016,11 @@ impl<'a> Binder<'a> {
                 if parts.len() == 1 && parts[0].eq_ignore_ascii_case("dual") && alias.is_none() {
                     return Ok((Plan::Dual, vec![]));
                 }
+                if parts.len() == 1 {
+                    if let Some(i) = self.ctes.iter().rposition(|c| c.name == parts[0]) {
+                        return self.bind_cte_ref(i, alias.as_ref().map(|a| ident_name(&a.name)));
+                    }
+                }
                 let (db, tname) = split_table_name(name, self.current_db())?;
                 let system = if db.eq_ignore_ascii_case("information_schema") {
                     Some(
@@ -1005,11 +1097,14 @@ impl<'a> Binder<'a> {
         let Some(ast::Statement::Query(q)) = stmts.pop() else {
             return Err(DbError::internal(format!("view {}.{} has no query", view.db, view.name)));
         };
+        // A view sees neither the enclosing FROM nor the statement's CTEs.
         let saved = std::mem::take(&mut self.outer);
+        let saved_ctes = std::mem::take(&mut self.ctes);
         self.depth += 1;
         let b = self.bind_query(&q);
         self.depth -= 1;
         self.outer = saved;
+        self.ctes = saved_ctes;
         let b = b?;
         let qual = alias.unwrap_or_else(|| view.name.clone());
         let mut cols = b.columns;
@@ -1020,6 +1115,220 @@ impl<'a> Binder<'a> {
             }
         }
         Ok((b.plan, cols))
+    }
+
+    // ----- common table expressions ----------------------------------------
+
+    /// Bring the CTEs of a `WITH` clause into scope (the caller drops them).
+    fn push_ctes(&mut self, w: &ast::With) -> Result<()> {
+        let first = self.ctes.len();
+        for cte in &w.cte_tables {
+            let name = ident_name(&cte.alias.name);
+            if self.ctes[first..].iter().any(|c| c.name == name) {
+                return Err(DbError::new(1066, "42000", format!("Not unique table/alias: '{name}'")));
+            }
+            let at = self.ctes.len();
+            self.ctes.push(CteDef {
+                name,
+                columns: cte.alias.columns.iter().map(|c| c.name.value.clone()).collect(),
+                query: Arc::new((*cte.query).clone()),
+                recursive: w.recursive,
+                visible: if w.recursive { at + 1 } else { at },
+                work: None,
+                self_refs: 0,
+            });
+        }
+        Ok(())
+    }
+
+    /// A reference to the CTE `self.ctes[i]` in a FROM clause: its working
+    /// table inside its own recursive query block, otherwise its body bound
+    /// in the scope of its definition (each reference binds it anew).
+    fn bind_cte_ref(&mut self, i: usize, alias: Option<String>) -> Result<(Plan, Vec<ColumnInfo>)> {
+        let qual = alias.unwrap_or_else(|| self.ctes[i].name.clone());
+        if let Some((work, cols, level)) = self.ctes[i].work.clone() {
+            self.ctes[i].self_refs += 1;
+            if level != self.level || self.ctes[i].self_refs > 1 {
+                return Err(DbError::new(
+                    3577,
+                    "HY000",
+                    format!(
+                        "In recursive query block of Recursive Common Table Expression '{}', the recursive table must be referenced only once, and not in any subquery",
+                        self.ctes[i].name
+                    ),
+                ));
+            }
+            let cols = cols.into_iter().map(|c| ColumnInfo { table: Some(qual.clone()), ..c }).collect();
+            return Ok((Plan::WorkTable(work), cols));
+        }
+        if self.depth >= MAX_SUBQUERY_DEPTH {
+            return Err(DbError::new(1436, "HY000", "Thread stack overrun: subqueries nested too deeply"));
+        }
+        self.cte_binds += 1;
+        if self.cte_binds > MAX_CTE_BINDS {
+            return Err(DbError::limit("common table expression references"));
+        }
+        let def = self.ctes[i].clone();
+        // The body sees the CTEs defined before it (and itself when
+        // recursive), none of the enclosing FROM clauses.
+        let later = self.ctes.split_off(def.visible);
+        let outer = std::mem::take(&mut self.outer);
+        self.depth += 1;
+        let r = if def.recursive && references_table(&def.query.body, &def.name) {
+            self.bind_recursive_cte(def.visible - 1, &def)
+        } else {
+            self.bind_query(&def.query).and_then(|b| Ok((b.plan, rename_cte_columns(&def, b.columns)?)))
+        };
+        self.depth -= 1;
+        self.outer = outer;
+        self.ctes.extend(later);
+        let (plan, mut cols) = r?;
+        for c in &mut cols {
+            c.table = Some(qual.clone());
+        }
+        Ok((plan, cols))
+    }
+
+    /// Bind the body of a recursive CTE (`self.ctes[idx]`): non-recursive
+    /// query blocks first, then the recursive ones, joined by UNION.
+    fn bind_recursive_cte(&mut self, idx: usize, def: &CteDef) -> Result<(Plan, Vec<ColumnInfo>)> {
+        let name = &def.name;
+        let q = &def.query;
+        let not_yet =
+            |what: &str| DbError::new(1235, "42000", format!("This version of MySQL doesn't yet support '{what}'"));
+        if q.order_by.is_some() {
+            return Err(not_yet("ORDER BY over UNION in recursive Common Table Expression"));
+        }
+        if q.with.is_some() {
+            return Err(DbError::unsupported("WITH inside a recursive common table expression"));
+        }
+        let mut blocks = Vec::new();
+        let mut distinct = false;
+        flatten_union(&q.body, &mut blocks, &mut distinct);
+        if blocks.len() < 2 {
+            return Err(DbError::new(
+                3573,
+                "HY000",
+                format!("Recursive Common Table Expression '{name}' should contain a UNION"),
+            ));
+        }
+        let recursive: Vec<bool> = blocks.iter().map(|b| references_table(b, name)).collect();
+        let anchors = recursive.iter().take_while(|r| !**r).count();
+        if anchors == 0 || recursive[anchors..].iter().any(|r| !r) {
+            return Err(DbError::new(
+                3574,
+                "HY000",
+                format!(
+                    "Recursive Common Table Expression '{name}' should have one or more non-recursive query blocks followed by one or more recursive ones"
+                ),
+            ));
+        }
+        // The non-recursive part, which types the columns.
+        let mut anchor: Option<BoundQuery> = None;
+        for b in &blocks[..anchors] {
+            let bound = self.bind_set_expr(b)?;
+            anchor = Some(match anchor {
+                None => bound,
+                Some(l) => union_bound(l, bound, !distinct)?,
+            });
+        }
+        let anchor = anchor.ok_or_else(|| DbError::internal("recursive CTE without anchor"))?;
+        let mut columns = rename_cte_columns(def, anchor.columns)?;
+        for c in &mut columns {
+            c.table = Some(name.clone());
+        }
+        let work: WorkTable = Arc::default();
+        let mut rec_plan: Option<Plan> = None;
+        for b in &blocks[anchors..] {
+            if let ast::SetExpr::Select(s) = b {
+                if s.distinct.is_some() {
+                    return Err(not_yet(
+                        "ORDER BY / LIMIT / SELECT DISTINCT in recursive query block of Common Table Expression",
+                    ));
+                }
+                let grouped = match &s.group_by {
+                    ast::GroupByExpr::Expressions(v, _) => !v.is_empty(),
+                    ast::GroupByExpr::All(_) => true,
+                };
+                let aggregated = grouped
+                    || s.having.is_some()
+                    || s.projection.iter().any(|i| match i {
+                        ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => {
+                            self.contains_aggregate(e) || contains_window(e)
+                        }
+                        _ => false,
+                    });
+                if aggregated {
+                    return Err(DbError::new(
+                        3575,
+                        "HY000",
+                        format!(
+                            "Recursive Common Table Expression '{name}' can contain neither aggregation nor window functions in recursive query block"
+                        ),
+                    ));
+                }
+            } else if let ast::SetExpr::Query(inner) = b {
+                if inner.order_by.is_some() || inner.limit_clause.is_some() {
+                    return Err(not_yet(
+                        "ORDER BY / LIMIT / SELECT DISTINCT in recursive query block of Common Table Expression",
+                    ));
+                }
+            }
+            self.ctes[idx].work = Some((work.clone(), columns.clone(), self.level));
+            self.ctes[idx].self_refs = 0;
+            let r = self.bind_set_expr(b);
+            self.ctes[idx].work = None;
+            let bound = r?;
+            if bound.columns.len() != columns.len() {
+                return Err(DbError::new(
+                    1222,
+                    "21000",
+                    "The used SELECT statements have a different number of columns",
+                ));
+            }
+            for (c, r) in columns.iter_mut().zip(&bound.columns) {
+                c.nullable |= r.nullable;
+            }
+            rec_plan = Some(match rec_plan {
+                None => bound.plan,
+                Some(l) => {
+                    Plan::SetOp { left: Box::new(l), right: Box::new(bound.plan), op: SetOpKind::Union, all: true }
+                }
+            });
+        }
+        let recursive = rec_plan.ok_or_else(|| DbError::internal("recursive CTE without recursive part"))?;
+        let max_depth = self
+            .vars
+            .system_var("cte_max_recursion_depth", false)
+            .ok()
+            .and_then(|v| v.as_i128())
+            .map(|d| d.clamp(0, u32::MAX as i128) as u64)
+            .unwrap_or(1000);
+        let strict = self
+            .vars
+            .system_var("sql_mode", false)
+            .ok()
+            .and_then(|v| v.to_text())
+            .is_some_and(|m| m.to_ascii_uppercase().contains("STRICT_"));
+        // LIMIT/OFFSET of the whole CTE body stop the recursion early.
+        let (limit, offset) = self.bind_limit(q.limit_clause.as_ref())?;
+        let mut plan = Plan::RecursiveCte(Box::new(RecursiveCte {
+            name: name.clone(),
+            anchor: anchor.plan,
+            recursive,
+            work,
+            distinct,
+            max_depth,
+            names: columns.iter().map(|c| c.name.clone()).collect(),
+            types: columns.iter().map(|c| c.ty.clone()).collect(),
+            strict,
+            limit: limit.clone(),
+            offset: offset.clone(),
+        }));
+        if limit.is_some() || offset.is_some() {
+            plan = Plan::Limit { input: Box::new(plan), limit, offset };
+        }
+        Ok((plan, columns))
     }
 
     fn bind_select(&mut self, s: &ast::Select, order_by: &[ast::OrderByExpr]) -> Result<BoundQuery> {
@@ -2279,6 +2588,97 @@ fn has_correlated_subquery(e: &Expr) -> bool {
     found
 }
 
+/// 1066 when one WITH clause names two CTEs alike.
+pub fn check_cte_names(w: &ast::With) -> Result<()> {
+    for (i, c) in w.cte_tables.iter().enumerate() {
+        if w.cte_tables[..i].iter().any(|d| d.alias.name.value == c.alias.name.value) {
+            return Err(DbError::new(1066, "42000", format!("Not unique table/alias: '{}'", c.alias.name.value)));
+        }
+    }
+    Ok(())
+}
+
+/// Give a CTE's columns the names of its column list, if it has one.
+fn rename_cte_columns(def: &CteDef, mut cols: Vec<ColumnInfo>) -> Result<Vec<ColumnInfo>> {
+    if def.columns.is_empty() {
+        return Ok(cols);
+    }
+    if def.columns.len() != cols.len() {
+        return Err(DbError::new(
+            1353,
+            "HY000",
+            "In definition of view, derived table or common table expression, SELECT list and column names list have different column counts",
+        ));
+    }
+    for (c, n) in cols.iter_mut().zip(&def.columns) {
+        c.name = n.clone();
+    }
+    Ok(cols)
+}
+
+/// Does `body` name the unqualified table `name` anywhere (FROM clauses,
+/// subqueries, derived tables)?
+fn references_table(body: &ast::SetExpr, name: &str) -> bool {
+    ast::visit_relations(body, |rel: &ast::ObjectName| {
+        let parts = object_name_parts(rel);
+        if parts.len() == 1 && parts[0] == name {
+            std::ops::ControlFlow::Break(())
+        } else {
+            std::ops::ControlFlow::Continue(())
+        }
+    })
+    .is_break()
+}
+
+/// True when `e` calls a window function (`… OVER (…)`).
+fn contains_window(e: &ast::Expr) -> bool {
+    ast::visit_expressions(e, |x: &ast::Expr| match x {
+        ast::Expr::Function(f) if f.over.is_some() => std::ops::ControlFlow::Break(()),
+        _ => std::ops::ControlFlow::Continue(()),
+    })
+    .is_break()
+}
+
+/// The query blocks of a chain of UNIONs, in order; `distinct` is set
+/// when any of the UNIONs is DISTINCT. Plain parenthesised blocks are
+/// unwrapped.
+fn flatten_union<'q>(s: &'q ast::SetExpr, out: &mut Vec<&'q ast::SetExpr>, distinct: &mut bool) {
+    match s {
+        ast::SetExpr::SetOperation { op: ast::SetOperator::Union, set_quantifier, left, right } => {
+            flatten_union(left, out, distinct);
+            if !matches!(set_quantifier, ast::SetQuantifier::All) {
+                *distinct = true;
+            }
+            flatten_union(right, out, distinct);
+        }
+        ast::SetExpr::Query(q) if q.with.is_none() && q.order_by.is_none() && q.limit_clause.is_none() => {
+            flatten_union(&q.body, out, distinct)
+        }
+        other => out.push(other),
+    }
+}
+
+/// `l UNION [ALL] r` with the set operation's column checks and types.
+fn union_bound(l: BoundQuery, r: BoundQuery, all: bool) -> Result<BoundQuery> {
+    if l.columns.len() != r.columns.len() {
+        return Err(DbError::new(1222, "21000", "The used SELECT statements have a different number of columns"));
+    }
+    let columns = l
+        .columns
+        .iter()
+        .zip(&r.columns)
+        .map(|(a, b)| ColumnInfo {
+            ty: expr::unify_types(&[a.ty.clone(), b.ty.clone()]),
+            nullable: a.nullable || b.nullable,
+            ..a.clone()
+        })
+        .collect();
+    Ok(BoundQuery {
+        plan: Plan::SetOp { left: Box::new(l.plan), right: Box::new(r.plan), op: SetOpKind::Union, all },
+        columns,
+    })
+}
+
 /// Does `plan` reference a row of a query `depth` levels out?
 fn plan_references_outer(plan: &Plan, depth: usize) -> bool {
     let mut found = false;
@@ -2355,6 +2755,11 @@ pub fn visit_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
         Plan::SetOp { left, right, .. } => {
             visit_plan_exprs(left, f);
             visit_plan_exprs(right, f);
+        }
+        Plan::WorkTable(_) => {}
+        Plan::RecursiveCte(r) => {
+            visit_plan_exprs(&r.anchor, f);
+            visit_plan_exprs(&r.recursive, f);
         }
     }
 }
