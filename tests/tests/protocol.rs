@@ -613,7 +613,10 @@ fn processlist_and_kill() {
         }
         assert!(seen, "the running statement must be listed");
         admin.query_drop(format!("KILL QUERY {victim_id}")).await.unwrap();
-        let (mut victim, r) = slow.await.unwrap();
+        let (mut victim, r) = tokio::time::timeout(Duration::from_secs(60), slow)
+            .await
+            .expect("KILL QUERY must stop the statement")
+            .unwrap();
         assert_eq!(code(r), 1317);
         let one: Option<i64> = victim.query_first("SELECT 1").await.unwrap();
         assert_eq!(one, Some(1), "KILL QUERY leaves the connection usable");

@@ -383,6 +383,15 @@ fn set_op(l: Vec<Row>, r: Vec<Row>, op: SetOpKind, all: bool) -> Result<Vec<Row>
     })
 }
 
+/// 1317 once the statement has been killed (`KILL QUERY`): checked per
+/// scanned row and per joined pair, where a statement's time goes.
+fn check_killed(ctx: &Ctx) -> Result<()> {
+    match &ctx.env.session.process {
+        Some(p) => p.check(),
+        None => Ok(()),
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn join(
     l: Vec<Row>,
@@ -436,6 +445,7 @@ fn join(
                     None => &all,
                 };
                 for &ri in candidates {
+                    check_killed(ctx)?;
                     let mut row = Vec::with_capacity(lw + rw);
                     row.extend_from_slice(lrow);
                     row.extend_from_slice(&r[ri]);
@@ -456,6 +466,7 @@ fn join(
             for rrow in &r {
                 let mut matched = false;
                 for lrow in &l {
+                    check_killed(ctx)?;
                     let mut row = Vec::with_capacity(lw + rw);
                     row.extend_from_slice(lrow);
                     row.extend_from_slice(rrow);
@@ -917,9 +928,7 @@ pub fn scan(node: &ScanNode, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<(Vec
     let mut read = 0u64;
     let dir = if node.reverse { Direction::Reverse } else { Direction::Forward };
     let emit = |key: Vec<u8>, row: Row, sink: &mut Sink| -> Result<bool> {
-        if let Some(p) = &ctx.env.session.process {
-            p.check()?; // KILL QUERY
-        }
+        check_killed(ctx)?;
         let row = match ctx.env.lock {
             None => row,
             Some(mode) => match txn.lock_latest(&key, mode)? {
