@@ -737,33 +737,12 @@ impl<'a> Binder<'a> {
             ast::SetExpr::SetOperation { left, op, set_quantifier, right } => {
                 let l = self.bind_set_expr(left)?;
                 let r = self.bind_set_expr(right)?;
-                if l.columns.len() != r.columns.len() {
-                    return Err(DbError::new(
-                        1222,
-                        "21000",
-                        "The used SELECT statements have a different number of columns",
-                    ));
-                }
                 let op = match op {
                     ast::SetOperator::Union => SetOpKind::Union,
                     ast::SetOperator::Intersect => SetOpKind::Intersect,
                     ast::SetOperator::Except | ast::SetOperator::Minus => SetOpKind::Except,
                 };
-                let all = matches!(set_quantifier, ast::SetQuantifier::All);
-                let columns = l
-                    .columns
-                    .iter()
-                    .zip(&r.columns)
-                    .map(|(a, b)| ColumnInfo {
-                        ty: expr::unify_types(&[a.ty.clone(), b.ty.clone()]),
-                        nullable: a.nullable || b.nullable,
-                        ..a.clone()
-                    })
-                    .collect();
-                Ok(BoundQuery {
-                    plan: Plan::SetOp { left: Box::new(l.plan), right: Box::new(r.plan), op, all },
-                    columns,
-                })
+                set_op_bound(l, r, op, matches!(set_quantifier, ast::SetQuantifier::All))
             }
             _ => Err(DbError::unsupported(s.to_string())),
         }
@@ -1229,7 +1208,7 @@ impl<'a> Binder<'a> {
             let bound = self.bind_set_expr(b)?;
             anchor = Some(match anchor {
                 None => bound,
-                Some(l) => union_bound(l, bound, !distinct)?,
+                Some(l) => set_op_bound(l, bound, SetOpKind::Union, !distinct)?,
             });
         }
         let anchor = anchor.ok_or_else(|| DbError::internal("recursive CTE without anchor"))?;
@@ -2658,8 +2637,8 @@ fn flatten_union<'q>(s: &'q ast::SetExpr, out: &mut Vec<&'q ast::SetExpr>, disti
     }
 }
 
-/// `l UNION [ALL] r` with the set operation's column checks and types.
-fn union_bound(l: BoundQuery, r: BoundQuery, all: bool) -> Result<BoundQuery> {
+/// `l <op> [ALL] r` with the set operation's column checks and types.
+fn set_op_bound(l: BoundQuery, r: BoundQuery, op: SetOpKind, all: bool) -> Result<BoundQuery> {
     if l.columns.len() != r.columns.len() {
         return Err(DbError::new(1222, "21000", "The used SELECT statements have a different number of columns"));
     }
@@ -2673,10 +2652,7 @@ fn union_bound(l: BoundQuery, r: BoundQuery, all: bool) -> Result<BoundQuery> {
             ..a.clone()
         })
         .collect();
-    Ok(BoundQuery {
-        plan: Plan::SetOp { left: Box::new(l.plan), right: Box::new(r.plan), op: SetOpKind::Union, all },
-        columns,
-    })
+    Ok(BoundQuery { plan: Plan::SetOp { left: Box::new(l.plan), right: Box::new(r.plan), op, all }, columns })
 }
 
 /// Does `plan` reference a row of a query `depth` levels out?

@@ -447,13 +447,7 @@ pub fn next_auto_value(
     col: usize,
     counters: &Mutex<TableCounters>,
 ) -> Result<u64> {
-    let mut c = counters.lock();
-    if c.next_auto.is_none() {
-        c.next_auto = Some(first_auto_value(txn, table, col)?);
-    }
-    let v = c.next_auto.unwrap_or(1);
-    c.next_auto = Some(v + 1);
-    Ok(v)
+    auto_value(txn, table, col, counters, true)
 }
 
 /// The value the next generated AUTO_INCREMENT would take, without taking
@@ -464,11 +458,27 @@ pub fn peek_auto_value(
     col: usize,
     counters: &Mutex<TableCounters>,
 ) -> Result<u64> {
+    auto_value(txn, table, col, counters, false)
+}
+
+/// The counter's next value (initialised from the data), consumed when
+/// `take`; one lock hold, so concurrent inserts never get the same value.
+fn auto_value(
+    txn: &Transaction,
+    table: &TableDef,
+    col: usize,
+    counters: &Mutex<TableCounters>,
+    take: bool,
+) -> Result<u64> {
     let mut c = counters.lock();
     if c.next_auto.is_none() {
         c.next_auto = Some(first_auto_value(txn, table, col)?);
     }
-    Ok(c.next_auto.unwrap_or(1))
+    let v = c.next_auto.unwrap_or(1);
+    if take {
+        c.next_auto = Some(v + 1);
+    }
+    Ok(v)
 }
 
 /// Where a table's counter starts: above every value in the table, and at

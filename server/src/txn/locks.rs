@@ -83,6 +83,26 @@ impl Inner {
         false
     }
 
+    /// Grant `key` to `txn` when no other holder conflicts (true); else
+    /// record whom `txn` waits for (false), or fail with 1213 when that wait
+    /// would close a cycle.
+    fn grant_or_register_wait(&mut self, txn: u64, key: &[u8], mode: LockMode) -> Result<bool> {
+        let blockers = match self.keys.get(key) {
+            Some(e) => conflicts(&e.holders, txn, mode),
+            None => BTreeSet::new(),
+        };
+        if blockers.is_empty() {
+            self.waits_for.remove(&txn);
+            return self.grant(txn, key, mode).map(|()| true);
+        }
+        if self.reaches(&blockers, txn) {
+            self.waits_for.remove(&txn);
+            return Err(DbError::deadlock());
+        }
+        self.waits_for.insert(txn, blockers);
+        Ok(false)
+    }
+
     fn grant(&mut self, txn: u64, key: &[u8], mode: LockMode) -> Result<()> {
         let entry = self.keys.entry(key.to_vec()).or_default();
         match entry.holders.iter_mut().find(|(h, _)| *h == txn) {
@@ -106,19 +126,9 @@ impl LockTable {
         let deadline = std::time::Instant::now() + timeout;
         let mut inner = self.inner.lock();
         loop {
-            let blockers = match inner.keys.get(key) {
-                Some(e) => conflicts(&e.holders, txn, mode),
-                None => BTreeSet::new(),
-            };
-            if blockers.is_empty() {
-                inner.waits_for.remove(&txn);
-                return inner.grant(txn, key, mode);
+            if inner.grant_or_register_wait(txn, key, mode)? {
+                return Ok(());
             }
-            if inner.reaches(&blockers, txn) {
-                inner.waits_for.remove(&txn);
-                return Err(DbError::deadlock());
-            }
-            inner.waits_for.insert(txn, blockers);
             inner.keys.entry(key.to_vec()).or_default().waiting += 1;
             let timed_out = self.released.wait_until(&mut inner, deadline).timed_out();
             if let Some(e) = inner.keys.get_mut(key) {
@@ -138,20 +148,9 @@ impl LockTable {
     /// registration lasts until the lock is granted, [`Self::stop_waiting`]
     /// or [`Self::release_all`].
     pub fn lock_or_park(&self, txn: u64, key: &[u8], mode: LockMode) -> Result<()> {
-        let mut inner = self.inner.lock();
-        let blockers = match inner.keys.get(key) {
-            Some(e) => conflicts(&e.holders, txn, mode),
-            None => BTreeSet::new(),
-        };
-        if blockers.is_empty() {
-            inner.waits_for.remove(&txn);
-            return inner.grant(txn, key, mode);
+        if self.inner.lock().grant_or_register_wait(txn, key, mode)? {
+            return Ok(());
         }
-        if inner.reaches(&blockers, txn) {
-            inner.waits_for.remove(&txn);
-            return Err(DbError::deadlock());
-        }
-        inner.waits_for.insert(txn, blockers);
         Err(DbError::parked())
     }
 
