@@ -19,7 +19,7 @@ use crate::error::{DbError, Result};
 use crate::sql::dml::StmtCtx;
 use crate::sql::exec::{self, SessionInfo};
 use crate::sql::expr::Ctx;
-use crate::sql::plan::{self, Access, Plan, VarSource};
+use crate::sql::plan::{self, Access, ColumnInfo, Plan, VarSource};
 use crate::sql::value::Value;
 use crate::sql::{ddl, dml, show, udf, QueryResult};
 use crate::txn::{Mark, Transaction};
@@ -116,6 +116,32 @@ impl VarSource for Session {
 
     fn current_db(&self) -> Option<&str> {
         self.info.database.as_deref()
+    }
+
+    fn system_table(&self, db: &str, table: &str) -> Option<(Vec<ColumnInfo>, Vec<Vec<Value>>)> {
+        let (db, table) = (db.to_ascii_lowercase(), table.to_ascii_lowercase());
+        // (global scope, upper-case names and table name)
+        let (global, upper) = match (db.as_str(), table.as_str()) {
+            ("information_schema", "processlist") => {
+                let names = &["ID", "USER", "HOST", "DB", "COMMAND", "TIME", "STATE", "INFO"];
+                let rows = self.process_rows(true);
+                return Some((show::system_columns(names, &rows, "information_schema", "PROCESSLIST"), rows));
+            }
+            // MySQL 5.7's tables (MariaDB keeps them) print names in upper case;
+            // MySQL 8's performance_schema ones as SHOW VARIABLES does.
+            ("information_schema", "session_variables") => (false, true),
+            ("information_schema", "global_variables") => (true, true),
+            ("performance_schema", "session_variables") => (false, false),
+            ("performance_schema", "global_variables") => (true, false),
+            _ => return None,
+        };
+        let rows: Vec<Vec<Value>> = vars::variable_rows(self, global)
+            .into_iter()
+            .map(|(n, v)| vec![Value::Str(if upper { n.to_ascii_uppercase() } else { n }), Value::Str(v)])
+            .collect();
+        let shown = if upper { table.to_ascii_uppercase() } else { table };
+        let names = &["VARIABLE_NAME", "VARIABLE_VALUE"];
+        Some((show::system_columns(names, &rows, &db, &shown), rows))
     }
 }
 
@@ -431,6 +457,30 @@ impl Drop for Session {
 }
 
 impl Session {
+    /// The process list as SHOW [FULL] PROCESSLIST and
+    /// information_schema.PROCESSLIST show it (without FULL, statement
+    /// text is cut to 100 characters).
+    fn process_rows(&self, full: bool) -> Vec<Vec<Value>> {
+        self.db
+            .processes
+            .rows()
+            .into_iter()
+            .map(|r| {
+                let info = r.info.map(|i| if full { i } else { i.chars().take(100).collect() });
+                vec![
+                    Value::Int(i64::from(r.id)),
+                    Value::Str(r.user),
+                    Value::Str(r.host),
+                    r.db.map_or(Value::Null, Value::Str),
+                    Value::Str(r.command.into()),
+                    Value::Int(r.time_secs),
+                    Value::Str(if r.command == "Query" { "executing".into() } else { String::new() }),
+                    info.map_or(Value::Null, Value::Str),
+                ]
+            })
+            .collect()
+    }
+
     pub fn new(db: Arc<Database>, user: &str, host: &str) -> Self {
         let connection_id = db.next_connection_id();
         let process = Some(db.processes.register(connection_id, user, host));
@@ -649,26 +699,7 @@ impl Session {
                 }
             }
             ["show", "processlist"] | ["show", "full", "processlist"] => {
-                let full = w.get(1) == Some(&"full");
-                let rows = self
-                    .db
-                    .processes
-                    .rows()
-                    .into_iter()
-                    .map(|r| {
-                        let info = r.info.map(|i| if full { i } else { i.chars().take(100).collect() });
-                        vec![
-                            Value::Int(i64::from(r.id)),
-                            Value::Str(r.user),
-                            Value::Str(r.host),
-                            r.db.map_or(Value::Null, Value::Str),
-                            Value::Str(r.command.into()),
-                            Value::Int(r.time_secs),
-                            Value::Str(if r.command == "Query" { "executing".into() } else { String::new() }),
-                            info.map_or(Value::Null, Value::Str),
-                        ]
-                    })
-                    .collect();
+                let rows = self.process_rows(w.get(1) == Some(&"full"));
                 Ok(show::rows_result(&["Id", "User", "Host", "db", "Command", "Time", "State", "Info"], rows))
             }
             ["show", "table", "status", ..] => self.show_table_status(sql),

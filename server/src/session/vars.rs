@@ -153,14 +153,22 @@ pub fn validate_assignment(db: &Database, name: &str, v: Value) -> Result<Value>
     }
 }
 
-pub fn show_variables(sess: &Session, global: bool, like: Option<&str>) -> crate::sql::QueryResult {
+/// Every system variable and its value in the session's (or the global)
+/// scope, as text, in name order.
+pub fn variable_rows(sess: &Session, global: bool) -> Vec<(String, String)> {
     use crate::sql::plan::VarSource;
-    let rows = system_variable_defaults(&sess.db)
+    let mut rows: Vec<(String, String)> = system_variable_defaults(&sess.db)
         .into_iter()
         .map(|(n, d)| {
             let v = sess.system_var(n, global).unwrap_or(d);
-            vec![Value::Str(n.to_string()), Value::Str(v.to_text().unwrap_or_default())]
+            (n.to_string(), v.to_text().unwrap_or_default())
         })
         .collect();
+    rows.sort();
+    rows
+}
+
+pub fn show_variables(sess: &Session, global: bool, like: Option<&str>) -> crate::sql::QueryResult {
+    let rows = variable_rows(sess, global).into_iter().map(|(n, v)| vec![Value::Str(n), Value::Str(v)]).collect();
     show::rows_result(&["Variable_name", "Value"], show::filter_like(rows, like))
 }

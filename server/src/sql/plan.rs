@@ -230,6 +230,12 @@ pub trait VarSource {
     fn user_var(&self, name: &str) -> Value;
     fn system_var(&self, name: &str, global: bool) -> Result<Value>;
     fn current_db(&self) -> Option<&str>;
+    /// A system table whose rows depend on the server's or the session's
+    /// state rather than the catalog (information_schema.PROCESSLIST,
+    /// SESSION_VARIABLES, …): its columns and rows, or `None`.
+    fn system_table(&self, _db: &str, _table: &str) -> Option<(Vec<ColumnInfo>, Vec<Vec<Value>>)> {
+        None
+    }
 }
 
 /// One level of name resolution: the columns a FROM clause produces.
@@ -1001,7 +1007,9 @@ impl<'a> Binder<'a> {
                     }
                 }
                 let (db, tname) = split_table_name(name, self.current_db())?;
-                let system = if db.eq_ignore_ascii_case("information_schema") {
+                let system = if let Some(t) = self.vars.system_table(&db, &tname) {
+                    Some(t)
+                } else if db.eq_ignore_ascii_case("information_schema") {
                     Some(
                         crate::sql::show::information_schema(self.catalog, &tname)
                             .ok_or_else(|| DbError::no_table("information_schema", &tname))?,

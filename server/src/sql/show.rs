@@ -1129,6 +1129,13 @@ pub fn information_schema(cat: &Catalog, table: &str) -> Option<(Vec<ColumnInfo>
         ),
         _ => return None,
     };
+    let columns = system_columns(names, &rows, "information_schema", &t);
+    Some((columns, rows))
+}
+
+/// The result columns of a system table (information_schema,
+/// performance_schema): VARCHAR, or BIGINT where every value is an integer.
+pub fn system_columns(names: &[&str], rows: &[Vec<Value>], db: &str, table: &str) -> Vec<ColumnInfo> {
     let mut columns = cols(names);
     for (i, c) in columns.iter_mut().enumerate() {
         let all_int = rows.iter().all(|r| matches!(r.get(i), Some(Value::Int(_) | Value::Null)));
@@ -1136,11 +1143,11 @@ pub fn information_schema(cat: &Catalog, table: &str) -> Option<(Vec<ColumnInfo>
             c.ty = SqlType::bigint();
         }
         c.nullable = true;
-        c.table = Some(t.clone());
-        c.db = "information_schema".into();
-        c.org_table = t.clone();
+        c.table = Some(table.to_string());
+        c.db = db.to_string();
+        c.org_table = table.to_string();
     }
-    Some((columns, rows))
+    columns
 }
 
 fn numeric_precision(t: &SqlType) -> i64 {
