@@ -285,7 +285,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
     }
 
     fn push_ok(&mut self) {
-        self.out.push(&ok_packet(0, 0, 0, self.status(), ""));
+        self.out.push(&ok_packet(0, 0, 0, self.status(), 0, ""));
     }
 
     /// The server status flags for the session's state, as every OK and EOF
@@ -421,7 +421,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
                 cmd::SET_OPTION => match wire::Reader::new(body).u16() {
                     // 0: multi-statements on, 1: off. Statements separated
                     // by `;` always run; the option is acknowledged only.
-                    Ok(0 | 1) => self.out.push(&end_packet(self.caps, self.status())),
+                    Ok(0 | 1) => self.out.push(&end_packet(self.caps, self.status(), 0)),
                     _ => self.push_err(&unknown_command()),
                 },
                 cmd::STMT_FETCH => {
@@ -623,14 +623,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
     /// binary row format.
     async fn write_result(&mut self, r: QueryResult, more: bool, binary: bool) -> io::Result<()> {
         let status = self.status() | if more { status::MORE_RESULTS_EXISTS } else { 0 };
+        // The session keeps the last statement's warnings: only the last
+        // result of a multi-statement query can report their count.
+        let warnings = if more { 0 } else { self.session.as_ref().map_or(0, Session::warning_count) };
         let (columns, rows) = match r {
             QueryResult::Ok { affected, last_insert_id, info } => {
-                self.out.push(&ok_packet(0, affected, last_insert_id, status, &info));
+                self.out.push(&ok_packet(0, affected, last_insert_id, status, warnings, &info));
                 return Ok(());
             }
             QueryResult::Rows { columns, .. } if columns.is_empty() => {
                 // A result set needs at least one column.
-                self.out.push(&ok_packet(0, 0, 0, status, ""));
+                self.out.push(&ok_packet(0, 0, 0, status, warnings, ""));
                 return Ok(());
             }
             QueryResult::Rows { columns, rows } => (columns, rows),
@@ -642,7 +645,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
             self.out.push(&payload);
             self.flush_if_large().await?;
         }
-        self.out.push(&end_packet(self.caps, status));
+        self.out.push(&end_packet(self.caps, status, warnings));
         Ok(())
     }
 
@@ -659,9 +662,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
             self.flush_if_large().await?;
         }
         if field_list {
-            self.out.push(&end_packet(self.caps, status));
+            self.out.push(&end_packet(self.caps, status, 0));
         } else if !self.deprecate_eof() {
-            self.out.push(&eof_packet(status));
+            self.out.push(&eof_packet(status, 0));
         }
         Ok(())
     }
@@ -699,7 +702,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
         };
         match first {
             Ok(QueryResult::Rows { columns, .. }) => self.push_column_block(&columns, self.status(), true).await?,
-            Ok(QueryResult::Ok { .. }) => self.out.push(&end_packet(self.caps, self.status())),
+            Ok(QueryResult::Ok { .. }) => self.out.push(&end_packet(self.caps, self.status(), 0)),
             Err(e) => self.push_err(&e),
         }
         Ok(())
@@ -759,7 +762,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
                 self.flush_if_large().await?;
             }
             if !self.deprecate_eof() {
-                self.out.push(&eof_packet(self.status()));
+                self.out.push(&eof_packet(self.status(), 0));
             }
         }
         if ncols > 0 {
@@ -768,7 +771,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
                 self.flush_if_large().await?;
             }
             if !self.deprecate_eof() {
-                self.out.push(&eof_packet(self.status()));
+                self.out.push(&eof_packet(self.status(), 0));
             }
         }
         Ok(())

@@ -248,13 +248,13 @@ pub fn put_lenenc_bytes(out: &mut Vec<u8>, b: &[u8]) {
 /// CLIENT_SESSION_TRACK (which we never negotiate), but MySQL's server
 /// writes it length-encoded either way, and clients parse it so: MariaDB
 /// Connector/C (the `mariadb` CLI) reports "malformed packet" otherwise.
-pub fn ok_packet(header: u8, affected: u64, last_insert_id: u64, status: u16, info: &str) -> Vec<u8> {
+pub fn ok_packet(header: u8, affected: u64, last_insert_id: u64, status: u16, warnings: u16, info: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(12 + info.len());
     out.push(header);
     put_lenenc_int(&mut out, affected);
     put_lenenc_int(&mut out, last_insert_id);
     put_u16(&mut out, status);
-    put_u16(&mut out, 0); // warnings
+    put_u16(&mut out, warnings);
     if !info.is_empty() {
         put_lenenc_bytes(&mut out, info.as_bytes());
     }
@@ -262,20 +262,20 @@ pub fn ok_packet(header: u8, affected: u64, last_insert_id: u64, status: u16, in
 }
 
 /// An EOF packet (protocol 4.1 form).
-pub fn eof_packet(status: u16) -> Vec<u8> {
+pub fn eof_packet(status: u16, warnings: u16) -> Vec<u8> {
     let mut out = vec![0xFE];
-    put_u16(&mut out, 0); // warnings
+    put_u16(&mut out, warnings);
     put_u16(&mut out, status);
     out
 }
 
 /// The packet that ends a row stream or a block of definitions: EOF, or an
 /// OK packet with header 0xFE when CLIENT_DEPRECATE_EOF was negotiated.
-pub fn end_packet(caps: u32, status: u16) -> Vec<u8> {
+pub fn end_packet(caps: u32, status: u16, warnings: u16) -> Vec<u8> {
     if caps & caps::DEPRECATE_EOF != 0 {
-        ok_packet(0xFE, 0, 0, status, "")
+        ok_packet(0xFE, 0, 0, status, warnings, "")
     } else {
-        eof_packet(status)
+        eof_packet(status, warnings)
     }
 }
 
@@ -507,14 +507,16 @@ mod tests {
 
     #[test]
     fn ok_err_eof_layout() {
-        assert_eq!(ok_packet(0, 1, 300, status::AUTOCOMMIT, ""), vec![0, 1, 0xFC, 0x2C, 0x01, 2, 0, 0, 0]);
+        assert_eq!(ok_packet(0, 1, 300, status::AUTOCOMMIT, 0, ""), vec![0, 1, 0xFC, 0x2C, 0x01, 2, 0, 0, 0]);
         let info = "Rows matched: 3  Changed: 3  Warnings: 0";
-        let p = ok_packet(0, 3, 0, 2, info);
+        let p = ok_packet(0, 3, 0, 2, 0, info);
         assert_eq!(p[7] as usize, info.len());
         assert_eq!(&p[8..], info.as_bytes());
-        assert_eq!(eof_packet(0x000A), vec![0xFE, 0, 0, 0x0A, 0]);
-        assert_eq!(end_packet(caps::DEPRECATE_EOF, 2), vec![0xFE, 0, 0, 2, 0, 0, 0]);
-        assert_eq!(end_packet(caps::PROTOCOL_41, 2), vec![0xFE, 0, 0, 2, 0]);
+        assert_eq!(eof_packet(0x000A, 0), vec![0xFE, 0, 0, 0x0A, 0]);
+        assert_eq!(eof_packet(0x0002, 3), vec![0xFE, 3, 0, 0x02, 0]);
+        assert_eq!(end_packet(caps::DEPRECATE_EOF, 2, 0), vec![0xFE, 0, 0, 2, 0, 0, 0]);
+        assert_eq!(end_packet(caps::DEPRECATE_EOF, 2, 1), vec![0xFE, 0, 0, 2, 0, 1, 0]);
+        assert_eq!(end_packet(caps::PROTOCOL_41, 2, 0), vec![0xFE, 0, 0, 2, 0]);
         let e = err_packet(&DbError::access_denied("root", "127.0.0.1", true));
         assert_eq!(&e[..9], &[0xFF, 0x15, 0x04, b'#', b'2', b'8', b'0', b'0', b'0']);
         assert!(e.ends_with(b"Access denied for user 'root'@'127.0.0.1' (using password: YES)"));

@@ -67,6 +67,12 @@ pub struct Session {
     pub prepared: HashMap<u32, Prepared>,
     next_stmt_id: u32,
     warnings: Vec<(String, u16, String)>,
+    /// Warnings the running statement raised, which become `warnings` when
+    /// it succeeds.
+    pending_warnings: Vec<(String, u16, String)>,
+    /// How many warnings the last statement raised (SHOW WARNINGS keeps the
+    /// list but raises none).
+    raised_warnings: usize,
     /// Set while a statement runs inline on the I/O thread: a row lock that
     /// would have to wait fails at once (1205) and the statement is re-run
     /// where it may block (see `prepared_may_try_inline`).
@@ -102,6 +108,11 @@ impl VarSource for Session {
         let n = n.strip_prefix("session.").or_else(|| n.strip_prefix("local.")).unwrap_or(&n).to_string();
         if n == "last_insert_id" || n == "identity" {
             return Ok(Value::UInt(self.info.last_insert_id));
+        }
+        if n == "warning_count" || n == "error_count" {
+            let errors = n == "error_count";
+            let count = self.warnings.iter().filter(|w| (w.0 == "Error") == errors).count();
+            return Ok(Value::UInt(count as u64));
         }
         if !global {
             if let Some(v) = self.vars.get(&n) {
@@ -457,6 +468,17 @@ impl Drop for Session {
 }
 
 impl Session {
+    /// Parse statement text under the session's `sql_mode`
+    /// (PIPES_AS_CONCAT changes what `||` means and how it binds).
+    fn parse_sql(&self, sql: &str) -> Result<Vec<ast::Statement>> {
+        let pipes = self
+            .system_var("sql_mode", false)
+            .ok()
+            .and_then(|v| v.to_text())
+            .is_some_and(|m| m.to_ascii_uppercase().contains("PIPES_AS_CONCAT"));
+        crate::sql::parse_in_mode(sql, pipes)
+    }
+
     /// The process list as SHOW [FULL] PROCESSLIST and
     /// information_schema.PROCESSLIST show it (without FULL, statement
     /// text is cut to 100 characters).
@@ -499,6 +521,8 @@ impl Session {
             prepared: HashMap::new(),
             next_stmt_id: 1,
             warnings: Vec::new(),
+            pending_warnings: Vec::new(),
+            raised_warnings: 0,
             no_wait: false,
             park: false,
             parked: false,
@@ -546,12 +570,13 @@ impl Session {
         if text.is_empty() {
             return vec![Err(DbError::new(1065, "42000", "Query was empty"))];
         }
+        self.raised_warnings = 0;
         if let Some(r) = self.special_statement(&text) {
             return vec![r];
         }
         let text = rewrite_mod_operator(&text).into_owned();
         self.current_sql = Some(text.clone());
-        let stmts = match crate::sql::parse(&text) {
+        let stmts = match self.parse_sql(&text) {
             Ok(s) => s,
             Err(e) => return vec![Err(e)],
         };
@@ -708,7 +733,7 @@ impl Session {
                 Some(rest) if rest.is_empty() => Ok(QueryResult::ok(0)),
                 Some(rest) => {
                     self.current_sql = Some(rest.clone());
-                    match crate::sql::parse(&rest) {
+                    match self.parse_sql(&rest) {
                         Ok(stmts) if stmts.len() == 1 => self.execute_statement(&stmts[0], &[]),
                         Ok(_) => Err(DbError::parse(rest)),
                         Err(e) => Err(e),
@@ -915,10 +940,17 @@ impl Session {
         })
     }
 
+    /// The number of warnings and notes the last statement left (the count
+    /// OK and EOF packets carry).
+    pub fn warning_count(&self) -> u16 {
+        self.raised_warnings.min(usize::from(u16::MAX)) as u16
+    }
+
     /// Keep a statement's note (e.g. IF [NOT] EXISTS) as its only warning.
     fn with_note(&mut self, r: Result<(QueryResult, Option<(u16, String)>)>) -> Result<QueryResult> {
         let (res, note) = r?;
         self.warnings = note.map(|(c, m)| ("Note".to_string(), c, m)).into_iter().collect();
+        self.raised_warnings = self.warnings.len();
         Ok(res)
     }
 
@@ -951,7 +983,8 @@ impl Session {
         let r = self.dispatch(stmt, params);
         match &r {
             Ok(QueryResult::Ok { affected, last_insert_id, .. }) => {
-                self.warnings.clear();
+                self.warnings = std::mem::take(&mut self.pending_warnings);
+                self.raised_warnings = self.warnings.len();
                 self.info.row_count = *affected as i64;
                 if *last_insert_id != 0 {
                     self.info.last_insert_id = *last_insert_id;
@@ -959,12 +992,16 @@ impl Session {
             }
             Ok(QueryResult::Rows { rows, .. }) => {
                 if !matches!(stmt, ast::Statement::ShowVariables { .. }) {
-                    self.warnings.clear();
+                    self.warnings = std::mem::take(&mut self.pending_warnings);
+                    self.raised_warnings = self.warnings.len();
                 }
                 self.info.row_count = -1;
                 self.info.found_rows = rows.len() as u64;
             }
-            Err(e) => self.warnings = vec![("Error".into(), e.code, e.message.clone())],
+            Err(e) => {
+                self.pending_warnings.clear();
+                self.warnings = vec![("Error".into(), e.code, e.message.clone())];
+            }
         }
         r
     }
@@ -1175,7 +1212,7 @@ impl Session {
         v: &crate::catalog::ViewDef,
     ) -> Result<Vec<crate::sql::plan::ColumnInfo>> {
         let sql = format!("SELECT * FROM {}.{}", show::quote_ident(&v.db), show::quote_ident(&v.name));
-        let mut stmts = crate::sql::parse(&sql)?;
+        let mut stmts = self.parse_sql(&sql)?;
         let Some(ast::Statement::Query(q)) = stmts.pop() else {
             return Err(DbError::internal("view column query"));
         };
@@ -1361,8 +1398,7 @@ impl Session {
     }
 
     /// `SELECT … INTO @a, @b`: at most one row, one variable per column.
-    /// Zero rows leave the variables as they were (MySQL adds warning 1329,
-    /// which guocedb does not yet report).
+    /// Zero rows leave the variables as they were, with warning 1329.
     fn run_select_into(&mut self, q: &ast::Query, targets: &[String], params: &[Value]) -> Result<QueryResult> {
         let QueryResult::Rows { columns, mut rows } = self.run_query(q, params)? else {
             return Err(DbError::internal("SELECT … INTO produced no result set"));
@@ -1373,7 +1409,11 @@ impl Session {
         if rows.len() > 1 {
             return Err(DbError::new(1172, "42000", "Result consisted of more than one row"));
         }
-        let Some(row) = rows.pop() else { return Ok(QueryResult::ok(0)) };
+        let Some(row) = rows.pop() else {
+            let msg = "No data - zero rows fetched, selected, or processed".to_string();
+            self.pending_warnings.push(("Warning".into(), 1329, msg));
+            return Ok(QueryResult::ok(0));
+        };
         for (name, v) in targets.iter().zip(row) {
             let key = name.to_ascii_lowercase();
             if self.user_vars.len() >= MAX_USER_VARIABLES && !self.user_vars.contains_key(&key) {
@@ -1625,7 +1665,7 @@ impl Session {
             return Err(DbError::new(1461, "42000", "Can't create more than max_prepared_stmt_count statements"));
         }
         let text = rewrite_mod_operator(strip_leading_comments(sql).trim().trim_end_matches(';')).into_owned();
-        let mut stmts = crate::sql::parse(&text)?;
+        let mut stmts = self.parse_sql(&text)?;
         if stmts.len() != 1 {
             return Err(DbError::new(
                 1295,

@@ -27,9 +27,17 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Token;
 
-/// MySQL 8's grammar on top of sqlparser's MySQL dialect.
+/// MySQL 8's grammar on top of sqlparser's MySQL dialect. The flag is
+/// `sql_mode` PIPES_AS_CONCAT: `||` then concatenates and binds tighter than
+/// `*`; without it `||` is OR and binds like OR.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct GuoceDialect(MySqlDialect);
+pub struct GuoceDialect(MySqlDialect, bool);
+
+impl GuoceDialect {
+    pub fn new(pipes_as_concat: bool) -> Self {
+        Self(MySqlDialect {}, pipes_as_concat)
+    }
+}
 
 /// Type names that have no `DataType` variant; they reach the binder as
 /// `DataType::Custom(name, modifiers)` with these names.
@@ -647,6 +655,12 @@ impl Dialect for GuoceDialect {
         self.0.supports_double_ampersand_operator()
     }
     fn get_next_precedence(&self, parser: &Parser) -> Option<Result<u8, ParserError>> {
+        if parser.peek_token_ref().token == Token::StringConcat {
+            use sqlparser::dialect::Precedence;
+            // Concatenation binds tighter than `*` (MySQL puts it just below `^`).
+            let p = if self.1 { self.prec_value(Precedence::MulDivModOp) + 1 } else { self.prec_value(Precedence::Or) };
+            return Some(Ok(p));
+        }
         self.0.get_next_precedence(parser)
     }
     fn supports_binary_kw_as_cast(&self) -> bool {

@@ -42,7 +42,12 @@ impl QueryResult {
 
 /// Parse SQL text with MySQL 8's grammar ([`dialect::GuoceDialect`]).
 pub fn parse(sql: &str) -> crate::error::Result<Vec<sqlparser::ast::Statement>> {
-    let dialect = dialect::GuoceDialect::default();
+    parse_in_mode(sql, false)
+}
+
+/// [`parse`] with `sql_mode` PIPES_AS_CONCAT on or off.
+pub fn parse_in_mode(sql: &str, pipes_as_concat: bool) -> crate::error::Result<Vec<sqlparser::ast::Statement>> {
+    let dialect = dialect::GuoceDialect::new(pipes_as_concat);
     sqlparser::parser::Parser::new(&dialect)
         .with_recursion_limit(200)
         .try_with_sql(sql)

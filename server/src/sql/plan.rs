@@ -473,6 +473,16 @@ pub fn contains_aggregate_in(e: &ast::Expr, is_agg: &dyn Fn(&str) -> bool) -> bo
 }
 
 impl<'a> Binder<'a> {
+    /// True when the session's `sql_mode` contains `flag` (upper case;
+    /// a prefix such as `STRICT_` matches any mode starting so).
+    fn sql_mode_has(&self, flag: &str) -> bool {
+        self.vars
+            .system_var("sql_mode", false)
+            .ok()
+            .and_then(|v| v.to_text())
+            .is_some_and(|m| m.to_ascii_uppercase().contains(flag))
+    }
+
     /// True when `e` contains a call of a built-in or loadable aggregate.
     pub fn contains_aggregate(&self, e: &ast::Expr) -> bool {
         contains_aggregate_in(e, &|n| agg_func(n).is_some() || self.aggregate_udf(n).is_some())
@@ -1291,12 +1301,7 @@ impl<'a> Binder<'a> {
             .and_then(|v| v.as_i128())
             .map(|d| d.clamp(0, u32::MAX as i128) as u64)
             .unwrap_or(1000);
-        let strict = self
-            .vars
-            .system_var("sql_mode", false)
-            .ok()
-            .and_then(|v| v.to_text())
-            .is_some_and(|m| m.to_ascii_uppercase().contains("STRICT_"));
+        let strict = self.sql_mode_has("STRICT_");
         // LIMIT/OFFSET of the whole CTE body stop the recursion early.
         let (limit, offset) = self.bind_limit(q.limit_clause.as_ref())?;
         let mut plan = Plan::RecursiveCte(Box::new(RecursiveCte {
@@ -1396,12 +1401,7 @@ impl<'a> Binder<'a> {
                 base_types: scope.cols.iter().map(|c| c.ty.clone()).collect(),
                 pk_deps: self.pk_dependencies(&scope),
                 col_names: scope.cols.iter().map(|c| format!("{}.{}.{}", c.db, c.org_table, c.name)).collect(),
-                strict: self
-                    .vars
-                    .system_var("sql_mode", false)
-                    .ok()
-                    .and_then(|v| v.to_text())
-                    .is_some_and(|m| m.to_ascii_uppercase().contains("ONLY_FULL_GROUP_BY")),
+                strict: self.sql_mode_has("ONLY_FULL_GROUP_BY"),
                 has_group_by: !group_exprs.is_empty(),
                 position: (0, "SELECT list"),
             };
@@ -1718,6 +1718,9 @@ impl<'a> Binder<'a> {
                     ast::BinaryOperator::BitwiseXor => BinOp::BitXor,
                     ast::BinaryOperator::PGBitwiseShiftLeft => BinOp::ShiftLeft,
                     ast::BinaryOperator::PGBitwiseShiftRight => BinOp::ShiftRight,
+                    ast::BinaryOperator::StringConcat if self.sql_mode_has("PIPES_AS_CONCAT") => {
+                        return Ok(Expr::Func(func::Func::Concat, vec![l, r]));
+                    }
                     ast::BinaryOperator::StringConcat => BinOp::Or,
                     other => return Err(DbError::unsupported(format!("operator {other}"))),
                 };
