@@ -122,6 +122,38 @@ rc=$?
 expect_ok "stops at the first error" "kiwi" "$DB" --skip-column-names -e "SELECT name FROM items WHERE name IN ('kiwi', 'lime')"
 [[ $rc -ne 0 ]] && pass "exit status of a failing script ($rc)" || fail "failing script exited 0"
 
+# LOAD DATA LOCAL INFILE: the client sends the file when the server asks.
+printf '1\tone\t1.5\n2\ttwo\t\\N\n3\tthree\n4\tfour\t4.5\textra\n1\tdup\t9\n' >"$TMP/t.tsv"
+printf 'id,name,price\r\n10,"a, b",2.5\r\n11,"say ""hi""",NULL\r\n12,caf\xc3\xa9,\r\n' >"$TMP/t.csv"
+expect_ok "create load table" "" "$DB" -e "CREATE TABLE loaded (id INT PRIMARY KEY, name VARCHAR(20), price DECIMAL(5,2))"
+# LOCAL implies IGNORE: the duplicate is skipped; short and long rows warn.
+expect_ok "load data local (tab-separated)" "$(printf '%s\n' \
+  $'Warning\t1261\tRow 3 doesn\'t contain data for all columns' \
+  $'Warning\t1262\tRow 4 was truncated; it contained more data than there were input columns')" \
+  "$DB" --local-infile=1 --skip-column-names -e "LOAD DATA LOCAL INFILE '$TMP/t.tsv' INTO TABLE loaded; SHOW WARNINGS"
+expect_ok "loaded rows" "$(printf '1\tone\t1.50\n2\ttwo\tNULL\n3\tthree\tNULL\n4\tfour\t4.50')" \
+  "$DB" --skip-column-names -e "SELECT id, name, price FROM loaded ORDER BY id"
+# CSV: enclosures, doubled quotes, CRLF lines, a header line, UTF-8 text;
+# an empty field for a DECIMAL is 0 with a warning under LOCAL.
+expect_ok "load data local (csv)" "$(printf '10\ta, b\t2.50\n11\tsay "hi"\tNULL\n12\tcafé\t0.00')" \
+  "$DB" --local-infile=1 --skip-column-names -e "LOAD DATA LOCAL INFILE '$TMP/t.csv' INTO TABLE loaded
+    FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' LINES TERMINATED BY '\r\n' IGNORE 1 LINES;
+    SELECT id, name, price FROM loaded WHERE id >= 10 ORDER BY id"
+# A column list with user variables and SET expressions that read them and loaded columns.
+expect_ok "load data local (@vars, SET)" "$(printf '10\tdup\t3\n10\tone\t3\n20\ttwo\t3')" \
+  "$DB" --local-infile=1 --skip-column-names -e "CREATE TABLE derived (a INT, b VARCHAR(10), c INT);
+    LOAD DATA LOCAL INFILE '$TMP/t.tsv' INTO TABLE derived (@x, b) SET a = @x * 10, c = LENGTH(b);
+    SELECT a, b, c FROM derived ORDER BY a, b LIMIT 3"
+# REPLACE overwrites; the load is one statement: an error undoes all of it.
+expect_error "load data replace, strict" 1262 "$DB" --local-infile=1 \
+  -e "LOAD DATA LOCAL INFILE '$TMP/t.tsv' REPLACE INTO TABLE loaded (id, name)"
+expect_ok "failed load changed nothing" "one" "$DB" --skip-column-names -e "SELECT name FROM loaded WHERE id = 1"
+expect_error "client without local-infile" 3948 "$DB" --local-infile=0 \
+  -e "LOAD DATA LOCAL INFILE '$TMP/t.tsv' INTO TABLE loaded"
+expect_error "server-side file" 1290 "$DB" -e "LOAD DATA INFILE '/etc/passwd' INTO TABLE loaded"
+expect_error "load into a missing table" 1146 "$DB" --local-infile=1 \
+  -e "LOAD DATA LOCAL INFILE '$TMP/t.tsv' INTO TABLE no_such_table"
+
 expect_ok "drop database" "" -e "DROP DATABASE $DB"
 
 if [[ $FAILS -ne 0 ]]; then

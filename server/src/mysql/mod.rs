@@ -547,6 +547,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
             }
         };
         tracing::trace!(target: "guocedb::query", sql = %sql, "COM_QUERY");
+        if crate::sql::load::is_load_data(&sql) {
+            return self.com_load_data(sql).await;
+        }
         if Session::is_commit_text(&sql) {
             let started = self.session.as_mut().and_then(|s| {
                 let r = s.start_commit();
@@ -615,6 +618,49 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
                     break;
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// LOAD DATA LOCAL INFILE: check the statement, ask the client for the
+    /// file (a 0xFB packet naming it), read the file's packets up to an
+    /// empty one, then load it. A file over the limit is read to its end
+    /// (the client sends it regardless) and refused.
+    async fn com_load_data(&mut self, sql: String) -> io::Result<()> {
+        let client_local = self.caps & caps::LOCAL_FILES != 0;
+        let spec = match self.with_session_inline(|s| s.prepare_load(&sql, client_local)).and_then(|r| r) {
+            Ok(spec) => spec,
+            Err(e) => {
+                self.push_err(&e);
+                return Ok(());
+            }
+        };
+        let mut request = vec![0xFB];
+        request.extend_from_slice(spec.file.as_bytes());
+        self.out.push(&request);
+        self.flush().await?;
+        let mut data = Vec::new();
+        let mut too_big = false;
+        loop {
+            let Some(p) = self.read(self.db.config.max_allowed_packet).await? else { return Ok(()) };
+            if p.is_empty() {
+                break;
+            }
+            if data.len() + p.len() > crate::sql::load::MAX_LOAD_BYTES {
+                too_big = true;
+                data = Vec::new();
+            }
+            if !too_big {
+                data.extend_from_slice(&p);
+            }
+        }
+        if too_big {
+            self.push_err(&DbError::limit("LOAD DATA LOCAL file size (1 GiB)"));
+            return Ok(());
+        }
+        match self.with_session(move |s| s.load_data(&sql, &spec, &data)).await.and_then(|r| r) {
+            Ok(res) => self.write_result(res, false, false).await?,
+            Err(e) => self.push_err(&e),
         }
         Ok(())
     }

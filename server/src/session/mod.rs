@@ -6,6 +6,7 @@
 //! runs in its own transaction (retried on a write conflict), under a
 //! shared schema lock that DDL takes exclusively.
 
+mod load;
 mod vars;
 
 use std::collections::{BTreeMap, HashMap};
@@ -56,6 +57,9 @@ struct OpenTxn {
     savepoints: Vec<(String, Mark)>,
 }
 
+/// One SHOW WARNINGS row: level (Note, Warning, Error), code, message.
+pub type Diagnostic = (String, u16, String);
+
 pub struct Session {
     pub db: Arc<Database>,
     pub info: SessionInfo,
@@ -66,10 +70,10 @@ pub struct Session {
     sql_prepared: HashMap<String, u32>,
     pub prepared: HashMap<u32, Prepared>,
     next_stmt_id: u32,
-    warnings: Vec<(String, u16, String)>,
+    warnings: Vec<Diagnostic>,
     /// Warnings the running statement raised, which become `warnings` when
     /// it succeeds.
-    pending_warnings: Vec<(String, u16, String)>,
+    pending_warnings: Vec<Diagnostic>,
     /// How many warnings the last statement raised (SHOW WARNINGS keeps the
     /// list but raises none).
     raised_warnings: usize,
@@ -700,6 +704,9 @@ impl Session {
                 self.begin(rest.contains("read only"), rest.contains("consistent snapshot"))
             }
             ["xa", ..] => Err(DbError::unsupported("XA transactions")),
+            // The protocol layer runs LOAD DATA LOCAL (it fetches the file
+            // from the client); here there is no client to ask.
+            ["load", "data", ..] => self.prepare_load(sql, false).map(|_| QueryResult::ok(0)),
             ["prepare", _, "from", ..] => self.sql_prepare(sql),
             ["execute", ..] => self.sql_execute(sql),
             ["deallocate", "prepare", name] | ["drop", "prepare", name] => {
@@ -1415,13 +1422,19 @@ impl Session {
             return Ok(QueryResult::ok(0));
         };
         for (name, v) in targets.iter().zip(row) {
-            let key = name.to_ascii_lowercase();
-            if self.user_vars.len() >= MAX_USER_VARIABLES && !self.user_vars.contains_key(&key) {
-                return Err(DbError::limit("user variable table"));
-            }
-            self.user_vars.insert(key, v);
+            self.set_user_var(name, v)?;
         }
         Ok(QueryResult::ok(1))
+    }
+
+    /// Assign user variable `@name` (the table of them is bounded).
+    fn set_user_var(&mut self, name: &str, v: Value) -> Result<()> {
+        let key = name.to_ascii_lowercase();
+        if self.user_vars.len() >= MAX_USER_VARIABLES && !self.user_vars.contains_key(&key) {
+            return Err(DbError::limit("user variable table"));
+        }
+        self.user_vars.insert(key, v);
+        Ok(())
     }
 
     /// Run a read-only query.
@@ -1597,12 +1610,7 @@ impl Session {
     ) -> Result<()> {
         let v = self.eval_const(value, params)?;
         if let Some(u) = name.strip_prefix('@').filter(|n| !n.starts_with('@')) {
-            let key = u.trim_matches('`').to_ascii_lowercase();
-            if self.user_vars.len() >= MAX_USER_VARIABLES && !self.user_vars.contains_key(&key) {
-                return Err(DbError::limit("user variable table"));
-            }
-            self.user_vars.insert(key, v);
-            return Ok(());
+            return self.set_user_var(u.trim_matches('`'), v);
         }
         let mut global = matches!(scope, Some(ast::ContextModifier::Global));
         let mut n = name.trim_start_matches('@').to_ascii_lowercase();

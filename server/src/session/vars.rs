@@ -41,6 +41,9 @@ pub fn system_variable_defaults(db: &Database) -> Vec<(&'static str, Value)> {
         ("innodb_lock_wait_timeout", i(50)),
         ("interactive_timeout", i(28800)),
         ("license", s("Apache-2.0")),
+        // LOAD DATA LOCAL is on (MySQL 8's default is off, MariaDB's on);
+        // server-side LOAD DATA INFILE is off (secure_file_priv NULL).
+        ("local_infile", i(1)),
         ("lower_case_table_names", i(0)),
         ("max_allowed_packet", i(c.max_allowed_packet as i64)),
         ("max_connections", i(c.max_connections as i64)),
@@ -53,6 +56,7 @@ pub fn system_variable_defaults(db: &Database) -> Vec<(&'static str, Value)> {
         ("query_cache_size", i(0)),
         ("query_cache_type", s("OFF")),
         ("read_only", i(0)),
+        ("secure_file_priv", Value::Null),
         ("sql_auto_is_null", i(0)),
         ("sql_mode", s("ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION")),
         ("sql_require_primary_key", i(0)),
@@ -117,6 +121,7 @@ pub fn validate_assignment(db: &Database, name: &str, v: Value) -> Result<Value>
         | "protocol_version"
         | "license"
         | "have_ssl"
+        | "secure_file_priv"
         | "lower_case_table_names" => {
             Err(DbError::new(1238, "HY000", format!("Variable '{name}' is a read only variable")))
         }
@@ -131,6 +136,7 @@ pub fn validate_assignment(db: &Database, name: &str, v: Value) -> Result<Value>
             }
         }
         "foreign_key_checks"
+        | "local_infile"
         | "unique_checks"
         | "sql_auto_is_null"
         | "sql_safe_updates"
