@@ -215,16 +215,54 @@ pub fn bit_bytes(v: u64, m: u8) -> Vec<u8> {
     v.to_be_bytes()[8 - n..].to_vec()
 }
 
-/// The sort key of a string under the default collation. MySQL 8's default
-/// `utf8mb4_0900_ai_ci` is case-insensitive; this folds case (accent folding
-/// is not done yet). Every comparison, index key and group key of strings
-/// goes through here so the rule lives in one place.
+/// The sort key of a string under the default collation, MySQL 8's
+/// `utf8mb4_0900_ai_ci`: case- and accent-insensitive. Characters are
+/// decomposed (compatibility decomposition, so `ﬁ` is `fi` and full-width
+/// `Ａ` is `a`), combining marks dropped and the rest lower-cased; the
+/// letters the Unicode collation table weighs as base letters plus a
+/// secondary difference (`ø`, `đ`, `ł`) or as two letters (`æ`, `œ`, `ß`)
+/// fold to those. Trailing spaces count (the collation is NO PAD). Every
+/// comparison, index key and group key of strings goes through here so the
+/// rule lives in one place. The order of the keys is code-point order of
+/// the folded text, not the collation table's.
 pub fn collate_key(s: &str) -> std::borrow::Cow<'_, str> {
     if s.bytes().all(|b| !b.is_ascii_uppercase() && b < 0x80) {
-        std::borrow::Cow::Borrowed(s)
-    } else {
-        std::borrow::Cow::Owned(s.to_lowercase())
+        return std::borrow::Cow::Borrowed(s);
     }
+    if s.is_ascii() {
+        return std::borrow::Cow::Owned(s.to_ascii_lowercase());
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        fold_char(c, &mut out);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Append `c`'s folded form (see [`collate_key`]).
+fn fold_char(c: char, out: &mut String) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+        return;
+    }
+    let expansion = match c {
+        'ß' | 'ẞ' => "ss",
+        'æ' | 'Æ' => "ae",
+        'œ' | 'Œ' => "oe",
+        'ø' | 'Ø' => "o",
+        'đ' | 'Đ' => "d",
+        'ł' | 'Ł' => "l",
+        _ => "",
+    };
+    if !expansion.is_empty() {
+        out.push_str(expansion);
+        return;
+    }
+    unicode_normalization::char::decompose_compatible(c, |d| {
+        if !unicode_normalization::char::is_combining_mark(d) {
+            out.extend(d.to_lowercase());
+        }
+    });
 }
 
 /// Compare two strings under the default collation without allocating in
@@ -708,6 +746,24 @@ mod tests {
     }
 
     #[test]
+    fn default_collation_folds_case_and_accents() {
+        let eq = |a: &str, b: &str| collate_cmp(a, b) == Ordering::Equal;
+        assert!(eq("a", "Á"));
+        assert!(eq("José", "JOSE"));
+        assert!(eq("straße", "STRASSE"));
+        assert!(eq("Æsir", "aesir"));
+        assert!(eq("Øl", "ol"));
+        assert!(eq("ﬁne", "FINE"));
+        assert!(eq("Ａ", "a"));
+        assert!(eq("naïve café", "NAIVE CAFE"));
+        // NO PAD: trailing spaces count; different letters stay different.
+        assert!(!eq("a", "a "));
+        assert!(!eq("e", "é e"));
+        assert!(collate_cmp("ä", "b") == Ordering::Less);
+        assert_eq!(collate_key("Ünïcödé"), "unicode");
+    }
+
+    #[test]
     fn number_prefix() {
         assert_eq!(parse_number_prefix("12abc"), (12.0, false));
         assert_eq!(parse_number_prefix(" -3.5e2 "), (-350.0, true));
@@ -725,7 +781,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn collate_cmp_matches_collate_key(a in "[a-zA-Z0-9 -]{0,8}", b in "[a-zA-Z0-9é -]{0,8}") {
+        fn collate_cmp_matches_collate_key(a in "[a-zA-Z0-9 -]{0,8}", b in "[a-zA-Z0-9éÉøß -]{0,8}") {
             proptest::prop_assert_eq!(collate_cmp(&a, &b), collate_key(&a).cmp(&collate_key(&b)));
         }
     }

@@ -56,7 +56,8 @@ const HISTORY: u8 = 0x11;
 const META_FORMAT: &[u8] = b"\x00format";
 const META_TS: &[u8] = b"\x00commit_ts";
 /// Version of the physical layout; a data directory with another is refused.
-const FORMAT_VERSION: u64 = 1;
+/// 2: index keys of strings fold accents (`utf8mb4_0900_ai_ci`), not only case.
+const FORMAT_VERSION: u64 = 2;
 const KIND_TOMBSTONE: u8 = 0;
 const KIND_VALUE: u8 = 1;
 /// History deletions per GC batch.
