@@ -159,6 +159,7 @@ pub fn encode_key_value(v: &Value, ty: &SqlType, out: &mut Vec<u8>) {
         _ if ty.is_binary() || matches!(ty.kind, TypeKind::Geometry(_)) => {
             encode_bytes(&v.to_bytes().unwrap_or_default(), out)
         }
+        _ if ty.case_sensitive => encode_bytes(&v.to_bytes().unwrap_or_default(), out),
         _ => {
             let s = v.to_text().unwrap_or_default();
             encode_bytes(collate_key(&s).as_bytes(), out);

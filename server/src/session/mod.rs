@@ -868,58 +868,11 @@ impl Session {
             }
             ["show", "character", "set", ..] | ["show", "charset", ..] => Ok(show::rows_result(
                 &["Charset", "Description", "Default collation", "Maxlen"],
-                show::filter_like(
-                    vec![
-                        vec![
-                            Value::Str("utf8mb4".into()),
-                            Value::Str("UTF-8 Unicode".into()),
-                            Value::Str("utf8mb4_0900_ai_ci".into()),
-                            Value::Int(4),
-                        ],
-                        vec![
-                            Value::Str("binary".into()),
-                            Value::Str("Binary pseudo charset".into()),
-                            Value::Str("binary".into()),
-                            Value::Int(1),
-                        ],
-                    ],
-                    like_tail(sql).as_deref(),
-                ),
+                show::filter_like(show::charset_rows(), like_tail(sql).as_deref()),
             )),
             ["show", "collation", ..] => Ok(show::rows_result(
                 &["Collation", "Charset", "Id", "Default", "Compiled", "Sortlen", "Pad_attribute"],
-                show::filter_like(
-                    vec![
-                        vec![
-                            Value::Str("utf8mb4_0900_ai_ci".into()),
-                            Value::Str("utf8mb4".into()),
-                            Value::Int(255),
-                            Value::Str("Yes".into()),
-                            Value::Str("Yes".into()),
-                            Value::Int(0),
-                            Value::Str("NO PAD".into()),
-                        ],
-                        vec![
-                            Value::Str("utf8mb4_bin".into()),
-                            Value::Str("utf8mb4".into()),
-                            Value::Int(46),
-                            Value::Str("".into()),
-                            Value::Str("Yes".into()),
-                            Value::Int(1),
-                            Value::Str("PAD SPACE".into()),
-                        ],
-                        vec![
-                            Value::Str("binary".into()),
-                            Value::Str("binary".into()),
-                            Value::Int(63),
-                            Value::Str("Yes".into()),
-                            Value::Str("Yes".into()),
-                            Value::Int(1),
-                            Value::Str("NO PAD".into()),
-                        ],
-                    ],
-                    like_tail(sql).as_deref(),
-                ),
+                show::filter_like(show::collation_rows(), like_tail(sql).as_deref()),
             )),
             ["show", "create", "database" | "schema", ..] => {
                 let toks: Vec<&str> = sql.split_whitespace().collect();

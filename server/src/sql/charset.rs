@@ -2,10 +2,11 @@
 //! default collation, and the checks CREATE TABLE makes on them (1115,
 //! 1273, 1253).
 //!
-//! Only names live here. Every string is stored as UTF-8 and compared under
-//! the default collation (`value::collate_key`) whatever its declared
-//! character set, except `binary`, which DDL turns into the binary string
-//! types (BINARY, VARBINARY, BLOB) as MySQL does.
+//! Only names live here, and which collations compare byte for byte
+//! ([`is_case_sensitive`]). Every string is stored as UTF-8 and compared
+//! under the default collation (`value::collate_key`) or as bytes, whatever
+//! its declared character set, except `binary`, which DDL turns into the
+//! binary string types (BINARY, VARBINARY, BLOB) as MySQL does.
 
 use crate::error::{DbError, Result};
 
@@ -118,6 +119,14 @@ pub fn resolve(charset_name: Option<&str>, collation_name: Option<&str>) -> Resu
         }
         _ => Ok((Some(coll_cs), Some(coll))),
     }
+}
+
+/// True when `collation` compares strings byte for byte (a `_bin`
+/// collation) or case- and accent-sensitively (`_cs`); guocedb compares
+/// both kinds as bytes.
+pub fn is_case_sensitive(collation: &str) -> bool {
+    let c = collation.to_ascii_lowercase();
+    c.ends_with("_bin") || c.ends_with("_cs")
 }
 
 #[cfg(test)]

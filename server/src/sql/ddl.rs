@@ -374,7 +374,8 @@ fn binary_string_type(ty: SqlType) -> SqlType {
 /// Column definition plus any inline key it declares. `table_charset` is
 /// the table's default character set (string columns without their own
 /// take it).
-fn column_def(db: &Database, c: &ast::ColumnDef, table_charset: &str) -> Result<(ColumnDef, bool, bool)> {
+fn column_def(db: &Database, c: &ast::ColumnDef, table: &TableOptions) -> Result<(ColumnDef, bool, bool)> {
+    let table_charset = table.charset();
     let name = c.name.value.clone();
     check_name("column", &name)?;
     let mut ty = sql_type(&name, &c.data_type).map_err(|e| {
@@ -392,6 +393,16 @@ fn column_def(db: &Database, c: &ast::ColumnDef, table_charset: &str) -> Result<
         ty = binary_string_type(ty);
     }
     let keep_charset = ty.is_string() && charset.as_deref().is_some_and(|c| c != table_charset);
+    if ty.is_string() {
+        // The column's collation: its own, its own character set's default,
+        // or the table's.
+        let effective = match (&collation, &charset) {
+            (Some(c), _) => c.clone(),
+            (None, Some(cs)) if cs != table_charset => charset::default_collation(cs).unwrap_or_default().to_string(),
+            _ => table.collation(),
+        };
+        ty.case_sensitive = charset::is_case_sensitive(&effective);
+    }
     let mut col = ColumnDef {
         name: name.clone(),
         ty: ty.clone(),
@@ -776,7 +787,7 @@ pub fn create_table(db: &Database, current_db: Option<&str>, ct: &ast::CreateTab
     // PRIMARY KEY declared at table level either (1171).
     let mut declared_null = Vec::new();
     for c in &ct.columns {
-        let (col, pk, unique) = column_def(db, c, t.options.charset())?;
+        let (col, pk, unique) = column_def(db, c, &t.options)?;
         if col.nullable && c.options.iter().any(|o| matches!(o.option, ast::ColumnOption::Null)) {
             declared_null.push(col.name.clone());
         }
@@ -1016,7 +1027,7 @@ pub fn alter_table(db: &Database, current_db: Option<&str>, at: &ast::AlterTable
     for op in &at.operations {
         match op {
             ast::AlterTableOperation::AddColumn { column_def: cd, if_not_exists, column_position, .. } => {
-                let (col, pk, unique) = column_def(db, cd, t.options.charset())?;
+                let (col, pk, unique) = column_def(db, cd, &t.options)?;
                 if pk || unique {
                     check_key_part(&col, false)?;
                 }

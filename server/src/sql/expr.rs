@@ -399,8 +399,11 @@ impl Expr {
             Expr::Like { e, pat, escape, negated } => {
                 let v = e.eval(row, ctx)?;
                 let p = pat.eval(row, ctx)?;
+                // Binary strings (and case-sensitive collations, whose
+                // values arrive as bytes) match exactly.
+                let exact = matches!(v, Value::Bytes(_)) || matches!(p, Value::Bytes(_));
                 match (v.to_text(), p.to_text()) {
-                    (Some(s), Some(p)) => Ok(bool_val(like_match(&s, &p, *escape) != *negated)),
+                    (Some(s), Some(p)) => Ok(bool_val(like_match(&s, &p, *escape, !exact) != *negated)),
                     _ => Ok(Value::Null),
                 }
             }
@@ -795,12 +798,12 @@ fn unreachable_op<T>() -> Result<T> {
     Err(DbError::internal("unexpected arithmetic operator"))
 }
 
-/// SQL LIKE with `%`, `_` and an escape character; case-insensitive like
-/// the default collation.
-pub fn like_match(s: &str, pat: &str, escape: char) -> bool {
-    let s: Vec<char> = value::collate_key(s).chars().collect();
-    let p: Vec<char> = value::collate_key(pat).chars().collect();
-    let escape = escape.to_lowercase().next().unwrap_or(escape);
+/// SQL LIKE with `%`, `_` and an escape character; case- and
+/// accent-insensitive like the default collation when `fold`, else exact.
+pub fn like_match(s: &str, pat: &str, escape: char, fold: bool) -> bool {
+    let key = |x: &str| if fold { value::collate_key(x).chars().collect() } else { x.chars().collect::<Vec<char>>() };
+    let (s, p) = (key(s), key(pat));
+    let escape = if fold { escape.to_lowercase().next().unwrap_or(escape) } else { escape };
     // Iterative matcher with backtracking on the last '%'.
     let (mut si, mut pi) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
@@ -1055,14 +1058,14 @@ mod tests {
 
     #[test]
     fn like_patterns() {
-        assert!(like_match("abc", "a%", '\\'));
-        assert!(like_match("abc", "_b_", '\\'));
-        assert!(like_match("ABC", "abc", '\\'));
-        assert!(!like_match("abc", "a_", '\\'));
-        assert!(like_match("a%c", "a\\%c", '\\'));
-        assert!(!like_match("abc", "a\\%c", '\\'));
-        assert!(like_match("", "%", '\\'));
-        assert!(like_match("mississippi", "%iss%ppi", '\\'));
+        assert!(like_match("abc", "a%", '\\', true));
+        assert!(like_match("abc", "_b_", '\\', true));
+        assert!(like_match("ABC", "abc", '\\', true));
+        assert!(!like_match("abc", "a_", '\\', true));
+        assert!(like_match("a%c", "a\\%c", '\\', true));
+        assert!(!like_match("abc", "a\\%c", '\\', true));
+        assert!(like_match("", "%", '\\', true));
+        assert!(like_match("mississippi", "%iss%ppi", '\\', true));
     }
 
     #[test]

@@ -106,6 +106,13 @@ pub enum Func {
     /// Panics on purpose; looked up only in debug builds, where the tests
     /// use it to prove a panic ends only the statement that raised it.
     DebugPanic,
+    /// `x COLLATE …_bin`, and each side of a comparison with a case-sensitive
+    /// string: text becomes its bytes, which compare byte for byte. Not
+    /// callable by name.
+    BinaryCollate,
+    /// `x COLLATE …_ci`: the value unchanged, typed case-insensitive. Not
+    /// callable by name.
+    CiCollate,
 }
 
 /// Look a function up by name; `None` when it is not built in.
@@ -204,6 +211,7 @@ pub fn arity(f: Func) -> (usize, usize) {
     use Func::*;
     match f {
         Pi | Database | User | Version | ConnectionId | RowCount | FoundRows | DebugPanic => (0, 0),
+        BinaryCollate | CiCollate => (1, 1),
         Now | CurTime => (0, 1),
         CurDate => (0, 0),
         LastInsertId | UnixTimestamp => (0, 1),
@@ -257,6 +265,8 @@ pub fn result_type(f: Func, args: &[SqlType]) -> SqlType {
         },
         Database | User | Version => SqlType::varchar(64),
         DebugPanic => SqlType::bigint(),
+        BinaryCollate => SqlType { case_sensitive: first.is_string(), ..first },
+        CiCollate => SqlType { case_sensitive: false, ..first },
         Format => SqlType::varchar(64),
         Unhex => SqlType::new(TypeKind::Blob),
         Md5 => SqlType::varchar(32),
@@ -352,6 +362,14 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
     let env = ctx.env;
     match f {
         DebugPanic => panic!("guocedb_debug_panic() was called"),
+        BinaryCollate => {
+            return Ok(match vals.into_iter().next() {
+                Some(Value::Str(s)) => Value::Bytes(s.into_bytes()),
+                Some(v) => v,
+                None => Value::Null,
+            })
+        }
+        CiCollate => return Ok(vals.into_iter().next().unwrap_or(Value::Null)),
         Database => return Ok(env.session.database.clone().map(Value::Str).unwrap_or(Value::Null)),
         User => return Ok(Value::Str(format!("{}@{}", env.session.user, env.session.host))),
         Version => return Ok(Value::Str(crate::SERVER_VERSION.to_string())),

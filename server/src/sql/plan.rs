@@ -473,6 +473,19 @@ pub fn contains_aggregate_in(e: &ast::Expr, is_agg: &dyn Fn(&str) -> bool) -> bo
 }
 
 impl<'a> Binder<'a> {
+    /// Operands compared with each other (`=`, `<`, IN, BETWEEN, LIKE): when
+    /// all are strings and one has a case-sensitive collation (`_bin`,
+    /// `COLLATE …_bin`), they compare as bytes — each is wrapped in
+    /// [`func::Func::BinaryCollate`].
+    fn collate_operands(&self, exprs: Vec<Expr>, scope: &Scope) -> Vec<Expr> {
+        let types: Vec<SqlType> = exprs.iter().map(|e| self.infer(e, scope)).collect();
+        let strings = types.iter().all(|t| t.is_string() || t.kind == TypeKind::Null);
+        if !strings || !types.iter().any(|t| t.case_sensitive) {
+            return exprs;
+        }
+        exprs.into_iter().map(|e| Expr::Func(func::Func::BinaryCollate, vec![e])).collect()
+    }
+
     /// True when the session's `sql_mode` contains `flag` (upper case;
     /// a prefix such as `STRICT_` matches any mode starting so).
     fn sql_mode_has(&self, flag: &str) -> bool {
@@ -1517,13 +1530,14 @@ impl<'a> Binder<'a> {
                 _ => None,
             };
             match pos {
-                Some(p) => sort_keys.push((Expr::Col(p), asc)),
+                Some(p) => sort_keys.push((sort_key(p, &columns[p].ty), asc)),
                 None => {
                     let b = self.bind_expr(&o.expr, &scope, &mut agg, "order clause")?;
+                    let ty = if agg.is_some() { SqlType::null() } else { self.infer(&b, &scope) };
                     // Reuse an identical select item if there is one.
                     let idx = exprs.len();
                     exprs.push(b);
-                    sort_keys.push((Expr::Col(idx), asc));
+                    sort_keys.push((sort_key(idx, &ty), asc));
                 }
             }
         }
@@ -1729,7 +1743,12 @@ impl<'a> Binder<'a> {
                     BinOp::Eq | BinOp::NotEq | BinOp::Lt | BinOp::LtEq | BinOp::Gt | BinOp::GtEq | BinOp::NullSafeEq
                 ) {
                     let r = year_constant(&l, r, scope);
-                    (year_constant(&r, l, scope), r)
+                    let l = year_constant(&r, l, scope);
+                    let mut both = self.collate_operands(vec![l, r], scope).into_iter();
+                    match (both.next(), both.next()) {
+                        (Some(l), Some(r)) => (l, r),
+                        _ => return Err(DbError::internal("comparison operands")),
+                    }
                 } else {
                     (l, r)
                 };
@@ -1788,7 +1807,9 @@ impl<'a> Binder<'a> {
                     .iter()
                     .map(|x| rec(self, x).map(|v| year_constant(&e, v, scope)))
                     .collect::<Result<Vec<_>>>()?;
-                Expr::InList { e: Box::new(e), list, negated: *negated }
+                let mut all = self.collate_operands(std::iter::once(e).chain(list).collect(), scope);
+                let e = all.remove(0);
+                Expr::InList { e: Box::new(e), list: all, negated: *negated }
             }
             E::In { expr, target: ast::InTarget::Subquery(subquery), negated, .. } => {
                 let lhs = rec(self, expr)?;
@@ -1813,12 +1834,14 @@ impl<'a> Binder<'a> {
             }
             E::Exists { subquery, negated } => self.bind_subquery(subquery, scope, SubqueryKind::Exists, *negated)?,
             E::Subquery(q) => self.bind_subquery(q, scope, SubqueryKind::Scalar, false)?,
-            E::Between { expr, negated, low, high } => Expr::Between {
-                e: Box::new(rec(self, expr)?),
-                lo: Box::new(rec(self, low)?),
-                hi: Box::new(rec(self, high)?),
-                negated: *negated,
-            },
+            E::Between { expr, negated, low, high } => {
+                let parts = vec![rec(self, expr)?, rec(self, low)?, rec(self, high)?];
+                let mut parts = self.collate_operands(parts, scope).into_iter().map(Box::new);
+                match (parts.next(), parts.next(), parts.next()) {
+                    (Some(e), Some(lo), Some(hi)) => Expr::Between { e, lo, hi, negated: *negated },
+                    _ => return Err(DbError::internal("BETWEEN operands")),
+                }
+            }
             E::Like { negated, expr, pattern, escape_char, .. }
             | E::ILike { negated, expr, pattern, escape_char, .. } => {
                 let esc = match escape_char.as_deref() {
@@ -1831,11 +1854,12 @@ impl<'a> Binder<'a> {
                     Some(_) => return Err(DbError::wrong_arguments("ESCAPE")),
                     None => '\\',
                 };
-                Expr::Like {
-                    e: Box::new(rec(self, expr)?),
-                    pat: Box::new(rec(self, pattern)?),
-                    escape: esc,
-                    negated: *negated,
+                let parts = vec![rec(self, expr)?, rec(self, pattern)?];
+                let parts = self.collate_operands(parts, scope);
+                let mut parts = parts.into_iter().map(Box::new);
+                match (parts.next(), parts.next()) {
+                    (Some(e), Some(pat)) => Expr::Like { e, pat, escape: esc, negated: *negated },
+                    _ => return Err(DbError::internal("LIKE operands")),
                 }
             }
             E::Case { operand, conditions, else_result, .. } => {
@@ -1856,7 +1880,16 @@ impl<'a> Binder<'a> {
                 Expr::Cast(Box::new(inner), cast_target(dt)?)
             }
             E::Convert { expr, data_type: None, .. } => rec(self, expr)?,
-            E::Collate { expr, .. } => rec(self, expr)?,
+            E::Collate { expr, collation } => {
+                let name = object_name_parts(collation).join(".");
+                crate::sql::charset::resolve(None, Some(&name))?;
+                let f = if crate::sql::charset::is_case_sensitive(&name) {
+                    func::Func::BinaryCollate
+                } else {
+                    func::Func::CiCollate
+                };
+                Expr::Func(f, vec![rec(self, expr)?])
+            }
             E::Ceil { expr, .. } => Expr::Func(func::Func::Ceil, vec![rec(self, expr)?]),
             E::Floor { expr, .. } => Expr::Func(func::Func::Floor, vec![rec(self, expr)?]),
             E::Position { expr, r#in } => Expr::Func(func::Func::Locate, vec![rec(self, expr)?, rec(self, r#in)?]),
@@ -2885,9 +2918,21 @@ fn column_predicate(c: &Expr, table: &TableDef) -> Option<(usize, ColPred)> {
             _ => false,
         }
     };
+    // Operands wrapped for a case-sensitive comparison are plain again when
+    // the column itself is case-sensitive: its index keys are the bytes.
+    let cs_col = |e: &Expr| matches!(unwrap_collate(e), Expr::Col(i) if table.columns[*i].ty.case_sensitive);
+    let plain = |e: &Expr, col_cs: bool| -> Expr {
+        if col_cs {
+            unwrap_collate(e).clone()
+        } else {
+            e.clone()
+        }
+    };
     match c {
         Expr::Bin(op, a, b) => {
-            let (col, v, flipped) = match (a.as_ref(), b.as_ref()) {
+            let cs = cs_col(a) || cs_col(b);
+            let (a, b) = (plain(a, cs), plain(b, cs));
+            let (col, v, flipped) = match (&a, &b) {
                 (Expr::Col(i), v) => (*i, v, false),
                 (v, Expr::Col(i)) => (*i, v, true),
                 _ => return None,
@@ -2924,18 +2969,26 @@ fn column_predicate(c: &Expr, table: &TableDef) -> Option<(usize, ColPred)> {
                 },
             ))
         }
-        Expr::InList { e, list, negated: false } => match e.as_ref() {
-            Expr::Col(i) if !list.is_empty() && list.len() <= 1000 && list.iter().all(|v| usable(*i, v)) => {
-                Some((*i, ColPred::In(list.clone())))
+        Expr::InList { e, list, negated: false } => {
+            let cs = cs_col(e);
+            let list: Vec<Expr> = list.iter().map(|v| plain(v, cs)).collect();
+            match plain(e, cs) {
+                Expr::Col(i) if !list.is_empty() && list.len() <= 1000 && list.iter().all(|v| usable(i, v)) => {
+                    Some((i, ColPred::In(list)))
+                }
+                _ => None,
             }
-            _ => None,
-        },
-        Expr::Between { e, lo, hi, negated: false } => match e.as_ref() {
-            Expr::Col(i) if usable(*i, lo) && usable(*i, hi) && !table.columns[*i].ty.is_enum_or_set() => {
-                Some((*i, ColPred::Lo(Expr::Bin(BinOp::And, lo.clone(), hi.clone()), true)))
+        }
+        Expr::Between { e, lo, hi, negated: false } => {
+            let cs = cs_col(e);
+            let (lo, hi) = (plain(lo, cs), plain(hi, cs));
+            match plain(e, cs) {
+                Expr::Col(i) if usable(i, &lo) && usable(i, &hi) && !table.columns[i].ty.is_enum_or_set() => {
+                    Some((i, ColPred::Lo(Expr::Bin(BinOp::And, Box::new(lo), Box::new(hi)), true)))
+                }
+                _ => None,
             }
-            _ => None,
-        },
+        }
         _ => None,
     }
 }
@@ -2944,6 +2997,24 @@ fn column_predicate(c: &Expr, table: &TableDef) -> Option<(usize, ColPred)> {
 /// index with the longest equality prefix (then a range on the next column)
 /// wins; the primary key wins ties. The filter stays as a residual check,
 /// so a range only has to contain every matching row.
+/// An ORDER BY key over output column `i`: its value, or its bytes when
+/// the column has a case-sensitive collation.
+fn sort_key(i: usize, ty: &SqlType) -> Expr {
+    if ty.case_sensitive && ty.is_string() {
+        Expr::Func(func::Func::BinaryCollate, vec![Expr::Col(i)])
+    } else {
+        Expr::Col(i)
+    }
+}
+
+/// `e` without a [`func::Func::BinaryCollate`] wrapper.
+fn unwrap_collate(e: &Expr) -> &Expr {
+    match e {
+        Expr::Func(func::Func::BinaryCollate, args) if args.len() == 1 => &args[0],
+        other => other,
+    }
+}
+
 pub fn choose_access(node: &mut ScanNode) {
     let Some(filter) = &node.filter else { return };
     let mut conj = Vec::new();

@@ -42,7 +42,7 @@ pub fn filter_like(rows: Vec<Vec<Value>>, pattern: Option<&str>) -> Vec<Vec<Valu
         None => rows,
         Some(p) => rows
             .into_iter()
-            .filter(|r| r.first().and_then(Value::to_text).is_some_and(|t| like_match(&t, p, '\\')))
+            .filter(|r| r.first().and_then(Value::to_text).is_some_and(|t| like_match(&t, p, '\\', true)))
             .collect(),
     }
 }
@@ -614,6 +614,32 @@ pub fn function_table(cat: &Catalog, db: &str, table: &str) -> Option<(Vec<Colum
     Some((columns, rows))
 }
 
+/// The character sets SHOW CHARACTER SET lists: (name, description,
+/// default collation, max bytes per character).
+pub fn charset_rows() -> Vec<Vec<Value>> {
+    [("utf8mb4", "UTF-8 Unicode", "utf8mb4_0900_ai_ci", 4), ("binary", "Binary pseudo charset", "binary", 1)]
+        .into_iter()
+        .map(|(n, d, c, m)| vec![s(n), s(d), s(c), Value::Int(m)])
+        .collect()
+}
+
+/// The collations SHOW COLLATION lists: (name, character set, id,
+/// default, compiled, sort length, pad attribute). `utf8mb4_bin` and
+/// `_as_cs` compare byte for byte; the `_ci` ones as the default.
+pub fn collation_rows() -> Vec<Vec<Value>> {
+    [
+        ("utf8mb4_0900_ai_ci", "utf8mb4", 255, "Yes", 0, "NO PAD"),
+        ("utf8mb4_0900_as_cs", "utf8mb4", 278, "", 0, "NO PAD"),
+        ("utf8mb4_bin", "utf8mb4", 46, "", 1, "PAD SPACE"),
+        ("utf8mb4_general_ci", "utf8mb4", 45, "", 1, "PAD SPACE"),
+        ("utf8mb4_unicode_ci", "utf8mb4", 224, "", 8, "PAD SPACE"),
+        ("binary", "binary", 63, "Yes", 1, "NO PAD"),
+    ]
+    .into_iter()
+    .map(|(n, cs, id, d, len, pad)| vec![s(n), s(cs), Value::Int(id), s(d), s("Yes"), Value::Int(len), s(pad)])
+    .collect()
+}
+
 /// The information_schema tables, as (columns, rows); `None` for unknown.
 pub fn information_schema(cat: &Catalog, table: &str) -> Option<(Vec<ColumnInfo>, Vec<Vec<Value>>)> {
     let t = table.to_ascii_uppercase();
@@ -636,6 +662,18 @@ pub fn information_schema(cat: &Catalog, table: &str) -> Option<(Vec<ColumnInfo>
                     .map(|n| vec![s("def"), s(n), s("utf8mb4"), s("utf8mb4_0900_ai_ci"), Value::Null, s("NO")])
                     .collect()
             },
+        ),
+        "CHARACTER_SETS" => (
+            &["CHARACTER_SET_NAME", "DEFAULT_COLLATE_NAME", "DESCRIPTION", "MAXLEN"],
+            charset_rows().into_iter().map(|r| vec![r[0].clone(), r[2].clone(), r[1].clone(), r[3].clone()]).collect(),
+        ),
+        "COLLATIONS" => (
+            &["COLLATION_NAME", "CHARACTER_SET_NAME", "ID", "IS_DEFAULT", "IS_COMPILED", "SORTLEN", "PAD_ATTRIBUTE"],
+            collation_rows(),
+        ),
+        "COLLATION_CHARACTER_SET_APPLICABILITY" => (
+            &["COLLATION_NAME", "CHARACTER_SET_NAME"],
+            collation_rows().into_iter().map(|r| vec![r[0].clone(), r[1].clone()]).collect(),
         ),
         // Constraints: PRIMARY KEY and UNIQUE indexes, and foreign keys
         // (stored and shown, not enforced). CHECK constraints are not kept.

@@ -131,6 +131,11 @@ pub struct SqlType {
     /// with [`SqlType::members`].
     #[serde(default, skip_serializing_if = "Option::is_none", with = "members_serde")]
     pub elems: Option<Arc<[String]>>,
+    /// A string that compares byte for byte: its collation is a `_bin` or
+    /// `_cs` one (`utf8mb4_bin`), not the default case- and
+    /// accent-insensitive `utf8mb4_0900_ai_ci`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub case_sensitive: bool,
 }
 
 /// ENUM / SET members are stored in the catalog as a plain list.
@@ -151,7 +156,16 @@ mod members_serde {
 
 impl SqlType {
     pub const fn new(kind: TypeKind) -> Self {
-        Self { kind, unsigned: false, len: 0, scale: 0, is_bool: false, size_class: 1, elems: None }
+        Self {
+            kind,
+            unsigned: false,
+            len: 0,
+            scale: 0,
+            is_bool: false,
+            size_class: 1,
+            elems: None,
+            case_sensitive: false,
+        }
     }
     pub fn bigint() -> Self {
         Self { len: 21, ..Self::new(TypeKind::BigInt) }
