@@ -160,6 +160,11 @@ impl VarSource for Session {
     }
 }
 
+/// The bare word DEFAULT as the value of a SET.
+fn is_default_keyword(e: &ast::Expr) -> bool {
+    matches!(e, ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
+}
+
 fn now_datetime() -> NaiveDateTime {
     chrono::DateTime::from_timestamp_micros(crate::env::now_micros()).map(|d| d.naive_utc()).unwrap_or_default()
 }
@@ -510,7 +515,7 @@ impl Session {
     pub fn new(db: Arc<Database>, user: &str, host: &str) -> Self {
         let connection_id = db.next_connection_id();
         let process = Some(db.processes.register(connection_id, user, host));
-        Self {
+        let mut s = Self {
             db,
             info: SessionInfo {
                 user: user.to_string(),
@@ -535,7 +540,9 @@ impl Session {
             rows_read: 0,
             current_sql: None,
             open: None,
-        }
+        };
+        s.refresh_time_zone();
+        s
     }
 
     /// Run SQL text (one or more `;`-separated statements).
@@ -1351,7 +1358,10 @@ impl Session {
     }
 
     /// How `txn`'s row-lock waits behave for the current statement.
+    /// (It also hands the transaction the session's time zone, in which
+    /// its TIMESTAMP values are written.)
     fn set_waits(&self, txn: &mut crate::txn::Transaction) {
+        txn.set_time_zone(self.info.time_zone);
         let wait = if self.no_wait { std::time::Duration::ZERO } else { self.lock_wait_timeout() };
         txn.set_lock_wait_timeout(wait);
         txn.set_park(self.park_now && !self.no_wait);
@@ -1396,7 +1406,7 @@ impl Session {
         let _schema = db.ddl_lock.read();
         let open = self.take_statement_txn()?;
         let cat = self.db.catalog();
-        let now = now_datetime();
+        let now = self.now_local();
         let fresh;
         let txn = match &open {
             Some(o) => &o.txn,
@@ -1453,7 +1463,7 @@ impl Session {
             let mark = open.txn.mark();
             let before = open.txn.rows_read();
             let res = {
-                let ctx = self.stmt_ctx(&cat, params, now_datetime());
+                let ctx = self.stmt_ctx(&cat, params, self.now_local());
                 f(&ctx, &mut open.txn)
             };
             self.rows_read += open.txn.rows_read() - before;
@@ -1472,7 +1482,7 @@ impl Session {
         let mut last_err = DbError::deadlock();
         for _ in 0..MAX_CONFLICT_RETRIES {
             let cat = self.db.catalog();
-            let now = now_datetime();
+            let now = self.now_local();
             let ctx = self.stmt_ctx(&cat, params, now);
             let mut txn = self.db.store.begin()?;
             self.set_waits(&mut txn);
@@ -1528,13 +1538,30 @@ impl Session {
                     }
                 }
             }
+            ast::Set::SetTimeZone { value, .. } if is_default_keyword(value) => {
+                self.vars.remove("time_zone");
+            }
             ast::Set::SetTimeZone { value, .. } => {
                 let v = self.eval_const(value, params)?;
+                let v = vars::validate_assignment(&self.db, "time_zone", v)?;
                 self.vars.insert("time_zone".into(), v);
             }
             other => return Err(DbError::unsupported(other.to_string())),
         }
+        self.refresh_time_zone();
         Ok(QueryResult::ok(0))
+    }
+
+    /// Take the session's `time_zone` (its own, else the global one) into
+    /// what statements read.
+    fn refresh_time_zone(&mut self) {
+        let tz = self.system_var("time_zone", false).ok().and_then(|v| v.to_text()).unwrap_or_default();
+        self.info.time_zone = crate::sql::timezone::parse(&tz).unwrap_or(0);
+    }
+
+    /// The statement clock in the session's time zone.
+    fn now_local(&self) -> NaiveDateTime {
+        crate::sql::timezone::from_utc(now_datetime(), self.info.time_zone)
     }
 
     fn eval_const(&self, e: &ast::Expr, params: &[Value]) -> Result<Value> {
@@ -1546,7 +1573,7 @@ impl Session {
         }
         let _schema = self.db.ddl_lock.read();
         let cat = self.db.catalog();
-        let ctx = self.stmt_ctx(&cat, params, now_datetime());
+        let ctx = self.stmt_ctx(&cat, params, self.now_local());
         let mut binder = ctx.binder();
         let b = binder.bind_expr(e, &plan::Scope::default(), &mut None, "field list")?;
         let txn = self.db.store.begin()?;
@@ -1573,6 +1600,17 @@ impl Session {
                 n = rest.to_string();
             }
         }
+        if is_default_keyword(value) {
+            // `= DEFAULT`: the session value reverts to the global one, the
+            // global value to the server's default.
+            vars::default_value(&self.db, &n).ok_or_else(|| DbError::unknown_variable(&n))?;
+            if global {
+                self.db.globals.write().remove(&n);
+            } else {
+                self.vars.remove(&n);
+            }
+            return Ok(());
+        }
         let v = vars::validate_assignment(&self.db, &n, v)?;
         if n == "autocommit" && v.truth() == Some(true) {
             // Turning autocommit on commits the open transaction.
@@ -1592,7 +1630,7 @@ impl Session {
             return Err(DbError::unsupported("EXPLAIN of a non-SELECT statement"));
         };
         let cat = self.db.catalog();
-        let ctx = self.stmt_ctx(&cat, params, now_datetime());
+        let ctx = self.stmt_ctx(&cat, params, self.now_local());
         let mut binder = ctx.binder();
         let bq = binder.bind_query(q)?;
         let mut rows = Vec::new();
@@ -1643,7 +1681,7 @@ impl Session {
                 if !matches!(q.body.as_ref(), ast::SetExpr::Update(_) | ast::SetExpr::Delete(_)) =>
             {
                 let cat = self.db.catalog();
-                let ctx = self.stmt_ctx(&cat, &[], now_datetime());
+                let ctx = self.stmt_ctx(&cat, &[], self.now_local());
                 let mut binder = ctx.binder();
                 binder.bind_query(q)?.columns
             }

@@ -125,6 +125,11 @@ pub fn validate_assignment(db: &Database, name: &str, v: Value) -> Result<Value>
         | "lower_case_table_names" => {
             Err(DbError::new(1238, "HY000", format!("Variable '{name}' is a read only variable")))
         }
+        "time_zone" => {
+            let name = v.to_text().unwrap_or_default();
+            crate::sql::timezone::parse(&name)?;
+            Ok(Value::Str(name))
+        }
         "cte_max_recursion_depth" => {
             let n = match &v {
                 Value::Str(s) => s.trim().parse::<i128>().ok(),

@@ -309,7 +309,7 @@ pub fn insert(ctx: &StmtCtx, txn: &mut Transaction, ins: &ast::Insert) -> Result
                 let Some(old) = txn.lock_latest(&existing_key, crate::txn::locks::LockMode::Exclusive)? else {
                     continue;
                 };
-                let old_row = decode_row(&old)?;
+                let old_row = table::session_form(&table, decode_row(&old)?, txn.time_zone());
                 let mut work = old_row.clone();
                 {
                     let env = ctx.env(txn);

@@ -35,6 +35,8 @@ pub struct SessionInfo {
     pub last_insert_id: u64,
     pub row_count: i64,
     pub found_rows: u64,
+    /// The session's `time_zone`, seconds east of UTC (see `timezone`).
+    pub time_zone: i32,
     /// The session's process-list entry (KILL's flags).
     pub process: Option<std::sync::Arc<crate::process::Process>>,
 }
@@ -735,7 +737,10 @@ fn aggregate(rows: Vec<Row>, group: &[Expr], aggs: &[AggCall], ctx: &Ctx) -> Res
 
 /// Convert `v` to a column type for key encoding. Returns the converted
 /// value and whether the conversion was exact.
-fn key_value(v: &Value, ty: &SqlType) -> Option<(Value, bool)> {
+/// `v` as a key of a column of type `ty`, and whether the conversion was
+/// exact; a TIMESTAMP is moved from the session's zone (`tz`) to UTC, as
+/// stored.
+fn key_value(v: &Value, ty: &SqlType, tz: i32) -> Option<(Value, bool)> {
     if v.is_null() {
         return None;
     }
@@ -772,11 +777,15 @@ fn key_value(v: &Value, ty: &SqlType) -> Option<(Value, bool)> {
                 Some((Value::Date(dt.date()), dt.time() == chrono::NaiveTime::MIN))
             }
         },
-        TypeKind::DateTime | TypeKind::Timestamp => match v {
-            Value::DateTime(_) => Some((v.clone(), true)),
-            Value::Date(d) => Some((Value::DateTime(d.and_time(chrono::NaiveTime::MIN)), true)),
-            other => Some((Value::DateTime(value::parse_datetime(&other.to_text()?)?), true)),
-        },
+        TypeKind::DateTime | TypeKind::Timestamp => {
+            let dt = match v {
+                Value::DateTime(dt) => *dt,
+                Value::Date(d) => d.and_time(chrono::NaiveTime::MIN),
+                other => value::parse_datetime(&other.to_text()?)?,
+            };
+            let dt = if ty.kind == TypeKind::Timestamp { crate::sql::timezone::to_utc(dt, tz) } else { dt };
+            Some((Value::DateTime(dt), true))
+        }
         // Unconvertible values give `None`: the scan then leaves the
         // decision to the residual filter.
         TypeKind::Time => Some((Value::Time(crate::sql::conversion::to_time(v, 6).ok()?), true)),
@@ -821,9 +830,11 @@ fn build_range(
     for (i, e) in spec.eq.iter().enumerate() {
         let ty = &table.columns[index_cols[i]].ty;
         let v = e.eval(&[], ctx)?;
-        match key_value(&v, ty) {
+        match key_value(&v, ty, ctx.env.session.time_zone) {
             Some((kv, true)) => encode_key_value(&kv, ty, &mut prefix),
-            Some((_, false)) | None if v.is_null() || key_value(&v, ty).is_some() => return Ok(None),
+            Some((_, false)) | None if v.is_null() || key_value(&v, ty, ctx.env.session.time_zone).is_some() => {
+                return Ok(None)
+            }
             _ => {
                 // Not convertible (e.g. an unparsable date): scan the prefix
                 // so far and let the residual filter decide.
@@ -843,7 +854,7 @@ fn build_range(
             if v.is_null() {
                 return Ok(None);
             }
-            if let Some((kv, exact)) = key_value(&v, ty) {
+            if let Some((kv, exact)) = key_value(&v, ty, ctx.env.session.time_zone) {
                 let mut k = prefix.clone();
                 encode_key_value(&kv, ty, &mut k);
                 start = if *inclusive || !exact {
@@ -866,7 +877,7 @@ fn build_range(
             if v.is_null() {
                 return Ok(None);
             }
-            if let Some((kv, exact)) = key_value(&v, ty) {
+            if let Some((kv, exact)) = key_value(&v, ty, ctx.env.session.time_zone) {
                 let mut k = prefix.clone();
                 // An inexact conversion rounded down: include that value.
                 encode_key_value(&kv, ty, &mut k);
@@ -937,6 +948,8 @@ pub fn scan(node: &ScanNode, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<(Vec
                 None => return Ok(false),
             },
         };
+        // TIMESTAMP values are stored in UTC; the statement sees its zone.
+        let row = crate::sql::table::session_form(table, row, ctx.env.session.time_zone);
         if sink.batch.is_some() {
             sink.keys.push(key);
             sink.rows.push(row);

@@ -101,6 +101,10 @@ pub enum Func {
     Week,
     LastDay,
     FromUnixtime,
+    UtcTimestamp,
+    UtcDate,
+    UtcTime,
+    ConvertTz,
     MonthName,
     DayName,
     /// Panics on purpose; looked up only in debug builds, where the tests
@@ -198,6 +202,10 @@ pub fn lookup(name: &str) -> Option<Func> {
         "week" => Week,
         "last_day" => LastDay,
         "from_unixtime" => FromUnixtime,
+        "utc_timestamp" => UtcTimestamp,
+        "utc_date" => UtcDate,
+        "utc_time" => UtcTime,
+        "convert_tz" => ConvertTz,
         "monthname" => MonthName,
         "dayname" => DayName,
         #[cfg(debug_assertions)]
@@ -212,7 +220,9 @@ pub fn arity(f: Func) -> (usize, usize) {
     match f {
         Pi | Database | User | Version | ConnectionId | RowCount | FoundRows | DebugPanic => (0, 0),
         BinaryCollate | CiCollate => (1, 1),
-        Now | CurTime => (0, 1),
+        Now | CurTime | UtcTimestamp | UtcTime => (0, 1),
+        UtcDate => (0, 0),
+        ConvertTz => (3, 3),
         CurDate => (0, 0),
         LastInsertId | UnixTimestamp => (0, 1),
         Abs | Ceil | Floor | Sqrt | Exp | Ln | Log2 | Log10 | Sign | IsNullFn | Length | CharLength | Upper | Lower
@@ -256,7 +266,9 @@ pub fn result_type(f: Func, args: &[SqlType]) -> SqlType {
         If => expr::unify_types(&args[1.min(args.len())..]),
         IsNullFn | Length | CharLength | Instr | Locate | Ascii | ConnectionId | LastInsertId | RowCount
         | FoundRows | UnixTimestamp | Year | Month | Day | Hour | Minute | Second => SqlType::bigint(),
-        Now => SqlType::new(TypeKind::DateTime),
+        Now | UtcTimestamp | ConvertTz => SqlType::new(TypeKind::DateTime),
+        UtcDate => SqlType::new(TypeKind::Date),
+        UtcTime => SqlType::new(TypeKind::Time),
         CurDate | Date => SqlType::new(TypeKind::Date),
         CurTime => SqlType::new(TypeKind::Time),
         Time => SqlType {
@@ -394,6 +406,30 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
             }
             return Ok(Value::DateTime(value::truncate_fsp(env.now, fsp as u32)));
         }
+        UtcTimestamp | UtcDate | UtcTime => {
+            let utc = crate::sql::timezone::to_utc(env.now, env.session.time_zone);
+            let fsp = vals.first().and_then(int_arg).unwrap_or(0);
+            if !(0..=6).contains(&fsp) {
+                return Err(DbError::new(
+                    1426,
+                    "42000",
+                    format!(
+                        "Too-big precision {fsp} specified for '{}'. Maximum is 6.",
+                        format!("{f:?}").to_lowercase()
+                    ),
+                ));
+            }
+            let utc = value::truncate_fsp(utc, fsp as u32);
+            return Ok(match f {
+                UtcDate => Value::Date(utc.date()),
+                UtcTime => {
+                    use chrono::Timelike;
+                    let t = utc.time();
+                    Value::Time(i64::from(t.num_seconds_from_midnight()) * 1_000_000 + i64::from(t.nanosecond() / 1000))
+                }
+                _ => Value::DateTime(utc),
+            });
+        }
         CurDate => return Ok(Value::Date(env.now.date())),
         CurTime => {
             use chrono::Timelike;
@@ -401,7 +437,10 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
             return Ok(Value::Time((t.num_seconds_from_midnight() as i64) * 1_000_000));
         }
         Pi => return Ok(Value::Double(std::f64::consts::PI)),
-        UnixTimestamp if vals.is_empty() => return Ok(Value::Int(env.now.and_utc().timestamp())),
+        UnixTimestamp if vals.is_empty() => {
+            let utc = crate::sql::timezone::to_utc(env.now, env.session.time_zone);
+            return Ok(Value::Int(utc.and_utc().timestamp()));
+        }
         ConcatWs => {
             if vals[0].is_null() {
                 return Ok(Value::Null);
@@ -644,10 +683,21 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
         }
         Space => Value::Str(" ".repeat(int_arg(v0).unwrap_or(0).clamp(0, 1 << 20) as usize)),
         Ascii => Value::Int(v0.to_bytes().and_then(|b| b.first().copied()).unwrap_or(0) as i64),
+        // The argument is local time in the session's zone.
         UnixTimestamp => match to_datetime(v0) {
-            Some(dt) => Value::Int(dt.and_utc().timestamp()),
+            Some(dt) => Value::Int(crate::sql::timezone::to_utc(dt, env.session.time_zone).and_utc().timestamp()),
             None => Value::Null,
         },
+        // NULL for an unknown zone, as in MySQL.
+        ConvertTz => {
+            let zone = |v: &Value| text(v).and_then(|t| crate::sql::timezone::parse(&t).ok());
+            match (to_datetime(v0), zone(&vals[1]), zone(&vals[2])) {
+                (Some(dt), Some(from), Some(to)) => {
+                    Value::DateTime(crate::sql::timezone::from_utc(crate::sql::timezone::to_utc(dt, from), to))
+                }
+                _ => Value::Null,
+            }
+        }
         // HOUR / MINUTE / SECOND read a TIME (hours may pass 23) or the
         // time of a datetime.
         Hour | Minute | Second => match time_part(v0) {
@@ -751,7 +801,9 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
         FromUnixtime => {
             let secs = v0.as_f64().unwrap_or(0.0);
             match chrono::DateTime::from_timestamp_micros((secs * 1e6).round() as i64) {
-                Some(d) if secs >= 0.0 => Value::DateTime(d.naive_utc()),
+                Some(d) if secs >= 0.0 => {
+                    Value::DateTime(crate::sql::timezone::from_utc(d.naive_utc(), env.session.time_zone))
+                }
                 _ => Value::Null,
             }
         }

@@ -19,6 +19,7 @@ pub mod plan;
 pub mod show;
 pub mod table;
 pub mod temporal;
+pub mod timezone;
 pub mod types;
 pub mod udf;
 pub mod value;

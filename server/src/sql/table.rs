@@ -535,6 +535,17 @@ pub fn find_conflict(
     row: &[Value],
     own_pk: Option<&[u8]>,
 ) -> Result<Option<(IndexDef, Vec<u8>)>> {
+    let stored = stored_form(txn, table, row);
+    find_conflict_stored(txn, table, &stored, own_pk)
+}
+
+/// [`find_conflict`] for a row in its stored form.
+fn find_conflict_stored(
+    txn: &mut Transaction,
+    table: &TableDef,
+    row: &[Value],
+    own_pk: Option<&[u8]>,
+) -> Result<Option<(IndexDef, Vec<u8>)>> {
     if let Some(pk) = table.primary_key() {
         let suffix = pk_suffix(table, row).unwrap_or_default();
         let mut key = primary_prefix(table);
@@ -564,9 +575,49 @@ pub fn conflict_error(table: &TableDef, idx: &IndexDef, row: &[Value]) -> DbErro
     DbError::dup_entry(&dup_value(idx, row), &dup_key_name(table, idx))
 }
 
+/// The form a row is stored in: TIMESTAMP values moved from the session's
+/// time zone (`Transaction::time_zone`) to UTC. The rows this module's
+/// public functions take are in the session's zone; scans convert back
+/// ([`session_form`]).
+fn stored_form<'r>(txn: &Transaction, table: &TableDef, row: &'r [Value]) -> std::borrow::Cow<'r, [Value]> {
+    shift_timestamps(table, row, txn.time_zone(), crate::sql::timezone::to_utc)
+}
+
+/// A stored row as the session in zone `offset` sees it.
+pub fn session_form(table: &TableDef, row: Vec<Value>, offset: i32) -> Vec<Value> {
+    match shift_timestamps(table, &row, offset, crate::sql::timezone::from_utc) {
+        std::borrow::Cow::Borrowed(_) => row,
+        std::borrow::Cow::Owned(r) => r,
+    }
+}
+
+fn shift_timestamps<'r>(
+    table: &TableDef,
+    row: &'r [Value],
+    offset: i32,
+    shift: fn(chrono::NaiveDateTime, i32) -> chrono::NaiveDateTime,
+) -> std::borrow::Cow<'r, [Value]> {
+    let is_ts = |i: usize| table.columns.get(i).is_some_and(|c| c.ty.kind == TypeKind::Timestamp);
+    if offset == 0 || !row.iter().enumerate().any(|(i, v)| is_ts(i) && matches!(v, Value::DateTime(_))) {
+        return std::borrow::Cow::Borrowed(row);
+    }
+    let mut out = row.to_vec();
+    for (i, v) in out.iter_mut().enumerate() {
+        if let (true, Value::DateTime(dt)) = (is_ts(i), &*v) {
+            *v = Value::DateTime(shift(*dt, offset));
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Write a new row (no conflict checks: callers run [`find_conflict`]).
 /// `pk_key` is the full primary key.
 pub fn write_row(txn: &mut Transaction, table: &TableDef, pk_key: &[u8], row: &[Value]) -> Result<()> {
+    let stored = stored_form(txn, table, row);
+    write_row_stored(txn, table, pk_key, &stored)
+}
+
+fn write_row_stored(txn: &mut Transaction, table: &TableDef, pk_key: &[u8], row: &[Value]) -> Result<()> {
     let suffix = &pk_key[primary_prefix(table).len()..];
     for idx in table.secondary_indexes() {
         let (k, _) = index_entry_key(table, idx, row, suffix);
@@ -577,6 +628,11 @@ pub fn write_row(txn: &mut Transaction, table: &TableDef, pk_key: &[u8], row: &[
 
 /// Remove a row and its index entries.
 pub fn delete_row(txn: &mut Transaction, table: &TableDef, pk_key: &[u8], row: &[Value]) -> Result<()> {
+    let stored = stored_form(txn, table, row);
+    delete_row_stored(txn, table, pk_key, &stored)
+}
+
+fn delete_row_stored(txn: &mut Transaction, table: &TableDef, pk_key: &[u8], row: &[Value]) -> Result<()> {
     let suffix = &pk_key[primary_prefix(table).len()..];
     for idx in table.secondary_indexes() {
         let (k, _) = index_entry_key(table, idx, row, suffix);
@@ -588,6 +644,16 @@ pub fn delete_row(txn: &mut Transaction, table: &TableDef, pk_key: &[u8], row: &
 /// The full primary key for a new row: its declared key, or a new hidden
 /// row id.
 pub fn new_row_key(
+    txn: &Transaction,
+    table: &TableDef,
+    row: &[Value],
+    counters: &Mutex<TableCounters>,
+) -> Result<Vec<u8>> {
+    let stored = stored_form(txn, table, row);
+    new_row_key_stored(txn, table, &stored, counters)
+}
+
+fn new_row_key_stored(
     txn: &Transaction,
     table: &TableDef,
     row: &[Value],
@@ -616,7 +682,8 @@ pub fn insert_row(
         }
     }
     let mut affected = 1;
-    while let Some((idx, existing)) = find_conflict(txn, table, row, None)? {
+    let stored = stored_form(txn, table, row);
+    while let Some((idx, existing)) = find_conflict_stored(txn, table, &stored, None)? {
         match mode {
             OnDuplicate::Error => return Err(conflict_error(table, &idx, row)),
             OnDuplicate::Ignore => return Ok(0),
@@ -625,13 +692,13 @@ pub fn insert_row(
                     break;
                 };
                 let old_row = decode_row(&old)?;
-                delete_row(txn, table, &existing, &old_row)?;
+                delete_row_stored(txn, table, &existing, &old_row)?;
                 affected += 1;
             }
         }
     }
-    let key = new_row_key(txn, table, row, counters)?;
-    write_row(txn, table, &key, row)?;
+    let key = new_row_key_stored(txn, table, &stored, counters)?;
+    write_row_stored(txn, table, &key, &stored)?;
     Ok(affected)
 }
 
@@ -649,7 +716,8 @@ pub fn update_row(
             return Err(DbError::null_column(&c.name));
         }
     }
-    let new_key = match pk_suffix(table, new_row) {
+    let (old_stored, new_stored) = (stored_form(txn, table, old_row), stored_form(txn, table, new_row));
+    let new_key = match pk_suffix(table, &new_stored) {
         Some(s) => {
             let mut k = primary_prefix(table);
             k.extend_from_slice(&s);
@@ -657,10 +725,10 @@ pub fn update_row(
         }
         None => old_key.to_vec(),
     };
-    delete_row(txn, table, old_key, old_row)?;
-    if let Some((idx, _)) = find_conflict(txn, table, new_row, None)? {
+    delete_row_stored(txn, table, old_key, &old_stored)?;
+    if let Some((idx, _)) = find_conflict_stored(txn, table, &new_stored, None)? {
         return Err(conflict_error(table, &idx, new_row));
     }
-    write_row(txn, table, &new_key, new_row)?;
+    write_row_stored(txn, table, &new_key, &new_stored)?;
     Ok(new_key)
 }

@@ -89,6 +89,7 @@ impl Store {
             rows_read: std::cell::Cell::new(0),
             lock_wait: Duration::from_secs(50),
             park: false,
+            time_zone: 0,
         })
     }
 
@@ -137,6 +138,9 @@ pub struct Transaction {
     lock_wait: Duration,
     /// Park on a taken lock instead of waiting (see `locks`).
     park: bool,
+    /// The session's time zone (seconds east of UTC), in which the rows
+    /// handed to `sql::table` carry their TIMESTAMP values.
+    time_zone: i32,
 }
 
 impl Drop for Transaction {
@@ -166,6 +170,14 @@ impl Transaction {
     /// The current position of the undo log.
     pub fn mark(&self) -> Mark {
         Mark(self.undo.borrow().len())
+    }
+
+    pub fn set_time_zone(&mut self, offset_secs: i32) {
+        self.time_zone = offset_secs;
+    }
+
+    pub fn time_zone(&self) -> i32 {
+        self.time_zone
     }
 
     pub fn set_lock_wait_timeout(&mut self, d: Duration) {
