@@ -558,9 +558,9 @@ pub fn show_engines() -> QueryResult {
                 s("guocedb's transactional engine (RocksDB storage); InnoDB is accepted as its name"),
                 s("YES"),
                 s("NO"),
-                s("NO"),
+                s("YES"),
             ],
-            vec![s("RocksDB"), s("YES"), s("Embedded RocksDB key-value storage"), s("YES"), s("NO"), s("NO")],
+            vec![s("RocksDB"), s("YES"), s("Embedded RocksDB key-value storage"), s("YES"), s("NO"), s("YES")],
         ],
     )
 }
