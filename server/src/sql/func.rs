@@ -105,6 +105,64 @@ pub enum Func {
     UtcDate,
     UtcTime,
     ConvertTz,
+    // The wider library, evaluated in `funclib`.
+    Field,
+    Elt,
+    Char,
+    MakeSet,
+    Quote,
+    Uuid,
+    UuidShort,
+    OrdCode,
+    Conv,
+    Strcmp,
+    FindInSet,
+    Insert,
+    SubstringIndex,
+    Sha2,
+    Crc32,
+    ToBase64,
+    FromBase64,
+    Soundex,
+    ExportSet,
+    BitLength,
+    RegexpLike,
+    RegexpInstr,
+    RegexpSubstr,
+    RegexpReplace,
+    Charset,
+    Collation,
+    Degrees,
+    Radians,
+    Sin,
+    Cos,
+    Tan,
+    Asin,
+    Acos,
+    Atan,
+    Atan2,
+    Cot,
+    BitCount,
+    TimeDiff,
+    AddTime,
+    SubTime,
+    SecToTime,
+    TimeToSec,
+    MakeTime,
+    MakeDate,
+    ToDays,
+    ToSeconds,
+    FromDays,
+    Microsecond,
+    TimestampFn,
+    PeriodAdd,
+    PeriodDiff,
+    YearWeek,
+    TimeFormat,
+    InetAton,
+    InetNtoa,
+    IsIpv4,
+    IsIpv6,
     MonthName,
     DayName,
     /// Panics on purpose; looked up only in debug builds, where the tests
@@ -206,6 +264,63 @@ pub fn lookup(name: &str) -> Option<Func> {
         "utc_date" => UtcDate,
         "utc_time" => UtcTime,
         "convert_tz" => ConvertTz,
+        "field" => Field,
+        "elt" => Elt,
+        "char" => Char,
+        "make_set" => MakeSet,
+        "quote" => Quote,
+        "uuid" => Uuid,
+        "uuid_short" => UuidShort,
+        "ord" => OrdCode,
+        "conv" => Conv,
+        "strcmp" => Strcmp,
+        "find_in_set" => FindInSet,
+        "insert" => Insert,
+        "substring_index" => SubstringIndex,
+        "sha2" => Sha2,
+        "crc32" => Crc32,
+        "to_base64" => ToBase64,
+        "from_base64" => FromBase64,
+        "soundex" => Soundex,
+        "export_set" => ExportSet,
+        "bit_length" => BitLength,
+        "regexp_like" => RegexpLike,
+        "regexp_instr" => RegexpInstr,
+        "regexp_substr" => RegexpSubstr,
+        "regexp_replace" => RegexpReplace,
+        "charset" => Charset,
+        "collation" => Collation,
+        "degrees" => Degrees,
+        "radians" => Radians,
+        "sin" => Sin,
+        "cos" => Cos,
+        "tan" => Tan,
+        "asin" => Asin,
+        "acos" => Acos,
+        "atan" => Atan,
+        "atan2" => Atan2,
+        "cot" => Cot,
+        "bit_count" => BitCount,
+        "timediff" => TimeDiff,
+        "addtime" => AddTime,
+        "subtime" => SubTime,
+        "sec_to_time" => SecToTime,
+        "time_to_sec" => TimeToSec,
+        "maketime" => MakeTime,
+        "makedate" => MakeDate,
+        "to_days" => ToDays,
+        "to_seconds" => ToSeconds,
+        "from_days" => FromDays,
+        "microsecond" => Microsecond,
+        "timestamp" => TimestampFn,
+        "period_add" => PeriodAdd,
+        "period_diff" => PeriodDiff,
+        "yearweek" => YearWeek,
+        "time_format" => TimeFormat,
+        "inet_aton" => InetAton,
+        "inet_ntoa" => InetNtoa,
+        "is_ipv4" => IsIpv4,
+        "is_ipv6" => IsIpv6,
         "monthname" => MonthName,
         "dayname" => DayName,
         #[cfg(debug_assertions)]
@@ -223,6 +338,22 @@ pub fn arity(f: Func) -> (usize, usize) {
         Now | CurTime | UtcTimestamp | UtcTime => (0, 1),
         UtcDate => (0, 0),
         ConvertTz => (3, 3),
+        Uuid | UuidShort => (0, 0),
+        Field | Elt | MakeSet => (2, usize::MAX),
+        Char => (1, usize::MAX),
+        Quote | OrdCode | Crc32 | ToBase64 | FromBase64 | Soundex | BitLength | Charset | Collation | Degrees
+        | Radians | Sin | Cos | Tan | Asin | Acos | Cot | BitCount | SecToTime | TimeToSec | ToDays | ToSeconds
+        | FromDays | Microsecond | InetAton | InetNtoa | IsIpv4 | IsIpv6 => (1, 1),
+        Strcmp | FindInSet | Sha2 | Atan2 | TimeDiff | AddTime | SubTime | MakeDate | PeriodAdd | PeriodDiff
+        | TimeFormat => (2, 2),
+        Atan | TimestampFn | YearWeek => (1, 2),
+        Conv | SubstringIndex | MakeTime => (3, 3),
+        Insert => (4, 4),
+        ExportSet => (3, 5),
+        RegexpLike => (2, 3),
+        RegexpInstr => (2, 6),
+        RegexpSubstr => (2, 5),
+        RegexpReplace => (3, 6),
         CurDate => (0, 0),
         LastInsertId | UnixTimestamp => (0, 1),
         Abs | Ceil | Floor | Sqrt | Exp | Ln | Log2 | Log10 | Sign | IsNullFn | Length | CharLength | Upper | Lower
@@ -279,6 +410,32 @@ pub fn result_type(f: Func, args: &[SqlType]) -> SqlType {
         DebugPanic => SqlType::bigint(),
         BinaryCollate => SqlType { case_sensitive: first.is_string(), ..first },
         CiCollate => SqlType { case_sensitive: false, ..first },
+        Field | OrdCode | Strcmp | FindInSet | Crc32 | BitLength | RegexpLike | RegexpInstr | BitCount | TimeToSec
+        | ToDays | ToSeconds | Microsecond | PeriodAdd | PeriodDiff | YearWeek | InetAton | IsIpv4 | IsIpv6 => {
+            SqlType::bigint()
+        }
+        UuidShort => SqlType { unsigned: true, ..SqlType::bigint() },
+        Degrees | Radians | Sin | Cos | Tan | Asin | Acos | Atan | Atan2 | Cot => SqlType::double(),
+        Elt => expr::unify_types(&args[1.min(args.len())..]),
+        Uuid => SqlType::varchar(36),
+        Quote | Conv | Insert | SubstringIndex | Soundex | RegexpSubstr | RegexpReplace | TimeFormat => {
+            SqlType::varchar(args.iter().fold(0u32, |n, t| n.saturating_add(t.display_len())).clamp(1, 65535))
+        }
+        MakeSet | ExportSet | ToBase64 => SqlType::text(),
+        Sha2 => SqlType::varchar(128),
+        Charset | Collation => SqlType::varchar(64),
+        InetNtoa => SqlType::varchar(15),
+        Char | FromBase64 => SqlType::new(TypeKind::Blob),
+        TimeDiff | SecToTime | MakeTime => SqlType { len: fraction_digits(args), ..SqlType::new(TypeKind::Time) },
+        AddTime | SubTime => match first.kind {
+            TypeKind::DateTime | TypeKind::Timestamp | TypeKind::Date => {
+                SqlType { len: fraction_digits(args), ..SqlType::new(TypeKind::DateTime) }
+            }
+            TypeKind::Time => SqlType { len: fraction_digits(args), ..SqlType::new(TypeKind::Time) },
+            _ => SqlType::varchar(29),
+        },
+        MakeDate | FromDays => SqlType::new(TypeKind::Date),
+        TimestampFn => SqlType::new(TypeKind::DateTime),
         Format => SqlType::varchar(64),
         Unhex => SqlType::new(TypeKind::Blob),
         Md5 => SqlType::varchar(32),
@@ -305,6 +462,20 @@ pub fn result_type(f: Func, args: &[SqlType]) -> SqlType {
             }
         }
     }
+}
+
+/// The fractional-second digits a temporal result keeps: the most its
+/// temporal arguments have, or a decimal argument's scale (text and
+/// integers have none).
+fn fraction_digits(args: &[SqlType]) -> u32 {
+    args.iter()
+        .map(|t| match t.kind {
+            TypeKind::Time | TypeKind::DateTime | TypeKind::Timestamp => t.len.min(6),
+            TypeKind::Decimal | TypeKind::Double | TypeKind::Float => u32::from(t.scale).min(6),
+            _ => 0,
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 fn text(v: &Value) -> Option<String> {
@@ -371,6 +542,9 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
         _ => {}
     }
     let vals: Vec<Value> = args.iter().map(|a| a.eval(row, ctx)).collect::<Result<_>>()?;
+    if let Some(r) = crate::sql::funclib::eval_nullable(*f, &vals) {
+        return r;
+    }
     let env = ctx.env;
     match f {
         DebugPanic => panic!("guocedb_debug_panic() was called"),
@@ -807,7 +981,7 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
                 _ => Value::Null,
             }
         }
-        _ => return Err(DbError::internal(format!("function {f:?} not evaluable"))),
+        _ => return crate::sql::funclib::eval(*f, &vals),
     })
 }
 

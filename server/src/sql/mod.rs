@@ -13,6 +13,7 @@ pub mod dml;
 pub mod exec;
 pub mod expr;
 pub mod func;
+pub mod funclib;
 pub mod json;
 pub mod load;
 pub mod plan;

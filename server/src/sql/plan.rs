@@ -1842,6 +1842,15 @@ impl<'a> Binder<'a> {
                     _ => return Err(DbError::internal("BETWEEN operands")),
                 }
             }
+            // `s REGEXP p` / `s RLIKE p`: REGEXP_LIKE(s, p).
+            E::RLike { negated, expr, pattern, .. } => {
+                let m = Expr::Func(func::Func::RegexpLike, vec![rec(self, expr)?, rec(self, pattern)?]);
+                if *negated {
+                    Expr::Unary(UnOp::Not, Box::new(m))
+                } else {
+                    m
+                }
+            }
             E::Like { negated, expr, pattern, escape_char, .. }
             | E::ILike { negated, expr, pattern, escape_char, .. } => {
                 let esc = match escape_char.as_deref() {
@@ -2137,6 +2146,7 @@ impl<'a> Binder<'a> {
             "date_add" | "adddate" => 1,
             "date_sub" | "subdate" => -1,
             "timestampdiff" => 0,
+            "timestampadd" => 2,
             _ => return Ok(None),
         };
         let ast::FunctionArguments::List(list) = &f.args else { return Err(DbError::param_count(lname)) };
@@ -2148,6 +2158,20 @@ impl<'a> Binder<'a> {
                 _ => Err(DbError::param_count(lname)),
             })
             .collect::<Result<_>>()?;
+        if sign == 2 {
+            // TIMESTAMPADD(unit, n, datetime): DATE_ADD(datetime, INTERVAL n unit).
+            let [u, n, d] = args.as_slice() else { return Err(DbError::param_count(lname)) };
+            let unit = match u {
+                ast::Expr::Identifier(i) => i.value.to_ascii_uppercase(),
+                other => other.to_string().to_ascii_uppercase(),
+            };
+            if crate::sql::temporal::unit(&unit).is_none() {
+                return Err(DbError::parse(unit));
+            }
+            let n = self.bind_expr(n, scope, agg, clause)?;
+            let d = self.bind_expr(d, scope, agg, clause)?;
+            return Ok(Some(Expr::Func(func::Func::DateAdd, vec![d, n, Expr::Lit(Value::Str(unit))])));
+        }
         if sign == 0 {
             let [u, a, b] = args.as_slice() else { return Err(DbError::param_count(lname)) };
             let unit = match u {
