@@ -1,5 +1,12 @@
-"""Generate sqllogictest records: run each expression on guocedb and MariaDB,
-keep those that agree (or are marked mysql-only), emit records with our values."""
+"""Generate sqllogictest records from a list of queries.
+
+    python3 tests/slt/gen_slt.py tests/slt/functions.src GUOCEDB_PORT MARIADB_PORT > tests/slt/functions.test
+
+Each query runs on guocedb and on MariaDB; a record is written (with
+guocedb's values and column types) when both agree. A line starting with `!`
+is MySQL 8 behaviour MariaDB lacks: written under `skipif mariadb` without
+comparing. `error CODE [mysql] SQL` writes a `statement error CODE` record.
+Lines starting with `#` and blank lines are copied."""
 import sys, pymysql, pymysql.converters
 from pymysql.constants import FIELD_TYPE as F
 INT = {F.TINY, F.SHORT, F.LONG, F.LONGLONG, F.INT24, F.YEAR}
@@ -29,6 +36,13 @@ for line in open(sys.argv[1]):
     line = line.rstrip('\n')
     if not line.strip() or line.startswith('#'):
         out.append(line); continue
+    if line.startswith('error '):
+        _, code, rest = line.split(' ', 2)
+        if rest.startswith('mysql '):
+            out.append('skipif mariadb')
+            rest = rest[len('mysql '):]
+        out += ['statement error ' + code, rest, '']
+        continue
     mysql_only = line.startswith('!')
     sql = line.lstrip('!').strip()
     t1, r1 = run(ours, sql)

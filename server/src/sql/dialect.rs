@@ -522,6 +522,44 @@ impl Dialect for GuoceDialect {
         self.0.dialect()
     }
 
+    /// `INTERVAL expr HOUR_MINUTE` and MySQL's other composite units, which
+    /// sqlparser does not know: parsed here as an interval whose unit is a
+    /// custom field; any other INTERVAL is left to sqlparser.
+    fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
+        if peek_word(parser, 0).as_deref() != Some("INTERVAL") {
+            return self.0.parse_prefix(parser);
+        }
+        parser.next_token();
+        // Rewinding stops on the INTERVAL token: the first non-whitespace
+        // token before this index.
+        let after = parser.index();
+        let value = parser.parse_expr().ok();
+        let unit = peek_word(parser, 0).filter(|w| crate::sql::temporal::composite(w).is_some());
+        match (value, unit) {
+            (Some(value), Some(unit)) => {
+                parser.next_token();
+                Some(Ok(Expr::Interval(ast::Interval {
+                    value: Box::new(value),
+                    leading_field: Some(ast::DateTimeField::Custom(ast::Ident::new(unit))),
+                    leading_precision: None,
+                    last_field: None,
+                    fractional_seconds_precision: None,
+                })))
+            }
+            _ => {
+                while parser.index() >= after {
+                    parser.prev_token();
+                }
+                None
+            }
+        }
+    }
+
+    /// EXTRACT(YEAR_MONTH FROM …) and the other composite units.
+    fn allow_extract_custom(&self) -> bool {
+        true
+    }
+
     fn parse_statement(&self, parser: &mut Parser) -> Option<Result<Statement, ParserError>> {
         if at_create_table(parser) {
             return Some(parse_create_table(parser));

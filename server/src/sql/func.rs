@@ -947,7 +947,13 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
             }
             None => Value::Null,
         },
-        Extract => match to_datetime(&vals[1]) {
+        // A TIME (or time text) gives its time parts on a day of its own.
+        Extract => match to_datetime(&vals[1]).or_else(|| {
+            let t = time_part(&vals[1]).filter(|t| (0..86_400_000_000).contains(t))?;
+            chrono::NaiveDate::from_ymd_opt(2000, 1, 1)?
+                .and_hms_opt(0, 0, 0)?
+                .checked_add_signed(chrono::Duration::microseconds(t))
+        }) {
             Some(dt) => match temporal::extract(&text(v0).unwrap_or_default(), dt) {
                 Some(n) => Value::Int(n),
                 None => return Err(DbError::unsupported("EXTRACT unit")),

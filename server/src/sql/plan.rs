@@ -1930,8 +1930,8 @@ impl<'a> Binder<'a> {
             E::Interval(_) => return Err(DbError::parse("INTERVAL outside date arithmetic")),
             E::Extract { field, expr, .. } => {
                 let unit = field.to_string();
-                if crate::sql::temporal::unit(&unit).is_none() {
-                    return Err(DbError::unsupported(format!("EXTRACT({unit})")));
+                if !crate::sql::temporal::is_unit(&unit) {
+                    return Err(DbError::parse(unit));
                 }
                 Expr::Func(func::Func::Extract, vec![Expr::Lit(Value::Str(unit)), rec(self, expr)?])
             }
@@ -2203,20 +2203,26 @@ impl<'a> Binder<'a> {
         let (amount, unit) = match iv {
             ast::Expr::Interval(i) => {
                 if i.last_field.is_some() {
-                    return Err(DbError::unsupported("composite INTERVAL units"));
+                    return Err(DbError::unsupported("INTERVAL … TO …"));
                 }
                 let unit = match &i.leading_field {
                     Some(f) => f.to_string(),
                     None => return Err(DbError::parse("INTERVAL without a unit")),
                 };
-                if crate::sql::temporal::unit(&unit).is_none() {
+                if !crate::sql::temporal::is_unit(&unit) {
                     return Err(DbError::unsupported(format!("INTERVAL unit {unit}")));
                 }
                 (self.bind_expr(&i.value, scope, agg, clause)?, unit)
             }
             other => (self.bind_expr(other, scope, agg, clause)?, "DAY".to_string()),
         };
-        let amount = if sign < 0 { Expr::Unary(UnOp::Neg, Box::new(amount)) } else { amount };
+        // A composite amount is text ('1 1:1:1'): negating it as a number
+        // would lose it, so DATE_SUB marks the unit instead.
+        let (amount, unit) = match (sign < 0, crate::sql::temporal::composite(&unit).is_some()) {
+            (true, true) => (amount, format!("-{unit}")),
+            (true, false) => (Expr::Unary(UnOp::Neg, Box::new(amount)), unit),
+            (false, _) => (amount, unit),
+        };
         Ok(Expr::Func(func::Func::DateAdd, vec![date, amount, Expr::Lit(Value::Str(unit))]))
     }
 

@@ -23,9 +23,73 @@ pub fn unit(name: &str) -> Option<&'static str> {
     })
 }
 
+/// The components of a composite unit (`HOUR_MINUTE` is hours and
+/// minutes), or `None` if `name` is not one.
+pub fn composite(name: &str) -> Option<&'static [&'static str]> {
+    const Y: &str = "YEAR";
+    const MO: &str = "MONTH";
+    const D: &str = "DAY";
+    const H: &str = "HOUR";
+    const MI: &str = "MINUTE";
+    const S: &str = "SECOND";
+    const US: &str = "MICROSECOND";
+    Some(match name.trim().to_ascii_uppercase().as_str() {
+        "YEAR_MONTH" => &[Y, MO],
+        "DAY_HOUR" => &[D, H],
+        "DAY_MINUTE" => &[D, H, MI],
+        "DAY_SECOND" => &[D, H, MI, S],
+        "DAY_MICROSECOND" => &[D, H, MI, S, US],
+        "HOUR_MINUTE" => &[H, MI],
+        "HOUR_SECOND" => &[H, MI, S],
+        "HOUR_MICROSECOND" => &[H, MI, S, US],
+        "MINUTE_SECOND" => &[MI, S],
+        "MINUTE_MICROSECOND" => &[MI, S, US],
+        "SECOND_MICROSECOND" => &[S, US],
+        _ => return None,
+    })
+}
+
+/// True for a simple or composite unit name.
+pub fn is_unit(name: &str) -> bool {
+    unit(name).is_some() || composite(name).is_some()
+}
+
 /// Units whose arithmetic keeps a DATE a DATE.
 pub fn unit_is_date_only(u: &str) -> bool {
     matches!(unit(u), Some("DAY" | "WEEK" | "MONTH" | "QUARTER" | "YEAR"))
+        || u.trim().trim_start_matches('-').eq_ignore_ascii_case("YEAR_MONTH")
+}
+
+/// A composite interval's text (`'1:30'` for HOUR_MINUTE; any non-digits
+/// separate the numbers, which fill the components from the right, and a
+/// leading `-` negates all) as (months, microseconds). A microseconds part
+/// of fewer than six digits is a fraction (`'1.5'` SECOND_MICROSECOND is
+/// 1.5 s), as in MySQL. `None` when there are more numbers than components.
+fn composite_amount(parts: &[&str], text: &str) -> Option<(i64, i64)> {
+    let t = text.trim();
+    let neg = t.starts_with('-');
+    let nums: Vec<&str> = t.split(|c: char| !c.is_ascii_digit()).filter(|x| !x.is_empty()).collect();
+    if nums.len() > parts.len() {
+        return None;
+    }
+    let skip = parts.len() - nums.len();
+    let (mut months, mut micros) = (0i64, 0i64);
+    for (part, digits) in parts[skip..].iter().zip(&nums) {
+        let mut n: i64 = digits.parse().ok()?;
+        if *part == "MICROSECOND" && digits.len() < 6 && nums.len() > 1 {
+            n = n.checked_mul(10i64.pow(6 - digits.len() as u32))?;
+        }
+        match *part {
+            "YEAR" => months = months.checked_add(n.checked_mul(12)?)?,
+            "MONTH" => months = months.checked_add(n)?,
+            "DAY" => micros = micros.checked_add(n.checked_mul(86_400_000_000)?)?,
+            "HOUR" => micros = micros.checked_add(n.checked_mul(3_600_000_000)?)?,
+            "MINUTE" => micros = micros.checked_add(n.checked_mul(60_000_000)?)?,
+            "SECOND" => micros = micros.checked_add(n.checked_mul(1_000_000)?)?,
+            _ => micros = micros.checked_add(n)?,
+        }
+    }
+    Some(if neg { (-months, -micros) } else { (months, micros) })
 }
 
 pub fn last_day_of_month(d: NaiveDate) -> Option<NaiveDate> {
@@ -46,6 +110,17 @@ fn add_months(dt: NaiveDateTime, months: i64) -> Option<NaiveDateTime> {
 /// `dt + INTERVAL amount unit`; `None` when out of range or the unit is
 /// unknown (MySQL returns NULL).
 pub fn add_interval(dt: NaiveDateTime, amount: &Value, u: &str) -> Option<NaiveDateTime> {
+    // `-HOUR_MINUTE`: DATE_SUB of a composite interval.
+    let (negate, u) = match u.trim().strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, u),
+    };
+    if let Some(parts) = composite(u) {
+        let (months, micros) = composite_amount(parts, &amount.to_text()?)?;
+        let (months, micros) = if negate { (-months, -micros) } else { (months, micros) };
+        let dt = if months != 0 { add_months(dt, months)? } else { dt };
+        return dt.checked_add_signed(Duration::microseconds(micros)).filter(in_range);
+    }
     let u = unit(u)?;
     let n = match u {
         "SECOND" => {
@@ -102,8 +177,20 @@ pub fn diff(u: &str, a: NaiveDateTime, b: NaiveDateTime) -> Option<i64> {
     })
 }
 
-/// EXTRACT(unit FROM dt).
+/// EXTRACT(unit FROM dt); a composite unit gives its components as
+/// digits side by side (`DAY_MINUTE` of 5 10:30 is 51030).
 pub fn extract(u: &str, dt: NaiveDateTime) -> Option<i64> {
+    if let Some(parts) = composite(u) {
+        let mut n: i64 = 0;
+        for p in parts {
+            let (v, width) = match *p {
+                "MICROSECOND" => (i64::from(dt.nanosecond() / 1000), 1_000_000),
+                other => (extract(other, dt)?, 100),
+            };
+            n = if n == 0 && *p == parts[0] { v } else { n * width + v };
+        }
+        return Some(n);
+    }
     Some(match unit(u)? {
         "MICROSECOND" => (dt.nanosecond() / 1000) as i64,
         "SECOND" => dt.second() as i64,
