@@ -1769,6 +1769,10 @@ impl Session {
     /// True when `sql` names a loadable function: a UDF may run up to its
     /// fuel limit, so such statements leave the I/O thread.
     fn may_call_udf(&self, sql: &str) -> bool {
+        // SLEEP() waits too: not on the I/O thread.
+        if sql.to_ascii_lowercase().contains("sleep") {
+            return true;
+        }
         let cat = self.db.catalog();
         if cat.functions.is_empty() {
             return false;
@@ -1778,7 +1782,8 @@ impl Session {
     }
 
     /// The same judgement for query text, made without parsing: one
-    /// statement that starts with SELECT and mentions no locking clause, or
+    /// statement that starts with SELECT and mentions no locking clause,
+    /// UDF or SLEEP, or
     /// a transaction boundary (BEGIN, START TRANSACTION, COMMIT, ROLLBACK)
     /// while the open transaction has no writes to commit.
     pub fn text_runs_without_waiting(&self, sql: &str) -> bool {

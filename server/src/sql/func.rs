@@ -163,6 +163,7 @@ pub enum Func {
     InetNtoa,
     IsIpv4,
     IsIpv6,
+    Sleep,
     MonthName,
     DayName,
     /// Panics on purpose; looked up only in debug builds, where the tests
@@ -321,6 +322,7 @@ pub fn lookup(name: &str) -> Option<Func> {
         "inet_ntoa" => InetNtoa,
         "is_ipv4" => IsIpv4,
         "is_ipv6" => IsIpv6,
+        "sleep" => Sleep,
         "monthname" => MonthName,
         "dayname" => DayName,
         #[cfg(debug_assertions)]
@@ -343,7 +345,7 @@ pub fn arity(f: Func) -> (usize, usize) {
         Char => (1, usize::MAX),
         Quote | OrdCode | Crc32 | ToBase64 | FromBase64 | Soundex | BitLength | Charset | Collation | Degrees
         | Radians | Sin | Cos | Tan | Asin | Acos | Cot | BitCount | SecToTime | TimeToSec | ToDays | ToSeconds
-        | FromDays | Microsecond | InetAton | InetNtoa | IsIpv4 | IsIpv6 => (1, 1),
+        | FromDays | Microsecond | InetAton | InetNtoa | IsIpv4 | IsIpv6 | Sleep => (1, 1),
         Strcmp | FindInSet | Sha2 | Atan2 | TimeDiff | AddTime | SubTime | MakeDate | PeriodAdd | PeriodDiff
         | TimeFormat => (2, 2),
         Atan | TimestampFn | YearWeek => (1, 2),
@@ -411,7 +413,7 @@ pub fn result_type(f: Func, args: &[SqlType]) -> SqlType {
         BinaryCollate => SqlType { case_sensitive: first.is_string(), ..first },
         CiCollate => SqlType { case_sensitive: false, ..first },
         Field | OrdCode | Strcmp | FindInSet | Crc32 | BitLength | RegexpLike | RegexpInstr | BitCount | TimeToSec
-        | ToDays | ToSeconds | Microsecond | PeriodAdd | PeriodDiff | YearWeek | InetAton | IsIpv4 | IsIpv6 => {
+        | ToDays | ToSeconds | Microsecond | PeriodAdd | PeriodDiff | YearWeek | InetAton | IsIpv4 | IsIpv6 | Sleep => {
             SqlType::bigint()
         }
         UuidShort => SqlType { unsigned: true, ..SqlType::bigint() },
@@ -460,6 +462,35 @@ pub fn result_type(f: Func, args: &[SqlType]) -> SqlType {
             } else {
                 SqlType::varchar(args.iter().map(|t| t.display_len()).sum::<u32>().clamp(1, 65535))
             }
+        }
+    }
+}
+
+/// SLEEP(seconds): 0 after the time, or 1 at once when KILL QUERY
+/// interrupts it (as MySQL's, the statement then goes on). The statement
+/// runs on the blocking pool (see `Session::text_runs_without_waiting`).
+fn sleep(secs: &Value, process: Option<&crate::process::Process>) -> Result<Value> {
+    let secs = match secs.as_f64() {
+        Some(s) if s >= 0.0 && !secs.is_null() => s.min(365.0 * 86_400.0),
+        _ => return Err(DbError::wrong_arguments("sleep.")),
+    };
+    #[cfg(madsim)]
+    {
+        let _ = (secs, process);
+        Err(DbError::unsupported("SLEEP() in the simulator"))
+    }
+    #[cfg(not(madsim))]
+    {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs_f64(secs);
+        loop {
+            if process.is_some_and(|p| p.check().is_err()) {
+                return Ok(Value::Int(1));
+            }
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                return Ok(Value::Int(0));
+            }
+            std::thread::sleep((deadline - now).min(std::time::Duration::from_millis(10)));
         }
     }
 }
@@ -546,6 +577,9 @@ pub fn call(f: &Func, args: &[Expr], row: &[Value], ctx: &Ctx) -> Result<Value> 
         return r;
     }
     let env = ctx.env;
+    if *f == Sleep {
+        return sleep(&vals[0], env.session.process.as_deref());
+    }
     match f {
         DebugPanic => panic!("guocedb_debug_panic() was called"),
         BinaryCollate => {
