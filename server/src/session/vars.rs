@@ -63,6 +63,8 @@ pub fn system_variable_defaults(db: &Database) -> Vec<(&'static str, Value)> {
         ("sql_quote_show_create", i(1)),
         ("storage_engine", s("InnoDB")),
         ("system_time_zone", s("UTC")),
+        // The memory one window node may hold (MySQL spills to disk past it).
+        ("temptable_max_ram", i(1 << 30)),
         ("time_zone", s("SYSTEM")),
         ("transaction_isolation", s("REPEATABLE-READ")),
         ("transaction_read_only", i(0)),
@@ -119,6 +121,17 @@ pub fn validate_assignment(db: &Database, name: &str, v: Value) -> Result<Value>
         | "have_ssl"
         | "lower_case_table_names" => {
             Err(DbError::new(1238, "HY000", format!("Variable '{name}' is a read only variable")))
+        }
+        "temptable_max_ram" => {
+            let n = match &v {
+                Value::Str(s) => s.trim().parse::<i128>().ok(),
+                other => other.as_i128(),
+            };
+            match n {
+                // MySQL's minimum is 2 MiB.
+                Some(n) => Ok(Value::Int(n.clamp(2 << 20, i64::MAX as i128) as i64)),
+                None => Err(DbError::new(1232, "42000", format!("Incorrect argument type to variable '{name}'"))),
+            }
         }
         "cte_max_recursion_depth" => {
             let n = match &v {

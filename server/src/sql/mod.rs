@@ -21,6 +21,7 @@ pub mod temporal;
 pub mod types;
 pub mod udf;
 pub mod value;
+pub mod window;
 
 use plan::ColumnInfo;
 use value::Value;
