@@ -1868,6 +1868,27 @@ fn explain_plan(p: &Plan, id: i64, out: &mut Vec<Vec<Value>>) {
             explain_plan(right, id, out);
         }
         Plan::WorkTable(_) => {}
+        Plan::Window(w) => {
+            // The window node reads its input's rows: its note goes on the
+            // first table it reads (or a row of its own without tables).
+            let first = out.len();
+            explain_plan(&w.input, id, out);
+            let note = format!(
+                "Windowing: {} function{} over {} sort{}",
+                w.calls,
+                if w.calls == 1 { "" } else { "s" },
+                w.sorts.len(),
+                if w.sorts.len() == 1 { "" } else { "s" }
+            );
+            match out.get_mut(first) {
+                Some(row) => {
+                    if let Some(Value::Str(extra)) = row.get_mut(11) {
+                        *extra = if extra.is_empty() { note } else { format!("{extra}; {note}") };
+                    }
+                }
+                None => out.push(explain_row(id, None, "", None, &note)),
+            }
+        }
         Plan::RecursiveCte(r) => {
             explain_plan(&r.anchor, id, out);
             explain_plan(&r.recursive, id, out);

@@ -67,6 +67,8 @@ pub fn system_variable_defaults(db: &Database) -> Vec<(&'static str, Value)> {
         ("sql_quote_show_create", i(1)),
         ("storage_engine", s("InnoDB")),
         ("system_time_zone", s("UTC")),
+        // The memory one window node may hold (MySQL spills to disk past it).
+        ("temptable_max_ram", i(1 << 30)),
         ("time_zone", s("SYSTEM")),
         ("transaction_isolation", s("REPEATABLE-READ")),
         ("transaction_read_only", i(0)),
@@ -129,6 +131,17 @@ pub fn validate_assignment(db: &Database, name: &str, v: Value) -> Result<Value>
             let name = v.to_text().unwrap_or_default();
             crate::sql::timezone::parse(&name)?;
             Ok(Value::Str(name))
+        }
+        "temptable_max_ram" => {
+            let n = match &v {
+                Value::Str(s) => s.trim().parse::<i128>().ok(),
+                other => other.as_i128(),
+            };
+            match n {
+                // MySQL's minimum is 2 MiB.
+                Some(n) => Ok(Value::Int(n.clamp(2 << 20, i64::MAX as i128) as i64)),
+                None => Err(DbError::new(1232, "42000", format!("Incorrect argument type to variable '{name}'"))),
+            }
         }
         "cte_max_recursion_depth" => {
             let n = match &v {

@@ -234,6 +234,7 @@ pub fn run_plan(plan: &Plan, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<Row>
             set_op(l, r, *op, *all)
         }
         Plan::WorkTable(work) => Ok(work.lock().map_err(|_| DbError::internal("CTE work table poisoned"))?.clone()),
+        Plan::Window(node) => crate::sql::window::run(node, ctx, limit),
         Plan::RecursiveCte(cte) => {
             let r = recursive_cte(cte, ctx);
             if let Ok(mut w) = cte.work.lock() {
@@ -387,7 +388,7 @@ fn set_op(l: Vec<Row>, r: Vec<Row>, op: SetOpKind, all: bool) -> Result<Vec<Row>
 
 /// 1317 once the statement has been killed (`KILL QUERY`): checked per
 /// scanned row and per joined pair, where a statement's time goes.
-fn check_killed(ctx: &Ctx) -> Result<()> {
+pub(crate) fn check_killed(ctx: &Ctx) -> Result<()> {
     match &ctx.env.session.process {
         Some(p) => p.check(),
         None => Ok(()),
@@ -491,6 +492,7 @@ fn join(
 
 // ----- aggregation -----------------------------------------------------------
 
+#[derive(Clone)]
 enum Acc {
     Count(i64),
     SumInt(Option<Decimal>),
@@ -514,14 +516,16 @@ enum Acc {
     Wasm(Vec<Vec<guocedb_udf::abi::Value>>),
 }
 
-struct AggRun<'a> {
+/// One aggregate's running state (also a window aggregate's over its frame).
+#[derive(Clone)]
+pub(crate) struct AggRun<'a> {
     call: &'a AggCall,
     acc: Acc,
     seen: Option<HashSet<Vec<u8>>>,
 }
 
 impl<'a> AggRun<'a> {
-    fn new(call: &'a AggCall, float_input: bool) -> Self {
+    pub(crate) fn new(call: &'a AggCall, float_input: bool) -> Self {
         let acc = match call.func {
             AggFunc::CountStar | AggFunc::Count => Acc::Count(0),
             AggFunc::Sum if float_input => Acc::SumF(None),
@@ -540,7 +544,7 @@ impl<'a> AggRun<'a> {
         Self { call, acc, seen: if call.distinct { Some(HashSet::new()) } else { None } }
     }
 
-    fn add(&mut self, row: &Row, ctx: &Ctx) -> Result<()> {
+    pub(crate) fn add(&mut self, row: &Row, ctx: &Ctx) -> Result<()> {
         if self.call.func == AggFunc::CountStar {
             if let Acc::Count(n) = &mut self.acc {
                 *n += 1;
@@ -634,7 +638,7 @@ impl<'a> AggRun<'a> {
         Ok(())
     }
 
-    fn finish(self) -> Result<Value> {
+    pub(crate) fn finish(self) -> Result<Value> {
         if let (Acc::Wasm(rows), Some(u)) = (&self.acc, &self.call.udf) {
             let mut run = u.aggregate()?;
             let h = run.new_group()?;

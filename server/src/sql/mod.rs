@@ -24,6 +24,7 @@ pub mod timezone;
 pub mod types;
 pub mod udf;
 pub mod value;
+pub mod window;
 
 use plan::ColumnInfo;
 use value::Value;

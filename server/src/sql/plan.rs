@@ -20,6 +20,9 @@ use crate::sql::func;
 use crate::sql::types::{SqlType, TypeKind};
 use crate::sql::value::Value;
 
+mod bind_window;
+use bind_window::{named_windows, resolve_window, window_alias_use};
+
 /// Metadata of one output column.
 #[derive(Debug, Clone)]
 pub struct ColumnInfo {
@@ -174,6 +177,9 @@ pub enum Plan {
     /// The working table of a recursive CTE: the rows the previous
     /// iteration produced (read by the recursive query blocks).
     WorkTable(WorkTable),
+    /// Window functions over the input's rows: each call's value is one
+    /// more column after the input's (`sql::window`).
+    Window(Box<crate::sql::window::WindowNode>),
     /// A recursive common table expression: `anchor` once, then
     /// `recursive` over the previous iteration's rows (put in `work`) until
     /// an iteration produces no new rows.
@@ -311,6 +317,44 @@ pub struct Binder<'a> {
     /// CTE references bound so far in this statement (each reference binds
     /// the CTE's body again, so nested references could multiply).
     cte_binds: usize,
+    /// The window functions of the query block whose select list or ORDER
+    /// BY is being bound; `None` where window functions may not stand
+    /// (3593).
+    win: Option<WinState>,
+}
+
+/// Window calls bound in a select list refer to their result as
+/// `Expr::Col(WIN_BASE + k)` until the window node's input width is known.
+const WIN_BASE: usize = 1 << 40;
+
+/// The window functions of one query block, while it is bound.
+struct WinState {
+    /// The WINDOW clause: (name, definition).
+    named: Vec<(String, ast::WindowSpec)>,
+    calls: Vec<BoundWinCall>,
+}
+
+struct BoundWinCall {
+    /// The text of the effective PARTITION BY and ORDER BY: calls with the
+    /// same text share one sort.
+    sort_key: String,
+    /// Position of the named window a call names (`OVER w`) in the WINDOW
+    /// clause; named windows run first, as MySQL runs them.
+    rank: usize,
+    partition: Vec<Expr>,
+    order: Vec<(Expr, bool)>,
+    call: crate::sql::window::WinCall,
+    ty: SqlType,
+    nullable: bool,
+}
+
+/// A window definition with its references to named windows followed.
+struct ResolvedWindow {
+    /// `<unnamed window>` or the window's name, for messages.
+    name: String,
+    partition: Vec<ast::Expr>,
+    order: Vec<ast::OrderByExpr>,
+    frame: Option<ast::WindowFrame>,
 }
 
 const MAX_SUBQUERY_DEPTH: usize = 32;
@@ -438,6 +482,11 @@ pub fn contains_aggregate_in(e: &ast::Expr, is_agg: &dyn Fn(&str) -> bool) -> bo
             if f.over.is_none() && is_agg(&function_name(f)) {
                 return true;
             }
+            if let Some(ast::WindowType::WindowSpec(spec)) = &f.over {
+                if spec.partition_by.iter().any(&rec) || spec.order_by.iter().any(|o| rec(&o.expr)) {
+                    return true;
+                }
+            }
             match &f.args {
                 ast::FunctionArguments::List(l) => l.args.iter().any(|a| match a {
                     ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))
@@ -520,6 +569,7 @@ impl<'a> Binder<'a> {
             ctes: Vec::new(),
             level: 0,
             cte_binds: 0,
+            win: None,
         }
     }
 
@@ -553,11 +603,27 @@ impl<'a> Binder<'a> {
             }
             i
         };
-        // A function's span stops at its name: take the argument list.
-        if matches!(e, ast::Expr::Function(_)) {
+        // A function's span stops at its name: take the argument list
+        // (and a window function's OVER clause).
+        if let ast::Expr::Function(f) = e {
             let i = skip_ws_fwd(end);
             if b.get(i) == Some(&b'(') {
                 end = matching_paren(b, i)? + 1;
+            }
+            if f.over.is_some() {
+                let i = skip_ws_fwd(end);
+                if src.get(i..i + 4).is_some_and(|w| w.eq_ignore_ascii_case("over")) {
+                    let j = skip_ws_fwd(i + 4);
+                    if b.get(j) == Some(&b'(') {
+                        end = matching_paren(b, j)? + 1;
+                    } else {
+                        let mut k = j;
+                        while k < b.len() && (b[k].is_ascii_alphanumeric() || b[k] == b'_' || b[k] == b'`') {
+                            k += 1;
+                        }
+                        end = k;
+                    }
+                }
             }
         }
         let back_ws = |mut i: usize| {
@@ -1337,6 +1403,15 @@ impl<'a> Binder<'a> {
     }
 
     fn bind_select(&mut self, s: &ast::Select, order_by: &[ast::OrderByExpr]) -> Result<BoundQuery> {
+        // Each query block has its own window functions; only its select
+        // list and ORDER BY may call them.
+        let saved = self.win.take();
+        let r = self.bind_select_block(s, order_by);
+        self.win = saved;
+        r
+    }
+
+    fn bind_select_block(&mut self, s: &ast::Select, order_by: &[ast::OrderByExpr]) -> Result<BoundQuery> {
         if s.into.is_some() {
             return Err(DbError::unsupported("SELECT ... INTO"));
         }
@@ -1356,7 +1431,42 @@ impl<'a> Binder<'a> {
                 }
                 _ => false,
             })
-            || order_by.iter().any(|o| self.contains_aggregate(&o.expr));
+            || order_by.iter().any(|o| self.contains_aggregate(&o.expr))
+            || s.named_window.iter().any(|w| match &w.1 {
+                ast::NamedWindowExpr::WindowSpec(spec) => {
+                    spec.partition_by.iter().any(|e| self.contains_aggregate(e))
+                        || spec.order_by.iter().any(|o| self.contains_aggregate(&o.expr))
+                }
+                _ => false,
+            });
+        let named = named_windows(&s.named_window)?;
+        // An alias of a window function in HAVING is 3594 (checked before
+        // the select list, whose binding may fail for other reasons first).
+        if let Some(h) = &s.having {
+            let window_aliases: Vec<&str> = s
+                .projection
+                .iter()
+                .filter_map(|p| match p {
+                    ast::SelectItem::ExprWithAlias { expr, alias } if contains_window(expr) => {
+                        Some(alias.value.as_str())
+                    }
+                    _ => None,
+                })
+                .collect();
+            let mut found = None;
+            let _ = ast::visit_expressions(h, |e: &ast::Expr| {
+                if let ast::Expr::Identifier(id) = e {
+                    if let Some(a) = window_aliases.iter().find(|a| a.eq_ignore_ascii_case(&id.value)) {
+                        found = Some(a.to_string());
+                        return std::ops::ControlFlow::Break(());
+                    }
+                }
+                std::ops::ControlFlow::Continue(())
+            });
+            if let Some(a) = found {
+                return Err(window_alias_use(&a));
+            }
+        }
 
         // Expand the select list (wildcards) into (ast expr or column, name).
         enum Item<'x> {
@@ -1434,6 +1544,7 @@ impl<'a> Binder<'a> {
                     ast::Expr::Identifier(id) if scope.resolve(None, &id.value, "group statement")?.is_none() => {
                         match items.iter().find(|it| matches!(it, Item::Ast(_, n) if n.eq_ignore_ascii_case(&id.value)))
                         {
+                            Some(Item::Ast(e, _)) if contains_window(e) => return Err(window_alias_use(&id.value)),
                             Some(Item::Ast(e, _)) => (*e).clone(),
                             _ => g.clone(),
                         }
@@ -1451,6 +1562,16 @@ impl<'a> Binder<'a> {
         } else {
             None
         };
+
+        // The WINDOW clause's definitions are checked even when unused.
+        self.win = Some(WinState { named: named.clone(), calls: Vec::new() });
+        for (name, spec) in &named {
+            let rw = resolve_window(&named, spec, Some(name.as_str()))?;
+            let saved = self.win.take();
+            let r = self.bind_window(&rw, &scope, &mut agg);
+            self.win = saved;
+            r?;
+        }
 
         // Bind the select list.
         let mut exprs = Vec::new();
@@ -1472,8 +1593,14 @@ impl<'a> Binder<'a> {
                     let b = self.bind_expr(e, &scope, &mut agg, "field list")?;
                     let ty = self.infer_in(&b, &scope, agg.as_ref());
                     let mut info = ColumnInfo::expr(name.clone(), ty);
+                    let win_nullable = match &b {
+                        Expr::Col(i) if *i >= WIN_BASE => {
+                            self.win.as_ref().and_then(|w| w.calls.get(*i - WIN_BASE)).map(|c| c.nullable)
+                        }
+                        _ => None,
+                    };
                     if let Expr::Col(i) = &b {
-                        if agg.is_none() {
+                        if agg.is_none() && *i < scope.cols.len() {
                             let src = &scope.cols[*i];
                             info = ColumnInfo { name: name.clone(), ..src.clone() };
                         }
@@ -1488,6 +1615,9 @@ impl<'a> Binder<'a> {
                         }
                     }
                     info.nullable = info.nullable || !matches!(b, Expr::Col(_));
+                    if let Some(n) = win_nullable {
+                        info.nullable = n;
+                    }
                     exprs.push(b);
                     columns.push(info);
                 }
@@ -1505,7 +1635,10 @@ impl<'a> Binder<'a> {
                         Item::Column(_) => None,
                     })
                     .collect();
-                Some(self.bind_having(h, &scope, &mut agg, &aliases)?)
+                let win = self.win.take();
+                let r = self.bind_having(h, &scope, &mut agg, &aliases);
+                self.win = win;
+                Some(r?)
             }
             None => None,
         };
@@ -1542,6 +1675,18 @@ impl<'a> Binder<'a> {
             }
         }
 
+        // Window functions run over the grouped rows (or the FROM rows):
+        // their results follow the input's columns.
+        let base = match &agg {
+            Some(st) => st.group.len() + st.aggs.len(),
+            None => scope.cols.len(),
+        };
+        let calls = self.win.take().map(|w| w.calls).unwrap_or_default();
+        if !calls.is_empty() {
+            for e in &mut exprs {
+                e.map_columns(&|i| if i >= WIN_BASE { base + (i - WIN_BASE) } else { i });
+            }
+        }
         if let Some(st) = agg {
             plan = Plan::Aggregate { input: Box::new(plan), group: st.group, aggs: st.aggs };
             if let Some(h) = having {
@@ -1551,6 +1696,9 @@ impl<'a> Binder<'a> {
             // HAVING without aggregation filters like WHERE over the select
             // list (MySQL allows aliases there).
             plan = Plan::Filter(Box::new(plan), h);
+        }
+        if !calls.is_empty() {
+            plan = self.window_node(plan, base, calls);
         }
         plan = Plan::Project(Box::new(plan), exprs.clone());
         let width = exprs.len();
@@ -1576,16 +1724,38 @@ impl<'a> Binder<'a> {
         aliases: &[(String, ast::Expr)],
     ) -> Result<Expr> {
         let mut h = h.clone();
+        let mut window_alias = None;
+        // A select alias wins over a FROM column of its name unless that
+        // column is grouped on (MySQL prefers the GROUP BY column then).
+        let grouped: Vec<String> = agg
+            .as_ref()
+            .map(|st| {
+                st.group_ast
+                    .iter()
+                    .filter_map(|g| match g {
+                        ast::Expr::Identifier(i) => Some(i.value.to_ascii_lowercase()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let _ = ast::visit_expressions_mut(&mut h, |e| {
             if let ast::Expr::Identifier(id) = e {
-                if matches!(scope.resolve(None, &id.value, "having clause"), Ok(None)) {
+                let column = !matches!(scope.resolve(None, &id.value, "having clause"), Ok(None));
+                if !column || !grouped.contains(&id.value.to_ascii_lowercase()) {
                     if let Some((_, a)) = aliases.iter().find(|(n, _)| n.eq_ignore_ascii_case(&id.value)) {
+                        if contains_window(a) {
+                            window_alias.get_or_insert_with(|| id.value.clone());
+                        }
                         *e = ast::Expr::Nested(Box::new(a.clone()));
                     }
                 }
             }
             std::ops::ControlFlow::<()>::Continue(())
         });
+        if let Some(a) = window_alias {
+            return Err(window_alias_use(&a));
+        }
         self.bind_expr(&h, scope, agg, "having clause")
     }
 
@@ -1611,7 +1781,7 @@ impl<'a> Binder<'a> {
                 if let (Some(af), None) = (agg_func(&name), &f.over) {
                     return self.bind_agg_call(af, f, scope, agg, &name);
                 }
-                if let Some(u) = self.aggregate_udf(&name).map(|f| f.udf.clone()) {
+                if let (Some(u), None) = (self.aggregate_udf(&name).map(|f| f.udf.clone()), &f.over) {
                     return self.bind_udf_agg_call(u, f, scope, agg);
                 }
             }
@@ -2082,7 +2252,11 @@ impl<'a> Binder<'a> {
     ) -> Result<Expr> {
         let name = function_name(f);
         if f.over.is_some() {
-            return Err(DbError::unsupported("window functions"));
+            return self.bind_window_call(f, scope, agg);
+        }
+        if crate::sql::window::WinFunc::from_name(&name.to_ascii_lowercase()).is_some() {
+            // MySQL's grammar requires OVER after a window function.
+            return Err(DbError::parse(f.to_string()));
         }
         if agg_func(&name).is_some() {
             // An aggregate outside an aggregate context (e.g. in WHERE).
@@ -2272,7 +2446,11 @@ impl<'a> Binder<'a> {
                     if self.contains_aggregate(e) {
                         return Err(DbError::group_func());
                     }
-                    args.push(self.bind_expr(e, scope, &mut None, "field list")?);
+                    // A window function in an aggregate's argument is 3593.
+                    let win = self.win.take();
+                    let r = self.bind_expr(e, scope, &mut None, "field list");
+                    self.win = win;
+                    args.push(r?);
                 }
                 _ => return Err(DbError::parse(f.to_string())),
             }
@@ -2310,19 +2488,7 @@ impl<'a> Binder<'a> {
         };
         let arg_ty =
             args.first().map(|a| infer_type(a, &st.base_types, &self.outer_types())).unwrap_or(SqlType::bigint());
-        let ty = match func {
-            AggFunc::CountStar | AggFunc::Count => SqlType::bigint(),
-            AggFunc::Sum | AggFunc::Avg if arg_ty.is_float() || arg_ty.is_string() || arg_ty.kind == TypeKind::Null => {
-                SqlType::double()
-            }
-            AggFunc::Sum => SqlType::decimal(65, if arg_ty.kind == TypeKind::Decimal { arg_ty.scale } else { 0 }),
-            AggFunc::Avg => SqlType::decimal(65, (if arg_ty.kind == TypeKind::Decimal { arg_ty.scale } else { 0 }) + 4),
-            AggFunc::Min | AggFunc::Max | AggFunc::AnyValue => arg_ty,
-            AggFunc::GroupConcat => SqlType::text(),
-            AggFunc::BitAnd | AggFunc::BitOr | AggFunc::BitXor => SqlType { unsigned: true, ..SqlType::bigint() },
-            AggFunc::StdPop | AggFunc::StdSamp | AggFunc::VarPop | AggFunc::VarSamp => SqlType::double(),
-            AggFunc::Wasm => return Err(DbError::internal("a loadable aggregate bound as a built-in")),
-        };
+        let ty = agg_type(func, arg_ty)?;
         let call = AggCall { func, args, distinct, separator, order_by, ty, udf: None };
         let idx = st.group.len() + st.aggs.len();
         st.aggs.push(call);
@@ -2445,16 +2611,44 @@ impl<'a> Binder<'a> {
     }
 
     fn infer_in(&self, e: &Expr, scope: &Scope, agg: Option<&AggState>) -> SqlType {
-        match agg {
-            None => self.infer(e, scope),
+        let mut cols: Vec<SqlType> = match agg {
+            None => scope.cols.iter().map(|c| c.ty.clone()).collect(),
             Some(st) => {
                 let mut cols: Vec<SqlType> =
                     st.group.iter().map(|g| infer_type(g, &st.base_types, &self.outer_types())).collect();
                 cols.extend(st.aggs.iter().map(|a| a.ty.clone()));
-                infer_type(e, &cols, &self.outer_types())
+                cols
             }
+        };
+        // Window results (`WIN_BASE + k`) follow the window's input row.
+        match self.win.as_ref().filter(|w| !w.calls.is_empty()) {
+            Some(w) => {
+                let base = cols.len();
+                cols.extend(w.calls.iter().map(|c| c.ty.clone()));
+                let mut e = e.clone();
+                e.map_columns(&|i| if i >= WIN_BASE { base + (i - WIN_BASE) } else { i });
+                infer_type(&e, &cols, &self.outer_types())
+            }
+            None => infer_type(e, &cols, &self.outer_types()),
         }
     }
+}
+
+/// The result type of a built-in aggregate over an argument of `arg_ty`.
+fn agg_type(func: AggFunc, arg_ty: SqlType) -> Result<SqlType> {
+    Ok(match func {
+        AggFunc::CountStar | AggFunc::Count => SqlType::bigint(),
+        AggFunc::Sum | AggFunc::Avg if arg_ty.is_float() || arg_ty.is_string() || arg_ty.kind == TypeKind::Null => {
+            SqlType::double()
+        }
+        AggFunc::Sum => SqlType::decimal(65, if arg_ty.kind == TypeKind::Decimal { arg_ty.scale } else { 0 }),
+        AggFunc::Avg => SqlType::decimal(65, (if arg_ty.kind == TypeKind::Decimal { arg_ty.scale } else { 0 }) + 4),
+        AggFunc::Min | AggFunc::Max | AggFunc::AnyValue => arg_ty,
+        AggFunc::GroupConcat => SqlType::text(),
+        AggFunc::BitAnd | AggFunc::BitOr | AggFunc::BitXor => SqlType { unsigned: true, ..SqlType::bigint() },
+        AggFunc::StdPop | AggFunc::StdSamp | AggFunc::VarPop | AggFunc::VarSamp => SqlType::double(),
+        AggFunc::Wasm => return Err(DbError::internal("a loadable aggregate bound as a built-in")),
+    })
 }
 
 impl DbError {
@@ -2807,6 +3001,10 @@ pub fn visit_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
             visit_plan_exprs(right, f);
         }
         Plan::WorkTable(_) => {}
+        Plan::Window(w) => {
+            visit_plan_exprs(&w.input, f);
+            w.exprs().into_iter().for_each(&mut *f);
+        }
         Plan::RecursiveCte(r) => {
             visit_plan_exprs(&r.anchor, f);
             visit_plan_exprs(&r.recursive, f);
