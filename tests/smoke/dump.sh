@@ -7,7 +7,7 @@
 #
 # 1. guocedb → guocedb: dump_schema.sql (every supported column type with
 #    edge values and NULLs, unique and secondary indexes, a foreign key, a
-#    view) is loaded into A with the `mariadb` CLI, dumped with mariadb-dump
+#    view, generated columns and a CHECK constraint) is loaded into A with the `mariadb` CLI, dumped with mariadb-dump
 #    (default options) and loaded into B; the results of a set of queries
 #    (ordered SELECTs of every table and the view, index lookups, SHOW CREATE
 #    TABLE/VIEW) must be byte-for-byte identical on A and B; a
@@ -94,6 +94,8 @@ QUERIES=(
   "SELECT * FROM parent ORDER BY id"
   "SELECT * FROM child ORDER BY id"
   "SELECT * FROM v_child ORDER BY id"
+  "SELECT * FROM gen ORDER BY id"
+  "SELECT id FROM gen WHERE s = 3"
   "SELECT a, b, HEX(bn) AS hbn, mt, HEX(lb) AS hlb, tt FROM nopk ORDER BY a"
   "SELECT id FROM ints WHERE bi = 7"
   "SELECT id, i FROM ints WHERE i > 0 ORDER BY i"
@@ -106,7 +108,7 @@ QUERIES=(
 SHOW_QUERIES=(
   "SHOW CREATE TABLE ints" "SHOW CREATE TABLE nums" "SHOW CREATE TABLE strs" "SHOW CREATE TABLE times"
   "SHOW CREATE TABLE misc" "SHOW CREATE TABLE parent" "SHOW CREATE TABLE child" "SHOW CREATE VIEW v_child"
-  "SHOW CREATE TABLE nopk" "SHOW FULL TABLES"
+  "SHOW CREATE TABLE nopk" "SHOW CREATE TABLE gen" "SHOW FULL TABLES"
 )
 
 # results PORT DB OUT QUERY... : every query's output (or error) into OUT.

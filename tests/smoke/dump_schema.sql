@@ -50,6 +50,14 @@ CREATE TABLE child (
   CONSTRAINT fk_parent FOREIGN KEY (parent_id) REFERENCES parent (id)
 );
 INSERT INTO child VALUES (10, 1, 'a'), (11, 1, 'b'), (12, 3, 'c'), (13, NULL, 'orphan');
+CREATE TABLE gen (
+  id INT PRIMARY KEY, a INT, b INT,
+  s INT AS (a + b) VIRTUAL, p INT GENERATED ALWAYS AS (a * b) STORED, t VARCHAR(30) AS (CONCAT('n', a)),
+  KEY k_s (s),
+  CONSTRAINT gen_pos CHECK (a >= 0),
+  CONSTRAINT fk_gen FOREIGN KEY (id) REFERENCES parent (id) ON DELETE CASCADE
+);
+INSERT INTO gen (id, a, b) VALUES (1, 1, 2), (2, 3, NULL), (3, 0, 0);
 CREATE TABLE nopk (
   a INT, b VARCHAR(10), bn BINARY(4), mt MEDIUMTEXT, lb LONGBLOB, tt TINYTEXT, KEY k_a (a)
 );

@@ -359,8 +359,48 @@ fn show_create_table_round_trips() {
     });
 }
 
+/// CHECK constraints and generated columns as MySQL 8 prints them, and
+/// the printed statement creating the same table again.
+#[test]
+fn show_create_table_prints_constraints_and_generated_columns() {
+    let server = TestServer::start();
+    rt().block_on(async {
+        let mut c = connect(&server.url()).await;
+        c.query_drop("CREATE DATABASE cg").await.unwrap();
+        c.query_drop("USE cg").await.unwrap();
+        c.query_drop("CREATE TABLE p (id INT PRIMARY KEY)").await.unwrap();
+        c.query_drop(
+            "CREATE TABLE ck (a INT CHECK (a > 0), b INT, c VARCHAR(10), s INT AS (a + b), \
+             p INT GENERATED ALWAYS AS (a * b) STORED NOT NULL, t VARCHAR(30) AS (CONCAT('n', a)) VIRTUAL, \
+             CONSTRAINT b_small CHECK (b < 100), CHECK (c <> 'bad') NOT ENFORCED, CHECK (a < b), \
+             FOREIGN KEY (a) REFERENCES p (id) ON DELETE CASCADE)",
+        )
+        .await
+        .unwrap();
+        let (_, ddl): (String, String) = c.query_first("SHOW CREATE TABLE ck").await.unwrap().unwrap();
+        assert_eq!(
+            ddl,
+            "CREATE TABLE `ck` (\n  `a` int DEFAULT NULL,\n  `b` int DEFAULT NULL,\n  `c` varchar(10) DEFAULT NULL,\n  \
+             `s` int GENERATED ALWAYS AS ((`a` + `b`)) VIRTUAL,\n  \
+             `p` int GENERATED ALWAYS AS ((`a` * `b`)) STORED NOT NULL,\n  \
+             `t` varchar(30) GENERATED ALWAYS AS (concat(_utf8mb4'n',`a`)) VIRTUAL,\n  \
+             KEY `a` (`a`),\n  \
+             CONSTRAINT `ck_ibfk_1` FOREIGN KEY (`a`) REFERENCES `p` (`id`) ON DELETE CASCADE,\n  \
+             CONSTRAINT `b_small` CHECK ((`b` < 100)),\n  \
+             CONSTRAINT `ck_chk_1` CHECK ((`a` > 0)),\n  \
+             CONSTRAINT `ck_chk_2` CHECK ((`c` <> _utf8mb4'bad')) /*!80016 NOT ENFORCED */,\n  \
+             CONSTRAINT `ck_chk_3` CHECK ((`a` < `b`))\n\
+             ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci"
+        );
+        c.query_drop("DROP TABLE ck").await.unwrap();
+        c.query_drop(ddl.as_str()).await.unwrap();
+        let (_, again): (String, String) = c.query_first("SHOW CREATE TABLE ck").await.unwrap().unwrap();
+        assert_eq!(again, ddl);
+    });
+}
+
 /// What `mariadb-dump` asks and sends (see `smoke/dump.sh` for the whole
-/// round trip): foreign keys and nullable TIMESTAMPs in SHOW CREATE TABLE,
+/// round trip): foreign keys, CHECK constraints and nullable TIMESTAMPs in SHOW CREATE TABLE,
 /// SHOW CREATE VIEW (and SHOW CREATE TABLE / SHOW COLUMNS of a view),
 /// `ALTER TABLE … DISABLE KEYS`, `SQL_QUOTE_SHOW_CREATE`, and the
 /// information_schema tables it reads.
@@ -382,7 +422,8 @@ fn dump_metadata_statements() {
         let want = "CREATE TABLE `ch` (\n  `id` int NOT NULL,\n  `pid` int DEFAULT NULL,\n  `qid` int DEFAULT NULL,\n  \
                     `ts` timestamp NULL DEFAULT NULL,\n  `j` longtext,\n  PRIMARY KEY (`id`),\n  KEY `fk_p` (`pid`),\n  \
                     KEY `qid` (`qid`),\n  CONSTRAINT `ch_ibfk_1` FOREIGN KEY (`qid`) REFERENCES `p` (`id`),\n  \
-                    CONSTRAINT `fk_p` FOREIGN KEY (`pid`) REFERENCES `p` (`id`) ON DELETE CASCADE\n\
+                    CONSTRAINT `fk_p` FOREIGN KEY (`pid`) REFERENCES `p` (`id`) ON DELETE CASCADE,\n  \
+                    CONSTRAINT `ch_chk_1` CHECK ((`j` <> _utf8mb4''))\n\
                     ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci";
         assert_eq!(ddl, want);
         // What it prints creates the same table again.

@@ -277,6 +277,52 @@ fn locking_read_of_an_absent_key_blocks_its_insert() {
     });
 }
 
+/// A child row's insert locks its parent row shared: a concurrent delete
+/// of the parent waits for it (and then finds the child: 1451); a parent
+/// deleted first makes the child's insert wait and then fail with 1452.
+/// Children inserted after a transaction's snapshot still stop a delete.
+#[test]
+fn foreign_key_checks_lock_the_parent_row() {
+    let server = TestServer::start();
+    rt().block_on(async {
+        let url = server.url();
+        let mut a = connect(&url).await;
+        a.query_drop("CREATE DATABASE fkl").await.unwrap();
+        a.query_drop("USE fkl").await.unwrap();
+        a.query_drop("CREATE TABLE p (id INT PRIMARY KEY)").await.unwrap();
+        a.query_drop("CREATE TABLE c (id INT PRIMARY KEY, pid INT, FOREIGN KEY (pid) REFERENCES p (id))")
+            .await
+            .unwrap();
+        a.query_drop("INSERT INTO p VALUES (1), (2), (3)").await.unwrap();
+        let mut b = connect(&url).await;
+        b.query_drop("USE fkl").await.unwrap();
+        b.query_drop("SET innodb_lock_wait_timeout = 1").await.unwrap();
+
+        a.query_drop("BEGIN").await.unwrap();
+        a.query_drop("INSERT INTO c VALUES (10, 1)").await.unwrap();
+        let t = std::time::Instant::now();
+        assert_eq!(code(b.query_drop("DELETE FROM p WHERE id = 1").await), 1205);
+        assert!(t.elapsed() >= std::time::Duration::from_millis(900), "the delete must have waited");
+        a.query_drop("COMMIT").await.unwrap();
+        assert_eq!(code(b.query_drop("DELETE FROM p WHERE id = 1").await), 1451);
+
+        b.query_drop("BEGIN").await.unwrap();
+        b.query_drop("DELETE FROM p WHERE id = 2").await.unwrap();
+        a.query_drop("SET innodb_lock_wait_timeout = 1").await.unwrap();
+        assert_eq!(code(a.query_drop("INSERT INTO c VALUES (11, 2)").await), 1205);
+        b.query_drop("COMMIT").await.unwrap();
+        assert_eq!(code(a.query_drop("INSERT INTO c VALUES (11, 2)").await), 1452);
+
+        // b's snapshot predates the child; the delete still sees it.
+        b.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT").await.unwrap();
+        a.query_drop("INSERT INTO c VALUES (12, 3)").await.unwrap();
+        assert_eq!(code(b.query_drop("DELETE FROM p WHERE id = 3").await), 1451);
+        b.query_drop("ROLLBACK").await.unwrap();
+        let n: Option<i64> = a.query_first("SELECT COUNT(*) FROM p").await.unwrap();
+        assert_eq!(n, Some(2));
+    });
+}
+
 #[test]
 fn concurrent_inserts_of_one_key_give_one_row_and_1062() {
     let server = TestServer::start();

@@ -61,6 +61,29 @@ pub struct ColumnDef {
     /// `SRID n` of a spatial column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub srid: Option<u32>,
+    /// `GENERATED ALWAYS AS (expr) VIRTUAL|STORED`: the value is computed
+    /// from the row's other columns on every write. VIRTUAL columns are
+    /// stored like STORED ones (see ARCHITECTURE.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated: Option<GeneratedDef>,
+}
+
+/// A generated column's expression.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GeneratedDef {
+    /// The expression in MySQL's printed form (`(`a` + `b`)`), which is
+    /// also what is parsed and bound again when rows are written.
+    pub expr: String,
+    pub stored: bool,
+}
+
+/// A CHECK constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckDef {
+    pub name: String,
+    /// The condition in MySQL's printed form (`(`a` > 0)`).
+    pub expr: String,
+    pub enforced: bool,
 }
 
 /// One index. The primary index (id 1) holds the rows; secondary indexes map
@@ -92,12 +115,16 @@ pub struct TableDef {
     /// The other table options given at CREATE TABLE.
     #[serde(default)]
     pub options: TableOptions,
-    /// FOREIGN KEY constraints: stored and shown, not enforced.
+    /// FOREIGN KEY constraints (enforced by `sql::fk` while
+    /// `foreign_key_checks` is on).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub foreign_keys: Vec<ForeignKeyDef>,
+    /// CHECK constraints, in declaration order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<CheckDef>,
 }
 
-/// A FOREIGN KEY constraint as declared (accepted, not enforced).
+/// A FOREIGN KEY constraint as declared.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForeignKeyDef {
     pub name: String,

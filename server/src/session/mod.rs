@@ -1029,7 +1029,7 @@ impl Session {
                     }
                     r
                 }
-                ast::ObjectType::Table => ddl::drop_tables(&self.db, cur, names, *if_exists),
+                ast::ObjectType::Table => ddl::drop_tables(&self.db, cur, names, *if_exists, self.fk_checks()),
                 ast::ObjectType::View => ddl::drop_views(&self.db, cur, names, *if_exists),
                 ast::ObjectType::Index => {
                     let (Some(name), Some(table)) = (names.first(), table) else {
@@ -1040,15 +1040,16 @@ impl Session {
                 }
                 other => Err(DbError::unsupported(format!("DROP {other}"))),
             },
-            S::CreateTable(ct) => ddl::create_table(&self.db, cur, ct),
+            S::CreateTable(ct) => ddl::create_table(&self.db, cur, ct, self.fk_checks()),
             S::CreateView(cv) => {
                 let db = self.db.clone();
                 ddl::create_view(&db, self, cv)
             }
             S::CreateIndex(ci) => ddl::create_index(&self.db, cur, ci),
-            S::AlterTable(at) => ddl::alter_table(&self.db, cur, at),
+            S::AlterTable(at) => ddl::alter_table(&self.db, cur, at, self.fk_checks()),
             S::Truncate(t) => {
-                ddl::truncate(&self.db, cur, &t.table_names.iter().map(|n| n.name.clone()).collect::<Vec<_>>())
+                let names = t.table_names.iter().map(|n| n.name.clone()).collect::<Vec<_>>();
+                ddl::truncate(&self.db, cur, &names, self.fk_checks())
             }
             S::RenameTable(pairs) => ddl::rename_tables(&self.db, cur, pairs),
             S::Use(u) => {
@@ -1185,6 +1186,11 @@ impl Session {
         };
         let mut binder = plan::Binder::new(cat, self);
         Ok(binder.bind_query(&q)?.columns)
+    }
+
+    /// `foreign_key_checks` (ON unless set to 0).
+    fn fk_checks(&self) -> bool {
+        self.system_var("foreign_key_checks", false).ok().and_then(|v| v.truth()).unwrap_or(true)
     }
 
     pub fn use_database(&mut self, name: &str) -> Result<()> {

@@ -17,6 +17,7 @@ use crate::catalog::{
 use crate::db::Database;
 use crate::error::{DbError, Result};
 use crate::sql::charset;
+use crate::sql::constraints;
 use crate::sql::dialect::CustomType;
 use crate::sql::plan::{self, object_name_parts};
 use crate::sql::table;
@@ -374,7 +375,26 @@ fn binary_string_type(ty: SqlType) -> SqlType {
 /// Column definition plus any inline key it declares. `table_charset` is
 /// the table's default character set (string columns without their own
 /// take it).
-fn column_def(db: &Database, c: &ast::ColumnDef, table: &TableOptions) -> Result<(ColumnDef, bool, bool)> {
+/// A CHECK constraint as written, before it is named and validated.
+pub struct PendingCheck {
+    pub name: Option<String>,
+    pub expr: ast::Expr,
+    pub enforced: bool,
+    /// The column a column-level constraint is written on.
+    pub column: Option<String>,
+}
+
+/// What a column definition declares besides the column.
+#[derive(Default)]
+struct ColumnExtras {
+    pk: bool,
+    unique: bool,
+    checks: Vec<PendingCheck>,
+    /// The generation expression as written (validated once every column is known).
+    generated: Option<ast::Expr>,
+}
+
+fn column_def(db: &Database, c: &ast::ColumnDef, table: &TableOptions) -> Result<(ColumnDef, ColumnExtras)> {
     let table_charset = table.charset();
     let name = c.name.value.clone();
     check_name("column", &name)?;
@@ -414,8 +434,10 @@ fn column_def(db: &Database, c: &ast::ColumnDef, table: &TableOptions) -> Result
         charset: if keep_charset { charset } else { None },
         collation: if ty.is_string() { collation } else { None },
         srid: None,
+        generated: None,
     };
     let (mut pk, mut unique) = (false, false);
+    let mut extras = ColumnExtras::default();
     let mut explicit_null = false;
     if matches!(&c.data_type, ast::DataType::Custom(n, _) if object_name_parts(n).join(".") == CustomType::SERIAL) {
         // SERIAL: BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE.
@@ -477,8 +499,19 @@ fn column_def(db: &Database, c: &ast::ColumnDef, table: &TableOptions) -> Result
                 unique = true;
             }
             ast::ColumnOption::DialectSpecific(_) => {}
-            // Accepted and not enforced, as a table-level CHECK.
-            ast::ColumnOption::Check(..) => {}
+            ast::ColumnOption::Check(chk) => extras.checks.push(PendingCheck {
+                name: chk.name.as_ref().or(opt.name.as_ref()).map(|n| n.value.clone()),
+                expr: (*chk.expr).clone(),
+                enforced: chk.enforced.unwrap_or(true),
+                column: Some(name.clone()),
+            }),
+            ast::ColumnOption::Generated { generation_expr: Some(e), generation_expr_mode, .. } => {
+                col.generated = Some(catalog::GeneratedDef {
+                    expr: constraints::mysql_text(e),
+                    stored: *generation_expr_mode == Some(ast::GeneratedExpressionMode::Stored),
+                });
+                extras.generated = Some(e.clone());
+            }
             other => return Err(DbError::unsupported(format!("column option {other}"))),
         }
     }
@@ -501,7 +534,22 @@ fn column_def(db: &Database, c: &ast::ColumnDef, table: &TableOptions) -> Result
     if ty.kind == TypeKind::Timestamp && col.default == ColumnDefault::None && !explicit_null && col.nullable {
         // MySQL 8 (explicit_defaults_for_timestamp=ON): a plain TIMESTAMP is NULLable with default NULL.
     }
-    Ok((col, pk, unique))
+    if col.generated.is_some() {
+        let unsupported =
+            |what: &str| DbError::new(3106, "HY000", format!("'{what}' is not supported for generated columns."));
+        if col.default != ColumnDefault::None {
+            return Err(unsupported("Specified column default"));
+        }
+        if col.auto_increment {
+            return Err(unsupported("Generated column AUTO_INCREMENT"));
+        }
+        if col.on_update_now {
+            return Err(unsupported("ON UPDATE"));
+        }
+    }
+    extras.pk = pk;
+    extras.unique = unique;
+    Ok((col, extras))
 }
 
 fn index_columns(t: &TableDef, cols: &[ast::IndexColumn]) -> Result<Vec<usize>> {
@@ -736,7 +784,12 @@ fn create_options(table: &str, ct: &ast::CreateTable) -> Result<CreateOptions> {
     Ok(out)
 }
 
-pub fn create_table(db: &Database, current_db: Option<&str>, ct: &ast::CreateTable) -> Result<QueryResult> {
+pub fn create_table(
+    db: &Database,
+    current_db: Option<&str>,
+    ct: &ast::CreateTable,
+    fk_checks: bool,
+) -> Result<QueryResult> {
     let (dbname, tname) = plan::split_table_name(&ct.name, current_db)?;
     check_name("table", &tname)?;
     if ct.query.is_some() {
@@ -765,6 +818,7 @@ pub fn create_table(db: &Database, current_db: Option<&str>, ct: &ast::CreateTab
         comment: opts.comment,
         options: opts.options,
         foreign_keys: vec![],
+        checks: vec![],
     };
     if let Some(like) = &ct.like {
         let src_name = match like {
@@ -786,8 +840,15 @@ pub fn create_table(db: &Database, current_db: Option<&str>, ct: &ast::CreateTab
     // Columns declared NULL (and left nullable): they may not join a
     // PRIMARY KEY declared at table level either (1171).
     let mut declared_null = Vec::new();
+    let mut pending_checks = Vec::new();
+    let mut generated = Vec::new();
     for c in &ct.columns {
-        let (col, pk, unique) = column_def(db, c, &t.options)?;
+        let (col, extras) = column_def(db, c, &t.options)?;
+        let (pk, unique) = (extras.pk, extras.unique);
+        pending_checks.extend(extras.checks);
+        if let Some(e) = extras.generated {
+            generated.push((t.columns.len(), e));
+        }
         if col.nullable && c.options.iter().any(|o| matches!(o.option, ast::ColumnOption::Null)) {
             declared_null.push(col.name.clone());
         }
@@ -814,7 +875,14 @@ pub fn create_table(db: &Database, current_db: Option<&str>, ct: &ast::CreateTab
     // Foreign keys last: the index one needs may be declared after it.
     let is_fk = |c: &&ast::TableConstraint| matches!(c, ast::TableConstraint::ForeignKey(_));
     for con in ct.constraints.iter().filter(|c| !is_fk(c)).chain(ct.constraints.iter().filter(is_fk)) {
-        apply_constraint(&mut t, con)?;
+        apply_constraint(&mut t, con, &mut pending_checks)?;
+    }
+    for (pos, e) in &generated {
+        constraints::validate_generated(&t, *pos, e, &cat, &NoVars)?;
+    }
+    add_checks(&mut t, pending_checks, &cat)?;
+    for fk in &t.foreign_keys {
+        validate_fk(&cat, &t, fk, fk_checks)?;
     }
     if let Some(pk) = t.primary_key() {
         if pk.columns.iter().any(|&c| declared_null.iter().any(|n| n.eq_ignore_ascii_case(&t.columns[c].name))) {
@@ -833,7 +901,7 @@ pub fn create_table(db: &Database, current_db: Option<&str>, ct: &ast::CreateTab
     Ok(QueryResult::ok(0))
 }
 
-fn apply_constraint(t: &mut TableDef, con: &ast::TableConstraint) -> Result<()> {
+fn apply_constraint(t: &mut TableDef, con: &ast::TableConstraint, checks: &mut Vec<PendingCheck>) -> Result<()> {
     match con {
         ast::TableConstraint::PrimaryKey(pk) => {
             let cols = index_columns(t, &pk.columns)?;
@@ -849,8 +917,13 @@ fn apply_constraint(t: &mut TableDef, con: &ast::TableConstraint) -> Result<()> 
             add_index(t, i.name.as_ref().map(|n| n.value.clone()), cols, false, false)
         }
         ast::TableConstraint::ForeignKey(fk) => add_foreign_key(t, fk),
-        ast::TableConstraint::Check(_) => {
-            // Accepted and not enforced until the compatibility issue adds them.
+        ast::TableConstraint::Check(c) => {
+            checks.push(PendingCheck {
+                name: c.name.as_ref().map(|n| n.value.clone()),
+                expr: (*c.expr).clone(),
+                enforced: c.enforced.unwrap_or(true),
+                column: None,
+            });
             Ok(())
         }
         other => Err(DbError::unsupported(other.to_string())),
@@ -914,11 +987,202 @@ fn add_foreign_key(t: &mut TableDef, fk: &ast::ForeignKeyConstraint) -> Result<(
     Ok(())
 }
 
+/// Name, validate and add CHECK constraints to `t`. Unnamed ones become
+/// `<table>_chk_<n>`, numbered on from the highest such name the table
+/// has; names are unique in the schema (3822).
+fn add_checks(t: &mut TableDef, pending: Vec<PendingCheck>, cat: &catalog::Catalog) -> Result<()> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let prefix = format!("{}_chk_", t.name).to_ascii_lowercase();
+    let mut n = t
+        .checks
+        .iter()
+        .filter_map(|c| c.name.to_ascii_lowercase().strip_prefix(&prefix).and_then(|x| x.parse::<u64>().ok()))
+        .max()
+        .unwrap_or(0);
+    let mut taken = constraints::check_names_in(cat, &t.db, Some(t.id).filter(|&id| id != 0));
+    taken.extend(t.checks.iter().map(|c| c.name.to_ascii_lowercase()));
+    for p in pending {
+        if t.checks.len() >= constraints::MAX_CHECKS {
+            return Err(DbError::new(
+                1069,
+                "42000",
+                format!("Too many keys specified; max {} keys allowed", constraints::MAX_CHECKS),
+            ));
+        }
+        let name = match p.name {
+            Some(n) => n,
+            None => {
+                n += 1;
+                format!("{}_chk_{n}", t.name)
+            }
+        };
+        if name.chars().count() > MAX_NAME_LEN {
+            return Err(DbError::new(1059, "42000", format!("Identifier name '{name}' is too long")));
+        }
+        if !taken.insert(name.to_ascii_lowercase()) {
+            return Err(DbError::new(3822, "HY000", format!("Duplicate check constraint name '{name}'.")));
+        }
+        constraints::validate_check(t, &name, &p.expr, p.column.as_deref(), cat, &NoVars)?;
+        t.checks.push(catalog::CheckDef { name, expr: constraints::mysql_text(&p.expr), enforced: p.enforced });
+    }
+    Ok(())
+}
+
+/// Whether a referencing column of type `a` may reference one of type `b`
+/// (InnoDB: integers and decimals of the same size and sign, strings of
+/// one family with the same character set, otherwise the same type).
+fn fk_types_compatible(a: &ColumnDef, b: &ColumnDef) -> bool {
+    use TypeKind as K;
+    let (x, y) = (&a.ty, &b.ty);
+    if x.is_integer() || y.is_integer() {
+        return x.kind == y.kind && x.unsigned == y.unsigned;
+    }
+    let family = |k: K| match k {
+        K::Char | K::Varchar => 1,
+        K::Binary | K::Varbinary => 2,
+        _ => 0,
+    };
+    match (family(x.kind), family(y.kind)) {
+        (1, 1) => a.charset == b.charset,
+        (2, 2) => true,
+        (0, 0) => {
+            x.kind == y.kind
+                && !matches!(x.kind, K::Text | K::Blob | K::Json)
+                && (x.kind != K::Decimal || (x.len == y.len && x.scale == y.scale && x.unsigned == y.unsigned))
+        }
+        _ => false,
+    }
+}
+
+/// Check a foreign key of `t` as MySQL 8 does at CREATE or ALTER TABLE:
+/// 1830 for SET NULL on a NOT NULL column and 1215 for SET DEFAULT
+/// always; with `foreign_key_checks` on also 1824 (no parent table), 3734
+/// (no such column), 1822 (no index starting with the referenced
+/// columns) and 3780 (incompatible types).
+fn validate_fk(cat: &catalog::Catalog, t: &TableDef, fk: &catalog::ForeignKeyDef, checks: bool) -> Result<()> {
+    for a in [&fk.on_delete, &fk.on_update] {
+        match a.as_deref() {
+            Some("SET NULL") => {
+                for c in &fk.columns {
+                    if t.column_index(c).is_some_and(|i| !t.columns[i].nullable) {
+                        return Err(DbError::new(
+                            1830,
+                            "HY000",
+                            format!(
+                                "Column '{c}' cannot be NOT NULL: needed in a foreign key constraint '{}' SET NULL",
+                                fk.name
+                            ),
+                        ));
+                    }
+                }
+            }
+            Some("SET DEFAULT") => return Err(DbError::new(1215, "HY000", "Cannot add foreign key constraint")),
+            _ => {}
+        }
+    }
+    for c in &fk.columns {
+        if let Some(i) = t.column_index(c) {
+            let col = &t.columns[i];
+            let bad = match (&col.generated, fk.on_update.as_deref(), fk.on_delete.as_deref()) {
+                (Some(g), Some("CASCADE" | "SET NULL"), _) if g.stored => {
+                    Some(format!("ON UPDATE {}", fk.on_update.clone().unwrap_or_default()))
+                }
+                (Some(g), _, Some("SET NULL")) if g.stored => Some("ON DELETE SET NULL".to_string()),
+                _ => None,
+            };
+            if let Some(clause) = bad {
+                return Err(DbError::new(
+                    3104,
+                    "HY000",
+                    format!("Cannot define foreign key with {clause} clause on a generated column."),
+                ));
+            }
+        }
+    }
+    if !checks {
+        return Ok(());
+    }
+    let self_ref = fk.ref_db.as_deref().unwrap_or(&t.db) == t.db && fk.ref_table == t.name;
+    let parent: &TableDef = if self_ref {
+        t
+    } else {
+        match crate::sql::fk::parent_table(cat, t, fk) {
+            Some(p) => p,
+            None => {
+                return Err(DbError::new(
+                    1824,
+                    "HY000",
+                    format!("Failed to open the referenced table '{}'", fk.ref_table),
+                ))
+            }
+        }
+    };
+    let mut ppos = Vec::new();
+    for rc in &fk.ref_columns {
+        match parent.column_index(rc) {
+            Some(i) => ppos.push(i),
+            None => {
+                return Err(DbError::new(
+                    3734,
+                    "HY000",
+                    format!(
+                        "Failed to add the foreign key constraint. Missing column '{rc}' for constraint '{}' in the referenced table '{}'",
+                        fk.name, fk.ref_table
+                    ),
+                ))
+            }
+        }
+    }
+    let n = ppos.len();
+    if !parent.indexes.iter().any(|i| i.columns.len() >= n && i.columns[..n] == ppos[..]) {
+        return Err(DbError::new(
+            1822,
+            "HY000",
+            format!(
+                "Failed to add the foreign key constraint. Missing index for constraint '{}' in the referenced table '{}'",
+                fk.name, fk.ref_table
+            ),
+        ));
+    }
+    for (c, &p) in fk.columns.iter().zip(&ppos) {
+        let Some(ci) = t.column_index(c) else { continue };
+        if !fk_types_compatible(&t.columns[ci], &parent.columns[p]) {
+            return Err(DbError::new(
+                3780,
+                "HY000",
+                format!(
+                    "Referencing column '{c}' and referenced column '{}' in foreign key constraint '{}' are incompatible.",
+                    parent.columns[p].name, fk.name
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The first foreign key of another table that references `t` (and is
+/// not in `except`, tables going away with it).
+fn referencing_fk<'c>(
+    cat: &'c catalog::Catalog,
+    t: &TableDef,
+    except: &[(String, String)],
+) -> Option<(&'c TableDef, &'c catalog::ForeignKeyDef)> {
+    cat.tables.values().filter(|c| c.id != t.id && !except.contains(&(c.db.clone(), c.name.clone()))).find_map(|c| {
+        c.foreign_keys
+            .iter()
+            .find(|f| f.ref_db.as_deref().unwrap_or(&c.db) == t.db && f.ref_table == t.name)
+            .map(|f| (c.as_ref(), f))
+    })
+}
+
 pub fn drop_tables(
     db: &Database,
     current_db: Option<&str>,
     names: &[ast::ObjectName],
     if_exists: bool,
+    fk_checks: bool,
 ) -> Result<QueryResult> {
     let _g = db.ddl_write();
     let mut cat = (*db.catalog()).clone();
@@ -935,6 +1199,21 @@ pub fn drop_tables(
     if !missing.is_empty() && !if_exists {
         return Err(DbError::new(1051, "42S02", format!("Unknown table '{}'", missing.join(","))));
     }
+    if fk_checks {
+        for (d, t) in &targets {
+            let Some(def) = cat.table(d, t) else { continue };
+            if let Some((c, f)) = referencing_fk(&cat, def, &targets) {
+                return Err(DbError::new(
+                    3730,
+                    "HY000",
+                    format!(
+                        "Cannot drop table '{t}' referenced by a foreign key constraint '{}' on table '{}'.",
+                        f.name, c.name
+                    ),
+                ));
+            }
+        }
+    }
     let snap = db.store.snapshot();
     let mut batch = WriteBatch::new();
     let mut ids = Vec::new();
@@ -948,16 +1227,42 @@ pub fn drop_tables(
     Ok(QueryResult::ok(0))
 }
 
+/// Whether a stored expression text refers to column `name`.
+fn expr_uses(text: &str, name: &str) -> bool {
+    let cat = catalog::Catalog::default();
+    constraints::parse_expr(text)
+        .map(|e| constraints::facts(&e, &cat).columns.iter().any(|c| c.eq_ignore_ascii_case(name)))
+        .unwrap_or(false)
+}
+
 /// Rewrite all data of `new` (rows and every index) from the rows of `old`,
 /// mapping each new column to an old position or a fill value.
 fn rebuild_table(
     db: &Database,
+    cat: &catalog::Catalog,
     old: &TableDef,
     new: &TableDef,
     mapping: &[std::result::Result<usize, Value>],
+    fk_from: usize,
     batch: &mut WriteBatch,
 ) -> Result<()> {
     let snap = db.store.snapshot();
+    // Generated columns are computed and enforced CHECK constraints
+    // evaluated for every row; foreign keys from `fk_from` on (the ones
+    // being added) are checked against their parents (1452).
+    let rules = constraints::RowRules::new(new, cat, &NoVars)?;
+    let txn = db.store.begin()?;
+    let info = crate::sql::exec::SessionInfo::default();
+    let env = crate::sql::exec::ExecEnv {
+        txn: &txn,
+        params: &[],
+        session: &info,
+        now: chrono::DateTime::from_timestamp_micros(crate::env::now_micros())
+            .map(|d| d.naive_utc())
+            .unwrap_or_default(),
+        rows_read: std::cell::Cell::new(0),
+        lock: None,
+    };
     catalog::delete_prefix(snap.as_ref(), &table_prefix(old.id), batch)?;
     let mut seen_unique: HashSet<Vec<u8>> = HashSet::new();
     let prefix = index_prefix(old.id, PRIMARY_INDEX_ID);
@@ -974,10 +1279,18 @@ fn rebuild_table(
             };
             let c = &new.columns[i];
             let v = table::coerce_column(v, c, row_id as usize)?;
-            if !c.nullable && v.is_null() {
+            if !c.nullable && v.is_null() && c.generated.is_none() {
                 return Err(DbError::new(1138, "22004", "Invalid use of NULL value"));
             }
             row.push(v);
+        }
+        if !rules.is_empty() {
+            rules.apply(new, &env, &mut row, row_id as usize)?;
+        }
+        for fk in &new.foreign_keys[fk_from.min(new.foreign_keys.len())..] {
+            if !crate::sql::fk::parent_exists(cat, &txn, new, fk, &row)? {
+                return Err(crate::sql::fk::no_parent(new, fk));
+            }
         }
         let mut key = index_prefix(new.id, PRIMARY_INDEX_ID);
         match table::pk_suffix(new, &row) {
@@ -1011,7 +1324,12 @@ fn rebuild_table(
     Ok(())
 }
 
-pub fn alter_table(db: &Database, current_db: Option<&str>, at: &ast::AlterTable) -> Result<QueryResult> {
+pub fn alter_table(
+    db: &Database,
+    current_db: Option<&str>,
+    at: &ast::AlterTable,
+    fk_checks: bool,
+) -> Result<QueryResult> {
     let (dbname, tname) = plan::split_table_name(&at.name, current_db)?;
     let _g = db.ddl_write();
     let mut cat = (*db.catalog()).clone();
@@ -1021,13 +1339,18 @@ pub fn alter_table(db: &Database, current_db: Option<&str>, at: &ast::AlterTable
     let mut mapping: Vec<std::result::Result<usize, Value>> = (0..t.columns.len()).map(Ok).collect();
     let mut rebuild = false;
     let mut rename_to: Option<(String, String)> = None;
+    let mut pending_checks = Vec::new();
+    let mut generated: Vec<(String, ast::Expr)> = Vec::new();
+    let fks_before = t.foreign_keys.len();
     let now = Value::DateTime(
         chrono::DateTime::from_timestamp_micros(crate::env::now_micros()).map(|d| d.naive_utc()).unwrap_or_default(),
     );
     for op in &at.operations {
         match op {
             ast::AlterTableOperation::AddColumn { column_def: cd, if_not_exists, column_position, .. } => {
-                let (col, pk, unique) = column_def(db, cd, &t.options)?;
+                let (col, extras) = column_def(db, cd, &t.options)?;
+                let (pk, unique) = (extras.pk, extras.unique);
+                pending_checks.extend(extras.checks);
                 if pk || unique {
                     check_key_part(&col, false)?;
                 }
@@ -1047,8 +1370,12 @@ pub fn alter_table(db: &Database, current_db: Option<&str>, at: &ast::AlterTable
                         t.column_index(&id.value).ok_or_else(|| DbError::unknown_column(&id.value, &t.name))? + 1
                     }
                 };
+                let is_generated = col.generated.is_some();
                 t.columns.insert(pos, col);
-                mapping.insert(pos, Err(fill));
+                mapping.insert(pos, Err(if is_generated { Value::Null } else { fill }));
+                if let Some(e) = extras.generated {
+                    generated.push((t.columns[pos].name.clone(), e));
+                }
                 for idx in &mut t.indexes {
                     for c in &mut idx.columns {
                         if *c >= pos {
@@ -1091,6 +1418,36 @@ pub fn alter_table(db: &Database, current_db: Option<&str>, at: &ast::AlterTable
                             ),
                         ));
                     }
+                    for (i, c) in t.columns.iter().enumerate() {
+                        let Some(g) = &c.generated else { continue };
+                        if i != pos && expr_uses(&g.expr, &cn.value) {
+                            return Err(DbError::new(
+                                3108,
+                                "HY000",
+                                format!("Column '{}' has a generated column dependency.", cn.value),
+                            ));
+                        }
+                    }
+                    if let Some(chk) = t.checks.iter().find(|c| expr_uses(&c.expr, &cn.value)) {
+                        // A column-level check on just this column goes with it.
+                        let only_this = constraints::parse_expr(&chk.expr)
+                            .map(|e| {
+                                constraints::facts(&e, &cat).columns.iter().all(|c| c.eq_ignore_ascii_case(&cn.value))
+                            })
+                            .unwrap_or(false);
+                        if !only_this {
+                            return Err(DbError::new(
+                                3959,
+                                "HY000",
+                                format!(
+                                    "Check constraint '{}' uses column '{}', hence column cannot be dropped or renamed.",
+                                    chk.name, cn.value
+                                ),
+                            ));
+                        }
+                        let name = chk.name.clone();
+                        t.checks.retain(|c| c.name != name);
+                    }
                     t.columns.remove(pos);
                     let _ = mapping.remove(pos);
                     for idx in &mut t.indexes {
@@ -1105,15 +1462,58 @@ pub fn alter_table(db: &Database, current_db: Option<&str>, at: &ast::AlterTable
                     rebuild = true;
                 }
             }
+            // `ALTER CHECK c [NOT] ENFORCED` (see `dialect::parse_alter_check`).
+            ast::AlterTableOperation::AddConstraint {
+                constraint: ast::TableConstraint::Check(ast::CheckConstraint { name: Some(n), enforced: Some(on), .. }),
+                not_valid: true,
+            } => {
+                let Some(c) = t.checks.iter_mut().find(|c| c.name.eq_ignore_ascii_case(&n.value)) else {
+                    return Err(DbError::new(
+                        3821,
+                        "HY000",
+                        format!("Check constraint '{}' is not found in the table.", n.value),
+                    ));
+                };
+                if *on && !c.enforced {
+                    // Enforcing it again checks every row (in the rebuild).
+                    rebuild = true;
+                }
+                c.enforced = *on;
+            }
             ast::AlterTableOperation::AddConstraint { constraint, .. } => {
-                apply_constraint(&mut t, constraint)?;
+                apply_constraint(&mut t, constraint, &mut pending_checks)?;
                 rebuild = true;
+            }
+            ast::AlterTableOperation::DropConstraint { name, if_exists, .. } => {
+                // MySQL 8's DROP CONSTRAINT: a CHECK, a foreign key or a unique key by name.
+                if let Some(i) = t.checks.iter().position(|c| c.name.eq_ignore_ascii_case(&name.value)) {
+                    t.checks.remove(i);
+                } else if let Some(i) = t.foreign_keys.iter().position(|f| f.name.eq_ignore_ascii_case(&name.value)) {
+                    t.foreign_keys.remove(i);
+                } else if t.indexes.iter().any(|i| i.unique && i.name.eq_ignore_ascii_case(&name.value)) {
+                    t.indexes.retain(|i| !(i.unique && i.name.eq_ignore_ascii_case(&name.value)));
+                    rebuild = true;
+                } else if !*if_exists {
+                    return Err(DbError::new(3940, "HY000", format!("Constraint '{}' does not exist.", name.value)));
+                }
             }
             ast::AlterTableOperation::DropIndex { name } => {
                 let before = t.indexes.len();
                 t.indexes.retain(|i| i.primary || !i.name.eq_ignore_ascii_case(&name.value));
                 if t.indexes.len() == before {
                     return Err(DbError::cant_drop(&name.value));
+                }
+                // A foreign key needs an index that starts with its columns (1553).
+                for fk in &t.foreign_keys {
+                    let Some(pos) = crate::sql::fk::positions(&t, &fk.columns) else { continue };
+                    let n = pos.len();
+                    if !t.indexes.iter().any(|i| i.columns.len() >= n && i.columns[..n] == pos[..]) {
+                        return Err(DbError::new(
+                            1553,
+                            "HY000",
+                            format!("Cannot drop index '{}': needed in a foreign key constraint", name.value),
+                        ));
+                    }
                 }
                 rebuild = true;
             }
@@ -1158,9 +1558,23 @@ pub fn alter_table(db: &Database, current_db: Option<&str>, at: &ast::AlterTable
         }
     }
     check_auto_increment(&t)?;
+    for (name, e) in &generated {
+        let pos = t.column_index(name).ok_or_else(|| DbError::internal("generated column vanished"))?;
+        constraints::validate_generated(&t, pos, e, &cat, &NoVars)?;
+    }
+    let new_checks = !pending_checks.is_empty();
+    add_checks(&mut t, pending_checks, &cat)?;
+    for fk in &t.foreign_keys[fks_before.min(t.foreign_keys.len())..] {
+        validate_fk(&cat, &t, fk, fk_checks)?;
+    }
+    let new_fks = fk_checks && t.foreign_keys.len() > fks_before;
+    if new_checks || new_fks || !generated.is_empty() {
+        rebuild = true;
+    }
     let mut batch = WriteBatch::new();
     if rebuild {
-        rebuild_table(db, &old, &t, &mapping, &mut batch)?;
+        let fk_from = if new_fks { fks_before } else { t.foreign_keys.len() };
+        rebuild_table(db, &cat, &old, &t, &mapping, fk_from, &mut batch)?;
         db.counters.forget(t.id);
     }
     if let Some((nd, nt)) = rename_to {
@@ -1172,8 +1586,20 @@ pub fn alter_table(db: &Database, current_db: Option<&str>, at: &ast::AlterTable
                 return Err(DbError::table_exists(&nt));
             }
             cat.tables.remove(&(t.db.clone(), t.name.clone()));
+            let from = (t.db.clone(), t.name.clone());
             t.db = nd;
             t.name = nt;
+            // The table's own self-references move with it.
+            for f in &mut t.foreign_keys {
+                if f.ref_db.as_deref().unwrap_or(&from.0) == from.0 && f.ref_table == from.1 {
+                    f.ref_db = None;
+                    f.ref_table = t.name.clone();
+                }
+            }
+            let to = (t.db.clone(), t.name.clone());
+            cat.put_table(t.clone(), &mut batch)?;
+            retarget_fks(&mut cat, (&from.0, &from.1), (&to.0, &to.1), &mut batch)?;
+            t = (**cat.table(&to.0, &to.1).ok_or_else(|| DbError::internal("renamed table"))?).clone();
         }
     }
     cat.put_table(t, &mut batch)?;
@@ -1214,7 +1640,7 @@ pub fn create_index(db: &Database, current_db: Option<&str>, ci: &ast::CreateInd
         table_type: None,
         end_token: ast::helpers::attached_token::AttachedToken::empty(),
     };
-    alter_table(db, current_db, &at)
+    alter_table(db, current_db, &at, true)
 }
 
 pub fn drop_index(
@@ -1237,10 +1663,15 @@ pub fn drop_index(
         table_type: None,
         end_token: ast::helpers::attached_token::AttachedToken::empty(),
     };
-    alter_table(db, current_db, &at)
+    alter_table(db, current_db, &at, true)
 }
 
-pub fn truncate(db: &Database, current_db: Option<&str>, names: &[ast::ObjectName]) -> Result<QueryResult> {
+pub fn truncate(
+    db: &Database,
+    current_db: Option<&str>,
+    names: &[ast::ObjectName],
+    fk_checks: bool,
+) -> Result<QueryResult> {
     let _g = db.ddl_write();
     let cat = (*db.catalog()).clone();
     let snap = db.store.snapshot();
@@ -1249,12 +1680,52 @@ pub fn truncate(db: &Database, current_db: Option<&str>, names: &[ast::ObjectNam
     for n in names {
         let (d, t) = plan::split_table_name(n, current_db)?;
         let def = cat.require_table(&d, &t)?;
+        if fk_checks {
+            if let Some((c, f)) = referencing_fk(&cat, def, &[]) {
+                return Err(DbError::new(
+                    1701,
+                    "42000",
+                    format!(
+                        "Cannot truncate a table referenced in a foreign key constraint (`{}`.`{}`, CONSTRAINT `{}`)",
+                        c.db, c.name, f.name
+                    ),
+                ));
+            }
+        }
         catalog::delete_prefix(snap.as_ref(), &table_prefix(def.id), &mut batch)?;
         ids.push(def.id);
     }
     db.commit_ddl(cat, batch)?;
     ids.iter().for_each(|id| db.counters.forget(*id));
     Ok(QueryResult::ok(0))
+}
+
+/// After a table is renamed, point the foreign keys that referenced it
+/// (in any table, itself included) at the new name, as MySQL does.
+fn retarget_fks(
+    cat: &mut catalog::Catalog,
+    from: (&str, &str),
+    to: (&str, &str),
+    batch: &mut WriteBatch,
+) -> Result<()> {
+    let children: Vec<TableDef> = cat
+        .tables
+        .values()
+        .filter(|c| {
+            c.foreign_keys.iter().any(|f| f.ref_db.as_deref().unwrap_or(&c.db) == from.0 && f.ref_table == from.1)
+        })
+        .map(|c| (**c).clone())
+        .collect();
+    for mut c in children {
+        for f in &mut c.foreign_keys {
+            if f.ref_db.as_deref().unwrap_or(&c.db) == from.0 && f.ref_table == from.1 {
+                f.ref_db = (to.0 != c.db).then(|| to.0.to_string());
+                f.ref_table = to.1.to_string();
+            }
+        }
+        cat.put_table(c, batch)?;
+    }
+    Ok(())
 }
 
 pub fn rename_tables(db: &Database, current_db: Option<&str>, pairs: &[ast::RenameTable]) -> Result<QueryResult> {
@@ -1274,9 +1745,10 @@ pub fn rename_tables(db: &Database, current_db: Option<&str>, pairs: &[ast::Rena
             return Err(DbError::table_exists(&nt));
         }
         let mut t = (*old).clone();
-        t.db = nd;
-        t.name = nt;
+        t.db = nd.clone();
+        t.name = nt.clone();
         cat.put_table(t, &mut batch)?;
+        retarget_fks(&mut cat, (&od, &ot), (&nd, &nt), &mut batch)?;
     }
     db.commit_ddl(cat, batch)?;
     Ok(QueryResult::ok(0))

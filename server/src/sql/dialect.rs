@@ -221,6 +221,87 @@ impl GuoceDialect {
     }
 }
 
+/// MySQL 8's CHECK operations sqlparser lacks, when they are an ALTER
+/// TABLE's only operation:
+///
+/// - `ALTER TABLE t DROP CHECK c` → `DROP CONSTRAINT c`;
+/// - `ALTER TABLE t ALTER {CHECK | CONSTRAINT} c [NOT] ENFORCED` →
+///   `ADD CONSTRAINT c CHECK (NULL) [NOT] ENFORCED` with `not_valid` set,
+///   which `ddl` reads as "change the enforcement of `c`" (MySQL has no
+///   NOT VALID, so the marker cannot come from SQL text).
+///
+/// Anything else is left to sqlparser (the tokens are put back).
+fn parse_alter_check(parser: &mut Parser) -> Option<Result<Statement, ParserError>> {
+    if peek_word(parser, 0).as_deref() != Some("ALTER") || peek_word(parser, 1).as_deref() != Some("TABLE") {
+        return None;
+    }
+    let start = parser.index();
+    let rewind = |parser: &mut Parser| {
+        while parser.index() > start {
+            parser.prev_token();
+        }
+    };
+    parser.next_token();
+    parser.next_token();
+    let Ok(name) = parser.parse_object_name(false) else {
+        rewind(parser);
+        return None;
+    };
+    let op = match (peek_word(parser, 0).as_deref(), peek_word(parser, 1).as_deref()) {
+        (Some("DROP"), Some("CHECK")) => {
+            parser.next_token();
+            parser.next_token();
+            match parser.parse_identifier() {
+                Ok(n) => ast::AlterTableOperation::DropConstraint { if_exists: false, name: n, drop_behavior: None },
+                Err(_) => {
+                    rewind(parser);
+                    return None;
+                }
+            }
+        }
+        (Some("ALTER"), Some("CHECK" | "CONSTRAINT")) => {
+            parser.next_token();
+            parser.next_token();
+            let Ok(n) = parser.parse_identifier() else {
+                rewind(parser);
+                return None;
+            };
+            let enforced = !eat_word(parser, "NOT");
+            if !eat_word(parser, "ENFORCED") {
+                rewind(parser);
+                return None;
+            }
+            ast::AlterTableOperation::AddConstraint {
+                constraint: ast::TableConstraint::Check(ast::CheckConstraint {
+                    name: Some(n),
+                    expr: Box::new(Expr::value(ast::Value::Null)),
+                    no_inherit: false,
+                    enforced: Some(enforced),
+                }),
+                not_valid: true,
+            }
+        }
+        _ => {
+            rewind(parser);
+            return None;
+        }
+    };
+    if !matches!(parser.peek_token().token, Token::EOF | Token::SemiColon) {
+        rewind(parser);
+        return None;
+    }
+    Some(Ok(Statement::AlterTable(ast::AlterTable {
+        name,
+        if_exists: false,
+        only: false,
+        operations: vec![op],
+        location: None,
+        on_cluster: None,
+        table_type: None,
+        end_token: ast::helpers::attached_token::AttachedToken::empty(),
+    })))
+}
+
 /// `CREATE [TEMPORARY] TABLE` ahead?
 fn at_create_table(parser: &Parser) -> bool {
     if peek_word(parser, 0).as_deref() != Some("CREATE") {
@@ -563,6 +644,9 @@ impl Dialect for GuoceDialect {
     fn parse_statement(&self, parser: &mut Parser) -> Option<Result<Statement, ParserError>> {
         if at_create_table(parser) {
             return Some(parse_create_table(parser));
+        }
+        if let Some(stmt) = parse_alter_check(parser) {
+            return Some(stmt);
         }
         self.0.parse_statement(parser)
     }

@@ -15,6 +15,7 @@ use crate::db::Database;
 use crate::error::{DbError, Result};
 use crate::sql::exec::{self, ExecEnv, SessionInfo};
 use crate::sql::expr::{Ctx, Expr};
+use crate::sql::fk::Writer;
 use crate::sql::plan::{self, Access, Binder, ColumnInfo, ScanNode, Scope, VarSource};
 use crate::sql::table::{self, OnDuplicate};
 use crate::sql::value::Value;
@@ -89,6 +90,18 @@ fn table_scope(t: &TableDef, qualifier: &str) -> Scope {
             })
             .collect(),
     }
+}
+
+/// 3105 ER_NON_DEFAULT_VALUE_FOR_GENERATED_COLUMN.
+fn generated_value(t: &TableDef, col: usize) -> DbError {
+    DbError::new(
+        3105,
+        "HY000",
+        format!(
+            "The value specified for generated column '{}' in table '{}' is not allowed.",
+            t.columns[col].name, t.name
+        ),
+    )
 }
 
 fn is_default_keyword(e: &ast::Expr) -> bool {
@@ -240,6 +253,28 @@ pub fn insert(ctx: &StmtCtx, txn: &mut Transaction, ins: &ast::Insert) -> Result
         None => vec![],
     };
 
+    // A generated column takes only DEFAULT (3105). Outside strict mode a
+    // value is ignored instead, as MariaDB does — mariadb-dump writes the
+    // values of generated columns and loads them with sql_mode=''.
+    let strict = ctx
+        .vars
+        .system_var("sql_mode", false)
+        .ok()
+        .and_then(|v| v.to_text())
+        .is_some_and(|m| m.to_ascii_uppercase().contains("STRICT_"));
+    for (k, &col) in targets.iter().enumerate() {
+        if table.columns[col].generated.is_some() && source_rows.iter().any(|r| r.get(k).is_some_and(Option::is_some)) {
+            if strict {
+                return Err(generated_value(&table, col));
+            }
+            for r in source_rows.iter_mut() {
+                if let Some(v) = r.get_mut(k) {
+                    *v = None;
+                }
+            }
+        }
+    }
+    let writer = Writer::new(ctx);
     let counters = ctx.db.counters.get(table.id);
     let auto_col = table.auto_increment_column();
     let now = Value::DateTime(ctx.now);
@@ -256,6 +291,11 @@ pub fn insert(ctx: &StmtCtx, txn: &mut Transaction, ins: &ast::Insert) -> Result
         let ignore = mode == OnDuplicate::Ignore;
         let mut full = Vec::with_capacity(row.len());
         for (i, (c, v)) in table.columns.iter().zip(row).enumerate() {
+            if c.generated.is_some() {
+                // Computed below, once every other column has its value.
+                full.push(Value::Null);
+                continue;
+            }
             let v = match v {
                 Some(v) => v,
                 None => match c.default_value(&now) {
@@ -290,8 +330,22 @@ pub fn insert(ctx: &StmtCtx, txn: &mut Transaction, ins: &ast::Insert) -> Result
                 table::observe_auto_value(txn, &table, i, n as u64, &counters)?;
             }
         }
+        match writer.finish_row(txn, &table, &mut full, rownum) {
+            Ok(()) => {}
+            // INSERT IGNORE skips a row that fails a CHECK constraint.
+            Err(e) if ignore && e.code == 3819 => continue,
+            Err(e) => return Err(e),
+        }
         if odku.is_empty() {
-            affected += table::insert_row(txn, &table, &full, mode, &counters)?;
+            let mark = txn.mark();
+            affected += match writer.insert(txn, &table, &full, mode, &counters) {
+                // INSERT IGNORE skips a row without its parent too.
+                Err(e) if ignore && e.code == 1452 => {
+                    txn.rollback_to(mark);
+                    0
+                }
+                r => r?,
+            };
             continue;
         }
         for (i, c) in table.columns.iter().enumerate() {
@@ -303,6 +357,7 @@ pub fn insert(ctx: &StmtCtx, txn: &mut Transaction, ins: &ast::Insert) -> Result
             None => {
                 let key = table::new_row_key(txn, &table, &full, &counters)?;
                 table::write_row(txn, &table, &key, &full)?;
+                writer.check_parents(txn, &table, &full, None)?;
                 affected += 1;
             }
             Some((_, existing_key)) => {
@@ -315,6 +370,9 @@ pub fn insert(ctx: &StmtCtx, txn: &mut Transaction, ins: &ast::Insert) -> Result
                     let env = ctx.env(txn);
                     let ectx = Ctx { env: &env, outer: vec![] };
                     for (col, e) in &odku {
+                        if table.columns[*col].generated.is_some() {
+                            return Err(generated_value(&table, *col));
+                        }
                         let mut both = work.clone();
                         both.extend(full.iter().cloned());
                         let v = e.eval(&both, &ectx)?;
@@ -322,7 +380,8 @@ pub fn insert(ctx: &StmtCtx, txn: &mut Transaction, ins: &ast::Insert) -> Result
                     }
                 }
                 if work != old_row {
-                    table::update_row(txn, &table, &existing_key, &old_row, &work)?;
+                    writer.finish_row(txn, &table, &mut work, rownum)?;
+                    writer.update(txn, &table, &existing_key, &old_row, &work, 0, &[table.id])?;
                     affected += 2;
                 }
             }
@@ -406,11 +465,19 @@ pub fn update(ctx: &StmtCtx, txn: &mut Transaction, up: &ast::Update) -> Result<
     let (rows, scope) =
         target_rows(ctx, txn, &table, &qualifier, up.selection.as_ref(), &up.order_by, up.limit.as_ref())?;
     let mut binder = ctx.binder();
-    let assigns: Vec<(usize, Expr)> = up
-        .assignments
-        .iter()
-        .map(|a| Ok((assignment_column(&table, a)?, binder.bind_expr(&a.value, &scope, &mut None, "field list")?)))
-        .collect::<Result<_>>()?;
+    let mut assigns: Vec<(usize, Expr)> = Vec::new();
+    for a in &up.assignments {
+        let col = assignment_column(&table, a)?;
+        if table.columns[col].generated.is_some() {
+            // `SET g = DEFAULT` leaves it to be computed; anything else is 3105.
+            if is_default_keyword(&a.value) {
+                continue;
+            }
+            return Err(generated_value(&table, col));
+        }
+        assigns.push((col, binder.bind_expr(&a.value, &scope, &mut None, "field list")?));
+    }
+    let writer = Writer::new(ctx);
     let matched = rows.len() as u64;
     let mut changed = 0u64;
     let now = Value::DateTime(ctx.now);
@@ -433,7 +500,8 @@ pub fn update(ctx: &StmtCtx, txn: &mut Transaction, up: &ast::Update) -> Result<
                 work[i] = table::coerce(c.now_at_precision(&now), &c.name, &c.ty, ri + 1)?;
             }
         }
-        table::update_row(txn, &table, &key, &old, &work)?;
+        writer.finish_row(txn, &table, &mut work, ri + 1)?;
+        writer.update(txn, &table, &key, &old, &work, 0, &[table.id])?;
         changed += 1;
     }
     Ok(QueryResult::Ok {
@@ -456,9 +524,16 @@ pub fn delete(ctx: &StmtCtx, txn: &mut Transaction, del: &ast::Delete) -> Result
     let qualifier = alias.unwrap_or_else(|| table.name.clone());
     let (rows, _) =
         target_rows(ctx, txn, &table, &qualifier, del.selection.as_ref(), &del.order_by, del.limit.as_ref())?;
-    let n = rows.len() as u64;
+    let writer = Writer::new(ctx);
+    let mut n = 0u64;
     for (key, row) in rows {
-        table::delete_row(txn, &table, &key, &row)?;
+        // A cascade from an earlier row of a self-referencing table may
+        // have deleted this one already.
+        if txn.lock_latest(&key, crate::txn::locks::LockMode::Exclusive)?.is_none() {
+            continue;
+        }
+        writer.delete(txn, &table, &key, &row, 0)?;
+        n += 1;
     }
     Ok(QueryResult::ok(n))
 }

@@ -6,12 +6,14 @@
 //! to the network and never touches the engine except through `txn`.
 
 pub mod charset;
+pub mod constraints;
 pub mod conversion;
 pub mod ddl;
 pub mod dialect;
 pub mod dml;
 pub mod exec;
 pub mod expr;
+pub mod fk;
 pub mod func;
 pub mod funclib;
 pub mod json;

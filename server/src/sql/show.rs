@@ -297,10 +297,35 @@ pub fn show_view_columns(columns: &[ColumnInfo], full: bool, like: Option<&str>)
     }
 }
 
+/// A FOREIGN KEY as SHOW CREATE TABLE and InnoDB's error messages print
+/// it: `CONSTRAINT `fk` FOREIGN KEY (`a`) REFERENCES `p` (`id`) ON DELETE CASCADE`.
+pub fn fk_definition(fk: &crate::catalog::ForeignKeyDef) -> String {
+    let list = |cs: &[String]| cs.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ");
+    let table = match &fk.ref_db {
+        Some(d) => format!("{}.{}", quote_ident(d), quote_ident(&fk.ref_table)),
+        None => quote_ident(&fk.ref_table),
+    };
+    let mut l = format!(
+        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {table} ({})",
+        quote_ident(&fk.name),
+        list(&fk.columns),
+        list(&fk.ref_columns)
+    );
+    for (what, action) in [("DELETE", &fk.on_delete), ("UPDATE", &fk.on_update)] {
+        if let Some(a) = action.as_deref().filter(|a| *a != "RESTRICT") {
+            l.push_str(&format!(" ON {what} {a}"));
+        }
+    }
+    l
+}
+
 pub fn show_create_table(t: &TableDef, next_auto: Option<u64>) -> QueryResult {
     let mut lines = Vec::new();
     for c in &t.columns {
         let mut l = format!("  {} {}", quote_ident(&c.name), column_type_text(t, c));
+        if let Some(g) = &c.generated {
+            l.push_str(&format!(" GENERATED ALWAYS AS ({}) {}", g.expr, if g.stored { "STORED" } else { "VIRTUAL" }));
+        }
         if !c.nullable {
             l.push_str(" NOT NULL");
         } else if c.ty.kind == TypeKind::Timestamp {
@@ -316,7 +341,10 @@ pub fn show_create_table(t: &TableDef, next_auto: Option<u64>) -> QueryResult {
             ColumnDefault::CurrentTimestamp => l.push_str(" DEFAULT CURRENT_TIMESTAMP"),
             // TEXT and BLOB columns show no DEFAULT NULL (JSON and spatial do).
             ColumnDefault::None | ColumnDefault::Const(None)
-                if c.nullable && !c.auto_increment && !matches!(c.ty.kind, TypeKind::Text | TypeKind::Blob) =>
+                if c.nullable
+                    && !c.auto_increment
+                    && c.generated.is_none()
+                    && !matches!(c.ty.kind, TypeKind::Text | TypeKind::Blob) =>
             {
                 l.push_str(" DEFAULT NULL")
             }
@@ -351,23 +379,17 @@ pub fn show_create_table(t: &TableDef, next_auto: Option<u64>) -> QueryResult {
     let mut fks: Vec<_> = t.foreign_keys.iter().collect();
     fks.sort_by(|a, b| a.name.cmp(&b.name));
     for fk in fks {
-        let list = |cs: &[String]| cs.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ");
-        let table = match &fk.ref_db {
-            Some(d) => format!("{}.{}", quote_ident(d), quote_ident(&fk.ref_table)),
-            None => quote_ident(&fk.ref_table),
-        };
-        let mut l = format!(
-            "  CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {table} ({})",
-            quote_ident(&fk.name),
-            list(&fk.columns),
-            list(&fk.ref_columns)
-        );
-        for (what, action) in [("DELETE", &fk.on_delete), ("UPDATE", &fk.on_update)] {
-            if let Some(a) = action.as_deref().filter(|a| *a != "RESTRICT") {
-                l.push_str(&format!(" ON {what} {a}"));
-            }
-        }
-        lines.push(l);
+        lines.push(format!("  {}", fk_definition(fk)));
+    }
+    let mut checks: Vec<_> = t.checks.iter().collect();
+    checks.sort_by(|a, b| a.name.cmp(&b.name));
+    for c in checks {
+        lines.push(format!(
+            "  CONSTRAINT {} CHECK ({}){}",
+            quote_ident(&c.name),
+            c.expr,
+            if c.enforced { "" } else { " /*!80016 NOT ENFORCED */" }
+        ));
     }
     let text = format!(
         "CREATE TABLE {} (\n{}\n){}",
@@ -409,6 +431,11 @@ fn extra(c: &crate::catalog::ColumnDef) -> String {
     }
     if c.on_update_now {
         e.push("on update CURRENT_TIMESTAMP");
+    }
+    match &c.generated {
+        Some(g) if g.stored => e.push("STORED GENERATED"),
+        Some(_) => e.push("VIRTUAL GENERATED"),
+        None => {}
     }
     e.join(" ")
 }
@@ -675,8 +702,8 @@ pub fn information_schema(cat: &Catalog, table: &str) -> Option<(Vec<ColumnInfo>
             &["COLLATION_NAME", "CHARACTER_SET_NAME"],
             collation_rows().into_iter().map(|r| vec![r[0].clone(), r[1].clone()]).collect(),
         ),
-        // Constraints: PRIMARY KEY and UNIQUE indexes, and foreign keys
-        // (stored and shown, not enforced). CHECK constraints are not kept.
+        // Constraints: PRIMARY KEY and UNIQUE indexes, foreign keys and
+        // CHECK constraints.
         "TABLE_CONSTRAINTS" => (
             &[
                 "CONSTRAINT_CATALOG",
@@ -713,7 +740,27 @@ pub fn information_schema(cat: &Catalog, table: &str) -> Option<(Vec<ColumnInfo>
                             s("YES"),
                         ]
                     });
-                    keys.chain(fks)
+                    let checks = t.checks.iter().map(move |c| {
+                        vec![
+                            s("def"),
+                            s(t.db.clone()),
+                            s(c.name.clone()),
+                            s(t.db.clone()),
+                            s(t.name.clone()),
+                            s("CHECK"),
+                            s(if c.enforced { "YES" } else { "NO" }),
+                        ]
+                    });
+                    keys.chain(fks).chain(checks)
+                })
+                .collect(),
+        ),
+        "CHECK_CONSTRAINTS" => (
+            &["CONSTRAINT_CATALOG", "CONSTRAINT_SCHEMA", "CONSTRAINT_NAME", "CHECK_CLAUSE"],
+            cat.tables
+                .values()
+                .flat_map(|t| {
+                    t.checks.iter().map(move |c| vec![s("def"), s(t.db.clone()), s(c.name.clone()), s(c.expr.clone())])
                 })
                 .collect(),
         ),
@@ -934,7 +981,7 @@ pub fn information_schema(cat: &Catalog, table: &str) -> Option<(Vec<ColumnInfo>
                             s(extra(c)),
                             s("select,insert,update,references"),
                             s(c.comment.clone()),
-                            s(""),
+                            s(c.generated.as_ref().map(|g| g.expr.clone()).unwrap_or_default()),
                             c.srid.map(|v| Value::Int(v as i64)).unwrap_or(Value::Null),
                         ]
                     })

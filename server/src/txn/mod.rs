@@ -303,6 +303,19 @@ impl Transaction {
     /// The writes in range are copied when the scan starts, so writing while
     /// iterating never changes what the scan returns.
     pub fn scan(&self, range: KeyRange, dir: Direction) -> Result<MergedScan> {
+        let snap = self.snap.clone();
+        self.scan_in(&snap, range, dir)
+    }
+
+    /// Scan `range` at the latest committed state (a fresh snapshot) merged
+    /// with this transaction's writes: what foreign-key checks read, as
+    /// InnoDB's locking reads do, once the rows that decide them are locked.
+    pub fn scan_latest(&self, range: KeyRange, dir: Direction) -> Result<MergedScan> {
+        let snap: Arc<dyn KvSnapshot> = self.store.mvcc.snapshot();
+        self.scan_in(&snap, range, dir)
+    }
+
+    fn scan_in(&self, snap: &Arc<dyn KvSnapshot>, range: KeyRange, dir: Direction) -> Result<MergedScan> {
         let pending: Vec<(Vec<u8>, Option<Vec<u8>>)> = self
             .writes
             .range::<Vec<u8>, _>((range.start.clone(), range.end.clone()))
@@ -312,8 +325,15 @@ impl Transaction {
         if dir == Direction::Reverse {
             pending.reverse();
         }
-        let base = self.snap.scan(range, dir)?;
-        Ok(MergedScan { base, base_next: None, pending: pending.into_iter().peekable(), dir, base_done: false })
+        let base = snap.scan(range, dir)?;
+        Ok(MergedScan {
+            _snap: snap.clone(),
+            base,
+            base_next: None,
+            pending: pending.into_iter().peekable(),
+            dir,
+            base_done: false,
+        })
     }
 
     /// Validate and apply. Returns once the batch is durable (when the store
@@ -384,6 +404,8 @@ type PendingWrite = (Vec<u8>, Option<Vec<u8>>);
 
 /// Snapshot scan merged with pending writes, in scan order.
 pub struct MergedScan {
+    /// Keeps the snapshot registered (so GC spares what it reads) while the scan runs.
+    _snap: Arc<dyn KvSnapshot>,
     base: guocedb_engines::KvIter,
     base_next: Option<KvPair>,
     pending: std::iter::Peekable<std::vec::IntoIter<PendingWrite>>,
