@@ -510,6 +510,8 @@ enum Acc {
     },
     /// A loadable aggregate: the argument rows, fed to the module at finish.
     Wasm(Vec<Vec<guocedb_udf::abi::Value>>),
+    /// JSON_ARRAYAGG / JSON_OBJECTAGG.
+    Json(crate::sql::jsonfn::AggState),
 }
 
 struct AggRun<'a> {
@@ -534,6 +536,7 @@ impl<'a> AggRun<'a> {
                 Acc::Moments { n: 0.0, mean: 0.0, m2: 0.0 }
             }
             AggFunc::Wasm => Acc::Wasm(Vec::new()),
+            AggFunc::JsonArrayAgg | AggFunc::JsonObjectAgg => Acc::Json(Default::default()),
         };
         Self { call, acc, seen: if call.distinct { Some(HashSet::new()) } else { None } }
     }
@@ -550,6 +553,14 @@ impl<'a> AggRun<'a> {
             // NULLs go to the function too: a loadable aggregate decides.
             rows.push(u.encode_args(&vals));
             return Ok(());
+        }
+        if let Acc::Json(st) = &mut self.acc {
+            // NULL values are JSON nulls; a NULL key is an error.
+            return match vals.as_slice() {
+                [k, v] => st.add(Some(k), v),
+                [v] => st.add(None, v),
+                _ => Ok(()),
+            };
         }
         if self.call.func != AggFunc::AnyValue && vals.iter().any(Value::is_null) {
             return Ok(());
@@ -620,7 +631,7 @@ impl<'a> AggRun<'a> {
                     _ => *b ^= x,
                 }
             }
-            Acc::Wasm(_) => {} // fed above
+            Acc::Wasm(_) | Acc::Json(_) => {} // fed above
             Acc::Moments { n, mean, m2 } => {
                 let x = v.as_f64().unwrap_or(0.0);
                 *n += 1.0;
@@ -691,6 +702,7 @@ impl<'a> AggRun<'a> {
                 })
             }
             Acc::Wasm(_) => Value::Null,
+            Acc::Json(st) => st.finish(self.call.func == AggFunc::JsonObjectAgg)?,
         })
     }
 }

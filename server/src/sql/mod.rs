@@ -14,6 +14,7 @@ pub mod exec;
 pub mod expr;
 pub mod func;
 pub mod json;
+pub mod jsonfn;
 pub mod plan;
 pub mod show;
 pub mod table;
