@@ -434,6 +434,7 @@ impl Session {
     pub fn new(db: Arc<Database>, user: &str, host: &str) -> Self {
         let connection_id = db.next_connection_id();
         let process = Some(db.processes.register(connection_id, user, host));
+        let max_allowed_packet = db.config.max_allowed_packet;
         Self {
             db,
             info: SessionInfo {
@@ -441,6 +442,7 @@ impl Session {
                 host: host.to_string(),
                 connection_id,
                 process,
+                max_allowed_packet,
                 ..Default::default()
             },
             vars: BTreeMap::new(),

@@ -37,6 +37,9 @@ pub struct SessionInfo {
     pub found_rows: u64,
     /// The session's process-list entry (KILL's flags).
     pub process: Option<std::sync::Arc<crate::process::Process>>,
+    /// `max_allowed_packet`: the longest JSON result a function builds
+    /// (0: the default, 64 MiB).
+    pub max_allowed_packet: usize,
 }
 
 /// The environment one statement executes in.
@@ -556,9 +559,10 @@ impl<'a> AggRun<'a> {
         }
         if let Acc::Json(st) = &mut self.acc {
             // NULL values are JSON nulls; a NULL key is an error.
+            let limit = crate::sql::jsonfn::result_limit(ctx);
             return match vals.as_slice() {
-                [k, v] => st.add(Some(k), v),
-                [v] => st.add(None, v),
+                [k, v] => st.add(Some(k), v, limit),
+                [v] => st.add(None, v, limit),
                 _ => Ok(()),
             };
         }

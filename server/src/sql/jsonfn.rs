@@ -15,8 +15,8 @@
 //! when it is not) and anything else is 3146.
 //!
 //! Limits: documents nest at most [`json::MAX_DEPTH`] deep (3157); a result
-//! longer than [`MAX_RESULT_BYTES`] (the default `max_allowed_packet`) is
-//! NULL, as MySQL returns NULL with warning 1301 past `max_allowed_packet`.
+//! longer than the session's `max_allowed_packet` is NULL, as MySQL returns
+//! NULL (with warning 1301) past `max_allowed_packet`.
 
 use std::cmp::Ordering;
 use std::fmt::Write as _;
@@ -30,9 +30,18 @@ use crate::sql::json::{self, key_cmp, Json};
 use crate::sql::types::{SqlType, TypeKind};
 use crate::sql::value::{self, Value};
 
-/// The longest JSON result a function builds (64 MiB, the default
-/// `max_allowed_packet`); longer results are NULL.
+/// The longest JSON result when the session does not say (64 MiB, the
+/// default `max_allowed_packet`).
 pub const MAX_RESULT_BYTES: usize = 64 * 1024 * 1024;
+
+/// The longest JSON result a function may build in this statement: the
+/// session's `max_allowed_packet`.
+pub fn result_limit(ctx: &Ctx) -> usize {
+    match ctx.env.session.max_allowed_packet {
+        0 => MAX_RESULT_BYTES,
+        n => n,
+    }
+}
 
 /// A JSON function or operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1019,6 +1028,8 @@ fn storage_size(v: &Json) -> usize {
 struct Args<'c> {
     call: &'c JsonCall,
     vals: Vec<Value>,
+    /// The longest result (`max_allowed_packet`).
+    limit: usize,
 }
 
 impl Args<'_> {
@@ -1080,16 +1091,17 @@ impl Args<'_> {
     }
 }
 
-/// A JSON result: its text, NULL when it is too long, 3157 when too deep.
-fn json_result(v: &Json) -> Result<Value> {
+/// A JSON result: its text, NULL when longer than `limit`, 3157 when too
+/// deep.
+fn json_result(v: &Json, limit: usize) -> Result<Value> {
     if v.depth() > json::MAX_DEPTH {
         return Err(DbError::json_too_deep());
     }
-    text_result(v.to_text())
+    text_result(v.to_text(), limit)
 }
 
-fn text_result(s: String) -> Result<Value> {
-    if s.len() > MAX_RESULT_BYTES {
+fn text_result(s: String, limit: usize) -> Result<Value> {
+    if s.len() > limit {
         return Ok(Value::Null);
     }
     Ok(Value::Str(s))
@@ -1102,7 +1114,7 @@ fn bool_val(b: bool) -> Value {
 /// Evaluate a JSON function call.
 pub fn eval(call: &JsonCall, row: &[Value], ctx: &Ctx) -> Result<Value> {
     let vals = call.args.iter().map(|a| a.eval(row, ctx)).collect::<Result<Vec<_>>>()?;
-    let a = Args { call, vals };
+    let a = Args { call, vals, limit: result_limit(ctx) };
     apply(&a)
 }
 
@@ -1126,14 +1138,14 @@ fn apply(a: &Args) -> Result<Value> {
             }
             if paths.len() == 1 && !paths[0].has_wildcard() {
                 return match found.first() {
-                    Some(v) => json_result(v),
+                    Some(v) => json_result(v, a.limit),
                     None => Ok(Value::Null),
                 };
             }
             if found.is_empty() {
                 return Ok(Value::Null);
             }
-            json_result(&Json::Array(found.into_iter().cloned().collect()))
+            json_result(&Json::Array(found.into_iter().cloned().collect()), a.limit)
         }
         F::Unquote => match &a.vals[0] {
             Value::Null => Ok(Value::Null),
@@ -1157,8 +1169,8 @@ fn apply(a: &Args) -> Result<Value> {
         },
         F::Quote => match &a.vals[0] {
             Value::Null => Ok(Value::Null),
-            Value::Str(s) | Value::Enum(_, s) if a.kind(0) != ArgKind::Bool => text_result(json::string(s)),
-            Value::Bytes(b) => text_result(json::string(&String::from_utf8_lossy(b))),
+            Value::Str(s) | Value::Enum(_, s) if a.kind(0) != ArgKind::Bool => text_result(json::string(s), a.limit),
+            Value::Bytes(b) => text_result(json::string(&String::from_utf8_lossy(b)), a.limit),
             _ => Err(incorrect_type(1, call.name)),
         },
         F::Object => {
@@ -1168,11 +1180,11 @@ fn apply(a: &Args) -> Result<Value> {
                 members.push((k, a.value(i + 1)?));
             }
             json::sort_members(&mut members);
-            json_result(&Json::Object(members))
+            json_result(&Json::Object(members), a.limit)
         }
         F::Array => {
             let items = (0..n).map(|i| a.value(i)).collect::<Result<Vec<_>>>()?;
-            json_result(&Json::Array(items))
+            json_result(&Json::Array(items), a.limit)
         }
         F::Set | F::Insert | F::Replace | F::ArrayAppend | F::ArrayInsert => {
             let Some(mut doc) = a.doc(0)? else { return Ok(Value::Null) };
@@ -1216,7 +1228,7 @@ fn apply(a: &Args) -> Result<Value> {
                     return Err(DbError::json_too_deep());
                 }
             }
-            json_result(&doc)
+            json_result(&doc, a.limit)
         }
         F::Remove => {
             let Some(mut doc) = a.doc(0)? else { return Ok(Value::Null) };
@@ -1239,7 +1251,7 @@ fn apply(a: &Args) -> Result<Value> {
                     _ => {}
                 }
             }
-            json_result(&doc)
+            json_result(&doc, a.limit)
         }
         F::MergePreserve | F::MergePatch => {
             let mut acc: Option<Json> = None;
@@ -1251,7 +1263,7 @@ fn apply(a: &Args) -> Result<Value> {
                     Some(x) => merge_preserve(x, d),
                 });
             }
-            json_result(&acc.unwrap_or(Json::Null))
+            json_result(&acc.unwrap_or(Json::Null), a.limit)
         }
         F::Contains => {
             if (0..n).any(|i| a.is_null(i)) {
@@ -1283,26 +1295,16 @@ fn apply(a: &Args) -> Result<Value> {
                     ))
                 }
             };
-            // Paths are read in order until one decides the answer.
-            let mut saw_null = false;
+            // Paths are read in order until one decides the answer (a NULL
+            // path makes it NULL), so later paths are never parsed.
             for i in 2..n {
-                if a.is_null(i) {
-                    saw_null = true;
-                    if all {
-                        return Ok(Value::Null);
-                    }
-                    continue;
-                }
-                let Some(p) = a.path(i)? else { continue };
+                let Some(p) = a.path(i)? else { return Ok(Value::Null) };
                 let hit = !find_all(&doc, &p).is_empty();
-                if hit && !all {
-                    return Ok(bool_val(true));
-                }
-                if !hit && all {
-                    return Ok(bool_val(false));
+                if hit != all {
+                    return Ok(bool_val(hit));
                 }
             }
-            Ok(if saw_null { Value::Null } else { bool_val(all) })
+            Ok(bool_val(all))
         }
         F::Keys | F::Length | F::Depth | F::Type | F::Pretty | F::StorageSize => {
             let Some(doc) = a.doc(0)? else { return Ok(Value::Null) };
@@ -1324,7 +1326,10 @@ fn apply(a: &Args) -> Result<Value> {
             Ok(match call.f {
                 F::Keys => match &target {
                     Json::Object(m) => {
-                        return json_result(&Json::Array(m.iter().map(|(k, _)| Json::Str(k.clone())).collect()))
+                        return json_result(
+                            &Json::Array(m.iter().map(|(k, _)| Json::Str(k.clone())).collect()),
+                            a.limit,
+                        )
                     }
                     _ => Value::Null,
                 },
@@ -1338,7 +1343,7 @@ fn apply(a: &Args) -> Result<Value> {
                 F::Pretty => {
                     let mut s = String::new();
                     pretty(&target, 0, &mut s);
-                    return text_result(s);
+                    return text_result(s, a.limit);
                 }
                 _ => Value::Int(storage_size(&target) as i64),
             })
@@ -1382,11 +1387,11 @@ fn apply(a: &Args) -> Result<Value> {
                     Json::Str(s) => Value::Str(s.clone()),
                     other => Value::Str(other.to_text()),
                 }),
-                Some(CastTarget::Json) => json_result(v),
+                Some(CastTarget::Json) => json_result(v, a.limit),
                 Some(t) => expr::cast(json_to_sql(v), t),
             }
         }
-        F::ToJson => json_result(&a.value(0)?),
+        F::ToJson => json_result(&a.value(0)?, a.limit),
         F::ToScalar => match a.doc(0)? {
             None => Ok(Value::Null),
             Some(v) => Ok(json_to_sql(&v)),
@@ -1496,8 +1501,8 @@ fn search(a: &Args) -> Result<Value> {
     }
     match hits.len() {
         0 => Ok(Value::Null),
-        1 => json_result(&Json::Str(hits.remove(0))),
-        _ => json_result(&Json::Array(hits.into_iter().map(Json::Str).collect())),
+        1 => json_result(&Json::Str(hits.remove(0)), a.limit),
+        _ => json_result(&Json::Array(hits.into_iter().map(Json::Str).collect()), a.limit),
     }
 }
 
@@ -1508,19 +1513,21 @@ pub struct AggState {
     items: Vec<(Option<String>, String)>,
     bytes: usize,
     too_big: bool,
+    limit: usize,
 }
 
 impl AggState {
     /// Add one row: `key` for JSON_OBJECTAGG (NULL is 3158), `value` the
     /// JSON text (SQL NULL is JSON null).
-    pub fn add(&mut self, key: Option<&Value>, value: &Value) -> Result<()> {
+    pub fn add(&mut self, key: Option<&Value>, value: &Value, limit: usize) -> Result<()> {
         let key = match key {
             Some(k) => Some(k.to_text().ok_or_else(null_member_name)?),
             None => None,
         };
         let text = value.to_text().unwrap_or_else(|| "null".to_string());
         self.bytes += text.len() + key.as_ref().map_or(0, String::len) + 4;
-        if self.bytes > MAX_RESULT_BYTES {
+        self.limit = limit;
+        if self.bytes > limit {
             self.too_big = true;
             self.items.clear();
             return Ok(());
@@ -1547,7 +1554,7 @@ impl AggState {
         } else {
             Json::Array(self.items.iter().map(|(_, t)| parse(t)).collect::<Result<Vec<_>>>()?)
         };
-        json_result(&v)
+        json_result(&v, self.limit)
     }
 }
 

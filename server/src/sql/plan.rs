@@ -1694,6 +1694,29 @@ impl<'a> Binder<'a> {
                 let d = self.bind_expr(date, scope, agg, clause)?;
                 self.bind_interval_add(d, iv, sign, scope, agg, clause)?
             }
+            // `->` binds tighter than any operator in MySQL (it follows a
+            // column); the parser gives it a low precedence, so
+            // `j -> '$.a' + 1` arrives as `j -> ('$.a' + 1)`: re-associate.
+            E::BinaryOp { left, op: op @ (ast::BinaryOperator::Arrow | ast::BinaryOperator::LongArrow), right }
+                if matches!(right.as_ref(), E::BinaryOp { .. })
+                    || matches!(left.as_ref(), E::BinaryOp { op: lop, .. }
+                        if !matches!(lop, ast::BinaryOperator::Arrow | ast::BinaryOperator::LongArrow)) =>
+            {
+                let fixed = match (left.as_ref(), right.as_ref()) {
+                    (_, E::BinaryOp { left: rl, op: rop, right: rr }) => E::BinaryOp {
+                        left: Box::new(E::BinaryOp { left: left.clone(), op: op.clone(), right: rl.clone() }),
+                        op: rop.clone(),
+                        right: rr.clone(),
+                    },
+                    (E::BinaryOp { left: ll, op: lop, right: lr }, _) => E::BinaryOp {
+                        left: ll.clone(),
+                        op: lop.clone(),
+                        right: Box::new(E::BinaryOp { left: lr.clone(), op: op.clone(), right: right.clone() }),
+                    },
+                    _ => return Err(DbError::internal("arrow operands")),
+                };
+                rec(self, &fixed)?
+            }
             E::BinaryOp { left, op: op @ (ast::BinaryOperator::Arrow | ast::BinaryOperator::LongArrow), right } => {
                 let l = rec(self, left)?;
                 let r = rec(self, right)?;
