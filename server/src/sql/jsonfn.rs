@@ -147,7 +147,7 @@ pub fn lookup(name: &str) -> Option<(JsonFn, &'static str, usize, usize)> {
 /// Whether `n` arguments suit `f` beyond its min/max (pairs must pair).
 pub fn count_ok(f: JsonFn, n: usize) -> bool {
     match f {
-        JsonFn::Object => n % 2 == 0,
+        JsonFn::Object => n.is_multiple_of(2),
         JsonFn::Set | JsonFn::Insert | JsonFn::Replace | JsonFn::ArrayAppend | JsonFn::ArrayInsert => n % 2 == 1,
         _ => true,
     }
@@ -477,13 +477,12 @@ fn member<'a>(m: &'a [(String, Json)], k: &str) -> Option<&'a Json> {
     m.binary_search_by(|(x, _)| key_cmp(x, k)).ok().map(|i| &m[i].1)
 }
 
-/// Every value `legs` reaches from `doc`, in document order, each once;
-/// with `track`, also where each one is.
+/// Every value `legs` reaches from `doc`, in document order; with
+/// `track`, also where each one is. Only `**` can reach a value twice:
+/// [`dedup`] removes the repeats.
 fn seek<'a>(doc: &'a Json, legs: &[Leg], here: &mut Vec<Step>, track: bool, out: &mut Vec<(&'a Json, Vec<Step>)>) {
     let Some((leg, rest)) = legs.split_first() else {
-        if !out.iter().any(|(v, _)| std::ptr::eq(*v, doc)) {
-            out.push((doc, if track { here.clone() } else { Vec::new() }));
-        }
+        out.push((doc, if track { here.clone() } else { Vec::new() }));
         return;
     };
     let mut go = |v: &'a Json, step: Option<Step>, legs: &[Leg], here: &mut Vec<Step>| {
@@ -528,16 +527,8 @@ fn seek<'a>(doc: &'a Json, legs: &[Leg], here: &mut Vec<Step>, track: bool, out:
             }
         }
         // A value that is not an array is its own only element.
-        (Leg::Cell(i), _) => {
-            if i.resolve(1) == Some(0) {
-                go(doc, None, rest, here);
-            }
-        }
-        (Leg::Range(a, b), _) => {
-            if range_positions(*a, *b, 1).is_some() {
-                go(doc, None, rest, here);
-            }
-        }
+        (Leg::Cell(i), _) if i.resolve(1) == Some(0) => go(doc, None, rest, here),
+        (Leg::Range(a, b), _) if range_positions(*a, *b, 1).is_some() => go(doc, None, rest, here),
         (Leg::Ellipsis, _) => {
             go(doc, None, rest, here);
             match doc {
@@ -558,9 +549,18 @@ fn seek<'a>(doc: &'a Json, legs: &[Leg], here: &mut Vec<Step>, track: bool, out:
     }
 }
 
+/// Keep the first of the matches that are the same value (by address).
+fn dedup(found: &mut Vec<(&Json, Vec<Step>)>) {
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|(v, _)| seen.insert(*v as *const Json));
+}
+
 fn find_all<'a>(doc: &'a Json, path: &Path) -> Vec<&'a Json> {
     let mut out = Vec::new();
     seek(doc, &path.legs, &mut Vec::new(), false, &mut out);
+    if path.legs.contains(&Leg::Ellipsis) {
+        dedup(&mut out);
+    }
     out.into_iter().map(|(v, _)| v).collect()
 }
 
@@ -1253,17 +1253,33 @@ fn apply(a: &Args) -> Result<Value> {
             }
             json_result(&doc, a.limit)
         }
-        F::MergePreserve | F::MergePatch => {
+        F::MergePreserve => {
             let mut acc: Option<Json> = None;
             for i in 0..n {
                 let Some(d) = a.doc(i)? else { return Ok(Value::Null) };
                 acc = Some(match acc {
                     None => d,
-                    Some(x) if call.f == F::MergePatch => merge_patch(x, d),
                     Some(x) => merge_preserve(x, d),
                 });
             }
             json_result(&acc.unwrap_or(Json::Null), a.limit)
+        }
+        F::MergePatch => {
+            // A NULL argument makes the result NULL until a later patch
+            // that is not an object replaces it whole.
+            let mut acc: Option<Json> = None;
+            for i in 0..n {
+                acc = match (a.doc(i)?, acc) {
+                    (None, _) => None,
+                    (Some(d), None) if i == 0 || !matches!(d, Json::Object(_)) => Some(d),
+                    (Some(_), None) => None,
+                    (Some(d), Some(x)) => Some(merge_patch(x, d)),
+                };
+            }
+            match acc {
+                Some(v) => json_result(&v, a.limit),
+                None => Ok(Value::Null),
+            }
         }
         F::Contains => {
             if (0..n).any(|i| a.is_null(i)) {
@@ -1462,21 +1478,22 @@ fn search(a: &Args) -> Result<Value> {
             let Some(p) = a.path(i)? else { return Ok(Value::Null) };
             seek(&doc, &p.legs, &mut Vec::new(), true, &mut roots);
         }
+        dedup(&mut roots);
     } else {
         roots.push((&doc, Vec::new()));
     }
     let mut hits: Vec<String> = Vec::new();
-    fn walk(v: &Json, here: &mut Vec<Step>, pat: &str, esc: char, all: bool, hits: &mut Vec<String>) {
-        if !all && !hits.is_empty() {
+    let mut seen = std::collections::HashSet::new();
+    type Hits<'h> = (&'h mut Vec<String>, &'h mut std::collections::HashSet<String>);
+    fn walk(v: &Json, here: &mut Vec<Step>, pat: &str, esc: char, all: bool, hits: &mut Hits) {
+        if !all && !hits.0.is_empty() {
             return;
         }
         match v {
-            Json::Str(s) => {
-                if expr::like_match(s, pat, esc) {
-                    let loc = format_location(here);
-                    if !hits.contains(&loc) {
-                        hits.push(loc);
-                    }
+            Json::Str(s) if expr::like_match(s, pat, esc) => {
+                let loc = format_location(here);
+                if hits.1.insert(loc.clone()) {
+                    hits.0.push(loc);
                 }
             }
             Json::Array(items) => {
@@ -1497,7 +1514,7 @@ fn search(a: &Args) -> Result<Value> {
         }
     }
     for (v, mut here) in roots {
-        walk(v, &mut here, &pattern, escape, all, &mut hits);
+        walk(v, &mut here, &pattern, escape, all, &mut (&mut hits, &mut seen));
     }
     match hits.len() {
         0 => Ok(Value::Null),
