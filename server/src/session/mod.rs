@@ -515,6 +515,7 @@ impl Session {
     pub fn new(db: Arc<Database>, user: &str, host: &str) -> Self {
         let connection_id = db.next_connection_id();
         let process = Some(db.processes.register(connection_id, user, host));
+        let max_allowed_packet = db.config.max_allowed_packet;
         let mut s = Self {
             db,
             info: SessionInfo {
@@ -522,6 +523,7 @@ impl Session {
                 host: host.to_string(),
                 connection_id,
                 process,
+                max_allowed_packet,
                 ..Default::default()
             },
             vars: BTreeMap::new(),

@@ -39,6 +39,9 @@ pub struct SessionInfo {
     pub time_zone: i32,
     /// The session's process-list entry (KILL's flags).
     pub process: Option<std::sync::Arc<crate::process::Process>>,
+    /// `max_allowed_packet`: the longest JSON result a function builds
+    /// (0: the default, 64 MiB).
+    pub max_allowed_packet: usize,
 }
 
 /// The environment one statement executes in.
@@ -514,6 +517,8 @@ enum Acc {
     },
     /// A loadable aggregate: the argument rows, fed to the module at finish.
     Wasm(Vec<Vec<guocedb_udf::abi::Value>>),
+    /// JSON_ARRAYAGG / JSON_OBJECTAGG.
+    Json(crate::sql::jsonfn::AggState),
 }
 
 /// One aggregate's running state (also a window aggregate's over its frame).
@@ -540,6 +545,7 @@ impl<'a> AggRun<'a> {
                 Acc::Moments { n: 0.0, mean: 0.0, m2: 0.0 }
             }
             AggFunc::Wasm => Acc::Wasm(Vec::new()),
+            AggFunc::JsonArrayAgg | AggFunc::JsonObjectAgg => Acc::Json(Default::default()),
         };
         Self { call, acc, seen: if call.distinct { Some(HashSet::new()) } else { None } }
     }
@@ -556,6 +562,15 @@ impl<'a> AggRun<'a> {
             // NULLs go to the function too: a loadable aggregate decides.
             rows.push(u.encode_args(&vals));
             return Ok(());
+        }
+        if let Acc::Json(st) = &mut self.acc {
+            // NULL values are JSON nulls; a NULL key is an error.
+            let limit = crate::sql::jsonfn::result_limit(ctx);
+            return match vals.as_slice() {
+                [k, v] => st.add(Some(k), v, limit),
+                [v] => st.add(None, v, limit),
+                _ => Ok(()),
+            };
         }
         if self.call.func != AggFunc::AnyValue && vals.iter().any(Value::is_null) {
             return Ok(());
@@ -626,7 +641,7 @@ impl<'a> AggRun<'a> {
                     _ => *b ^= x,
                 }
             }
-            Acc::Wasm(_) => {} // fed above
+            Acc::Wasm(_) | Acc::Json(_) => {} // fed above
             Acc::Moments { n, mean, m2 } => {
                 let x = v.as_f64().unwrap_or(0.0);
                 *n += 1.0;
@@ -697,6 +712,7 @@ impl<'a> AggRun<'a> {
                 })
             }
             Acc::Wasm(_) => Value::Null,
+            Acc::Json(st) => st.finish(self.call.func == AggFunc::JsonObjectAgg)?,
         })
     }
 }

@@ -150,6 +150,8 @@ pub enum Expr {
     Rand(Arc<parking_lot::Mutex<MysqlRand>>, Option<Box<Expr>>),
     /// A loadable (Wasm) scalar function.
     Udf(Arc<crate::wasm::Udf>, Vec<Expr>),
+    /// A JSON function, operator or comparison (`jsonfn.rs`).
+    Json(Box<crate::sql::jsonfn::JsonCall>),
 }
 
 /// The pseudo-random generator behind MySQL's RAND().
@@ -248,6 +250,7 @@ impl Expr {
                 }
             }
             Expr::Func(_, args) | Expr::Udf(_, args) => args.iter().for_each(|x| x.walk(f)),
+            Expr::Json(c) => c.args.iter().for_each(|x| x.walk(f)),
             Expr::Rand(_, seed) => {
                 if let Some(s) = seed {
                     s.walk(f);
@@ -308,6 +311,7 @@ impl Expr {
                 }
             }
             Expr::Func(_, args) | Expr::Udf(_, args) => args.iter_mut().for_each(|x| x.map_columns(f)),
+            Expr::Json(c) => c.args.iter_mut().for_each(|x| x.map_columns(f)),
             Expr::Rand(_, seed) => {
                 if let Some(s) = seed {
                     s.map_columns(f);
@@ -429,6 +433,7 @@ impl Expr {
             }
             Expr::Cast(e, t) => cast(e.eval(row, ctx)?, *t),
             Expr::Func(f, args) => func::call(f, args, row, ctx),
+            Expr::Json(c) => crate::sql::jsonfn::eval(c, row, ctx),
             Expr::Udf(u, args) => {
                 let vals = args.iter().map(|a| a.eval(row, ctx)).collect::<Result<Vec<_>>>()?;
                 let out = u.call_scalar(&[u.encode_args(&vals)])?;
@@ -925,7 +930,7 @@ fn cast_json(v: Value) -> Result<String> {
         Value::Decimal(d) => Ok(d.to_string()),
         Value::Double(d) => json::normalize(value::format_double(d).as_bytes()),
         Value::Enum(_, s) => Ok(json::string(&s)),
-        other => Ok(json::string(&other.to_text().unwrap_or_default())),
+        other => Ok(crate::sql::jsonfn::sql_to_json(&other).to_text()),
     };
     r.map_err(|e| {
         if e.too_deep {

@@ -460,7 +460,7 @@ pub fn result_type(f: Func, args: &[SqlType]) -> SqlType {
             if args.iter().any(|t| t.is_binary()) {
                 SqlType::new(TypeKind::Blob)
             } else {
-                SqlType::varchar(args.iter().map(|t| t.display_len()).sum::<u32>().clamp(1, 65535))
+                SqlType::varchar(args.iter().fold(0u32, |n, t| n.saturating_add(t.display_len())).clamp(1, 65535))
             }
         }
     }

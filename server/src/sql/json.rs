@@ -4,12 +4,16 @@
 //! separators, integers as written, other numbers as doubles (`1.0`,
 //! `1e20`).
 //!
-//! A document is kept as this text; there is no binary JSON format and no
-//! JSON function yet (JSON values compare as their text). Errors carry
-//! MySQL's (rapidjson's) messages and byte positions, so a client sees the
-//! same 3140 / 3141 text MySQL sends.
+//! A document is kept as this text; there is no binary JSON format. The
+//! tree [`Json`] is what the JSON functions (`jsonfn.rs`) work on: they
+//! parse their arguments with [`parse`] and print results with
+//! [`Json::to_text`]. Errors carry MySQL's (rapidjson's) messages and byte
+//! positions, so a client sees the same 3140 / 3141 text MySQL sends.
 
+use std::cmp::Ordering;
 use std::fmt::Write as _;
+
+use rust_decimal::Decimal;
 
 /// Deepest nesting MySQL accepts (3157 beyond).
 pub const MAX_DEPTH: usize = 100;
@@ -23,14 +27,17 @@ pub struct JsonError {
     pub too_deep: bool,
 }
 
-/// A parsed document.
+/// A parsed document. Numbers keep MySQL's distinctions: integers that
+/// fit `i64`, larger ones that fit `u64`, doubles, and decimals (only from
+/// SQL DECIMAL values; JSON text never parses into one).
 #[derive(Debug, Clone, PartialEq)]
-enum Json {
+pub enum Json {
     Null,
     Bool(bool),
     Int(i64),
     UInt(u64),
     Double(f64),
+    Decimal(Decimal),
     Str(String),
     Array(Vec<Json>),
     /// Members in MySQL's key order, without duplicates.
@@ -247,11 +254,7 @@ impl Parser<'_> {
             self.pos += 1;
             self.skip_ws();
             let v = self.value(depth + 1)?;
-            // The last of duplicate keys wins.
-            match members.iter_mut().find(|(k, _)| *k == key) {
-                Some(m) => m.1 = v,
-                None => members.push((key, v)),
-            }
+            members.push((key, v));
             self.skip_ws();
             match self.b.get(self.pos) {
                 Some(b',') => {
@@ -260,7 +263,7 @@ impl Parser<'_> {
                 }
                 Some(b'}') => {
                     self.pos += 1;
-                    members.sort_by(|(a, _), (b, _)| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+                    sort_members(&mut members);
                     return Ok(Json::Object(members));
                 }
                 _ => return Err(self.err("Missing a comma or '}' after an object member.", self.pos)),
@@ -269,7 +272,28 @@ impl Parser<'_> {
     }
 }
 
-fn write_string(s: &str, out: &mut String) {
+/// MySQL's order of object keys: shorter keys first, then by bytes.
+pub fn key_cmp(a: &str, b: &str) -> Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.as_bytes().cmp(b.as_bytes()))
+}
+
+/// Put object members in MySQL's key order; of duplicate keys the last
+/// one wins (MySQL 8.0.3 and later).
+pub fn sort_members(members: &mut Vec<(String, Json)>) {
+    // A stable sort keeps duplicates in their written order.
+    members.sort_by(|(a, _), (b, _)| key_cmp(a, b));
+    let mut out: Vec<(String, Json)> = Vec::with_capacity(members.len());
+    for m in members.drain(..) {
+        match out.last_mut() {
+            Some(last) if last.0 == m.0 => *last = m,
+            _ => out.push(m),
+        }
+    }
+    *members = out;
+}
+
+/// Print `s` as a quoted JSON string with MySQL's escapes.
+pub fn write_string(s: &str, out: &mut String) {
     out.push('"');
     for ch in s.chars() {
         match ch {
@@ -289,7 +313,8 @@ fn write_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
-fn write_json(v: &Json, out: &mut String) {
+/// Print `v` in MySQL's normalized form.
+pub fn write_json(v: &Json, out: &mut String) {
     match v {
         Json::Null => out.push_str("null"),
         Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -305,6 +330,9 @@ fn write_json(v: &Json, out: &mut String) {
             if !s.contains(['.', 'e', 'n', 'i']) {
                 out.push_str(".0");
             }
+        }
+        Json::Decimal(d) => {
+            let _ = write!(out, "{d}");
         }
         Json::Str(s) => write_string(s, out),
         Json::Array(items) => {
@@ -332,9 +360,8 @@ fn write_json(v: &Json, out: &mut String) {
     }
 }
 
-/// Parse `text` as one JSON document and print it in MySQL's normalized
-/// form.
-pub fn normalize(text: &[u8]) -> Result<String, JsonError> {
+/// Parse `text` as one JSON document.
+pub fn parse(text: &[u8]) -> Result<Json, JsonError> {
     let mut p = Parser { b: text, pos: 0 };
     p.skip_ws();
     if p.pos == text.len() {
@@ -345,9 +372,34 @@ pub fn normalize(text: &[u8]) -> Result<String, JsonError> {
     if p.pos != text.len() {
         return Err(p.err("The document root must not be followed by other values.", p.pos));
     }
+    Ok(v)
+}
+
+/// Parse `text` as one JSON document and print it in MySQL's normalized
+/// form.
+pub fn normalize(text: &[u8]) -> Result<String, JsonError> {
+    let v = parse(text)?;
     let mut out = String::with_capacity(text.len());
     write_json(&v, &mut out);
     Ok(out)
+}
+
+impl Json {
+    /// The value in MySQL's normalized text.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        write_json(self, &mut out);
+        out
+    }
+
+    /// Nesting depth: 1 for a scalar or an empty array/object.
+    pub fn depth(&self) -> usize {
+        match self {
+            Json::Array(items) => 1 + items.iter().map(Json::depth).max().unwrap_or(0),
+            Json::Object(m) => 1 + m.iter().map(|(_, v)| v.depth()).max().unwrap_or(0),
+            _ => 1,
+        }
+    }
 }
 
 /// A JSON string holding `s` (CAST of a temporal or ENUM value to JSON).

@@ -17,6 +17,7 @@ pub mod fk;
 pub mod func;
 pub mod funclib;
 pub mod json;
+pub mod jsonfn;
 pub mod load;
 pub mod plan;
 pub mod show;

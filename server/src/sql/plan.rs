@@ -17,6 +17,7 @@ use crate::catalog::{Catalog, IndexDef, TableDef};
 use crate::error::{DbError, Result};
 use crate::sql::expr::{self, BinOp, CastTarget, Expr, Subquery, SubqueryKind, UnOp};
 use crate::sql::func;
+use crate::sql::jsonfn::{self, ArgKind, JsonCall, JsonFn};
 use crate::sql::types::{SqlType, TypeKind};
 use crate::sql::value::Value;
 
@@ -106,6 +107,10 @@ pub enum AggFunc {
     StdSamp,
     VarPop,
     VarSamp,
+    /// JSON_ARRAYAGG(v): its argument is converted to JSON text.
+    JsonArrayAgg,
+    /// JSON_OBJECTAGG(k, v): the key as given, the value as JSON text.
+    JsonObjectAgg,
     /// A loadable (Wasm) aggregate: `AggCall::udf`.
     Wasm,
 }
@@ -464,6 +469,8 @@ pub fn agg_func(name: &str) -> Option<AggFunc> {
         "stddev_samp" => AggFunc::StdSamp,
         "variance" | "var_pop" => AggFunc::VarPop,
         "var_samp" => AggFunc::VarSamp,
+        "json_arrayagg" => AggFunc::JsonArrayAgg,
+        "json_objectagg" => AggFunc::JsonObjectAgg,
         _ => return None,
     })
 }
@@ -772,7 +779,8 @@ impl<'a> Binder<'a> {
                     let mut keys = Vec::new();
                     for o in order_by {
                         let idx = self.output_position(&o.expr, &b.columns)?;
-                        keys.push((Expr::Col(idx), !matches!(o.options.sort, Some(ast::OrderBySort::Desc))));
+                        let key = json_sort_key(Expr::Col(idx), &b.columns[idx].ty);
+                        keys.push((key, !matches!(o.options.sort, Some(ast::OrderBySort::Desc))));
                     }
                     b.plan = Plan::Sort { input: Box::new(b.plan), keys };
                 }
@@ -1663,14 +1671,14 @@ impl<'a> Binder<'a> {
                 _ => None,
             };
             match pos {
-                Some(p) => sort_keys.push((sort_key(p, &columns[p].ty), asc)),
+                Some(p) => sort_keys.push((json_sort_key(sort_key(p, &columns[p].ty), &columns[p].ty), asc)),
                 None => {
                     let b = self.bind_expr(&o.expr, &scope, &mut agg, "order clause")?;
-                    let ty = if agg.is_some() { SqlType::null() } else { self.infer(&b, &scope) };
+                    let ty = self.infer_in(&b, &scope, agg.as_ref());
                     // Reuse an identical select item if there is one.
                     let idx = exprs.len();
                     exprs.push(b);
-                    sort_keys.push((sort_key(idx, &ty), asc));
+                    sort_keys.push((json_sort_key(sort_key(idx, &ty), &ty), asc));
                 }
             }
         }
@@ -1877,6 +1885,55 @@ impl<'a> Binder<'a> {
                 let d = self.bind_expr(date, scope, agg, clause)?;
                 self.bind_interval_add(d, iv, sign, scope, agg, clause)?
             }
+            // `->` binds tighter than any operator in MySQL (it follows a
+            // column); the parser gives it a low precedence, so
+            // `j -> '$.a' + 1` arrives as `j -> ('$.a' + 1)`: re-associate.
+            E::BinaryOp { left, op: op @ (ast::BinaryOperator::Arrow | ast::BinaryOperator::LongArrow), right }
+                if matches!(right.as_ref(), E::BinaryOp { .. })
+                    || matches!(left.as_ref(), E::BinaryOp { op: lop, .. }
+                        if !matches!(lop, ast::BinaryOperator::Arrow | ast::BinaryOperator::LongArrow)) =>
+            {
+                let fixed = match (left.as_ref(), right.as_ref()) {
+                    (_, E::BinaryOp { left: rl, op: rop, right: rr }) => E::BinaryOp {
+                        left: Box::new(E::BinaryOp { left: left.clone(), op: op.clone(), right: rl.clone() }),
+                        op: rop.clone(),
+                        right: rr.clone(),
+                    },
+                    (E::BinaryOp { left: ll, op: lop, right: lr }, _) => E::BinaryOp {
+                        left: ll.clone(),
+                        op: lop.clone(),
+                        right: Box::new(E::BinaryOp { left: lr.clone(), op: op.clone(), right: right.clone() }),
+                    },
+                    _ => return Err(DbError::internal("arrow operands")),
+                };
+                rec(self, &fixed)?
+            }
+            E::BinaryOp { left, op: op @ (ast::BinaryOperator::Arrow | ast::BinaryOperator::LongArrow), right } => {
+                let l = rec(self, left)?;
+                let r = rec(self, right)?;
+                let extract = self.json_call(JsonFn::Extract, "json_extract", vec![l, r], scope, agg.as_ref());
+                if matches!(op, ast::BinaryOperator::LongArrow) {
+                    self.json_call(JsonFn::Unquote, "json_unquote", vec![extract], scope, agg.as_ref())
+                } else {
+                    extract
+                }
+            }
+            E::MemberOf(m) => {
+                let v = rec(self, &m.value)?;
+                let arr = rec(self, &m.array)?;
+                let ast_v = Some(m.value.as_ref());
+                let kinds = vec![
+                    json_kind(&v, ast_v, &self.infer_in(&v, scope, agg.as_ref())),
+                    json_kind(&arr, None, &self.infer_in(&arr, scope, agg.as_ref())),
+                ];
+                Expr::Json(Box::new(JsonCall {
+                    f: JsonFn::MemberOf,
+                    name: "member of",
+                    args: vec![v, arr],
+                    kinds,
+                    returning: None,
+                }))
+            }
             E::BinaryOp { left, op, right } => {
                 let l = rec(self, left)?;
                 let r = rec(self, right)?;
@@ -1922,6 +1979,14 @@ impl<'a> Binder<'a> {
                 } else {
                     (l, r)
                 };
+                let comparison = matches!(
+                    op,
+                    BinOp::Eq | BinOp::NotEq | BinOp::Lt | BinOp::LtEq | BinOp::Gt | BinOp::GtEq | BinOp::NullSafeEq
+                );
+                if comparison && (self.is_json(&l, scope, agg.as_ref()) || self.is_json(&r, scope, agg.as_ref())) {
+                    // Either side JSON: both compare as JSON values.
+                    return Ok(self.json_call(JsonFn::Compare(op), "json_compare", vec![l, r], scope, agg.as_ref()));
+                }
                 Expr::Bin(op, Box::new(l), Box::new(r))
             }
             E::IsNull(x) => Expr::IsNull(Box::new(rec(self, x)?), false),
@@ -2052,11 +2117,13 @@ impl<'a> Binder<'a> {
             }
             E::Cast { expr, data_type, .. } => {
                 let inner = rec(self, expr)?;
-                Expr::Cast(Box::new(inner), cast_target(data_type)?)
+                let target = cast_target(data_type)?;
+                self.bind_cast(inner, Some(expr), target, scope, agg.as_ref())
             }
             E::Convert { expr, data_type: Some(dt), .. } => {
                 let inner = rec(self, expr)?;
-                Expr::Cast(Box::new(inner), cast_target(dt)?)
+                let target = cast_target(dt)?;
+                self.bind_cast(inner, Some(expr), target, scope, agg.as_ref())
             }
             E::Convert { expr, data_type: None, .. } => rec(self, expr)?,
             E::Collate { expr, collation } => {
@@ -2096,7 +2163,7 @@ impl<'a> Binder<'a> {
             }
             E::Function(f) => self.bind_function(f, scope, agg, clause)?,
             E::Tuple(items) if items.len() == 1 => rec(self, &items[0])?,
-            E::Tuple(items) => return Err(DbError::operand_columns(1).with_detail(items.len())),
+            E::Tuple(_) => return Err(DbError::operand_columns(1)),
             E::Interval(_) => return Err(DbError::parse("INTERVAL outside date arithmetic")),
             E::Extract { field, expr, .. } => {
                 let unit = field.to_string();
@@ -2266,6 +2333,9 @@ impl<'a> Binder<'a> {
         if let Some(e) = self.bind_temporal_function(&lname, f, scope, agg, clause)? {
             return Ok(e);
         }
+        if let Some(spec) = jsonfn::lookup(&lname) {
+            return self.bind_json_function(spec, f, &name, scope, agg, clause);
+        }
         let args = self.function_args(f, scope, agg, clause)?;
         if lname == "rand" {
             if args.len() > 1 {
@@ -2304,6 +2374,100 @@ impl<'a> Binder<'a> {
             return Err(DbError::param_count(&name));
         }
         Ok(Expr::Func(func, args))
+    }
+
+    /// A JSON function: its arguments, how each is read (JSON, boolean or
+    /// SQL value) and JSON_VALUE's RETURNING type.
+    fn bind_json_function(
+        &mut self,
+        spec: (JsonFn, &'static str, usize, usize),
+        f: &ast::Function,
+        name: &str,
+        scope: &Scope,
+        agg: &mut Option<AggState>,
+        clause: &str,
+    ) -> Result<Expr> {
+        let (jf, jname, lo, hi) = spec;
+        let mut returning = None;
+        let asts: Vec<&ast::Expr> = match &f.args {
+            ast::FunctionArguments::None => Vec::new(),
+            ast::FunctionArguments::Subquery(_) => return Err(DbError::param_count(name)),
+            ast::FunctionArguments::List(l) => {
+                for c in &l.clauses {
+                    match c {
+                        ast::FunctionArgumentClause::JsonReturningClause(r) if jf == JsonFn::Value => {
+                            returning = Some(cast_target(&r.data_type)?)
+                        }
+                        other => return Err(DbError::parse(other.to_string())),
+                    }
+                }
+                l.args
+                    .iter()
+                    .map(|a| match a {
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e),
+                        other => Err(DbError::parse(other.to_string())),
+                    })
+                    .collect::<Result<_>>()?
+            }
+        };
+        if asts.len() < lo || asts.len() > hi || !jsonfn::count_ok(jf, asts.len()) {
+            return Err(DbError::param_count(name));
+        }
+        let args = asts.iter().map(|e| self.bind_expr(e, scope, agg, clause)).collect::<Result<Vec<_>>>()?;
+        let kinds = args
+            .iter()
+            .zip(&asts)
+            .map(|(e, a)| json_kind(e, Some(a), &self.infer_in(e, scope, agg.as_ref())))
+            .collect();
+        Ok(Expr::Json(Box::new(JsonCall { f: jf, name: jname, args, kinds, returning })))
+    }
+
+    /// CAST(inner AS target) where JSON is involved: a JSON value read as
+    /// a number or a temporal value loses its quotes first; a boolean
+    /// becomes JSON true/false; JSON cast to JSON stays as it is.
+    fn bind_cast(
+        &self,
+        inner: Expr,
+        ast_inner: Option<&ast::Expr>,
+        target: CastTarget,
+        scope: &Scope,
+        agg: Option<&AggState>,
+    ) -> Expr {
+        let ty = self.infer_in(&inner, scope, agg);
+        let kind = json_kind(&inner, ast_inner, &ty);
+        match (kind, target) {
+            (ArgKind::Json, CastTarget::Json) => inner,
+            (ArgKind::Json, CastTarget::Char(None)) => Expr::Cast(Box::new(inner), target),
+            (ArgKind::Json, CastTarget::Char(_) | CastTarget::Binary(_)) => Expr::Cast(Box::new(inner), target),
+            (ArgKind::Json, _) => {
+                let scalar = Expr::Json(Box::new(JsonCall {
+                    f: JsonFn::ToScalar,
+                    name: "cast",
+                    args: vec![inner],
+                    kinds: vec![ArgKind::Json],
+                    returning: None,
+                }));
+                Expr::Cast(Box::new(scalar), target)
+            }
+            (ArgKind::Bool, CastTarget::Json) => Expr::Json(Box::new(JsonCall {
+                f: JsonFn::ToJson,
+                name: "cast_as_json",
+                args: vec![inner],
+                kinds: vec![ArgKind::Bool],
+                returning: None,
+            })),
+            _ => Expr::Cast(Box::new(inner), target),
+        }
+    }
+
+    /// A JSON operation over bound arguments (`->`, MEMBER OF, comparisons).
+    fn json_call(&self, f: JsonFn, name: &'static str, args: Vec<Expr>, scope: &Scope, agg: Option<&AggState>) -> Expr {
+        let kinds = args.iter().map(|e| json_kind(e, None, &self.infer_in(e, scope, agg))).collect();
+        Expr::Json(Box::new(JsonCall { f, name, args, kinds, returning: None }))
+    }
+
+    fn is_json(&self, e: &Expr, scope: &Scope, agg: Option<&AggState>) -> bool {
+        self.infer_in(e, scope, agg).kind == TypeKind::Json
     }
 
     /// DATE_ADD/DATE_SUB/ADDDATE/SUBDATE (with INTERVAL) and TIMESTAMPDIFF,
@@ -2478,6 +2642,7 @@ impl<'a> Binder<'a> {
             AggFunc::CountStar => 0,
             AggFunc::GroupConcat | AggFunc::Count if distinct => args.len().max(1),
             AggFunc::GroupConcat => args.len().max(1),
+            AggFunc::JsonObjectAgg => 2,
             _ => 1,
         };
         if args.len() != want {
@@ -2489,6 +2654,24 @@ impl<'a> Binder<'a> {
         let arg_ty =
             args.first().map(|a| infer_type(a, &st.base_types, &self.outer_types())).unwrap_or(SqlType::bigint());
         let ty = agg_type(func, arg_ty)?;
+        let mut args = args;
+        if matches!(func, AggFunc::JsonArrayAgg | AggFunc::JsonObjectAgg) {
+            // The value (the last argument) is collected as JSON text.
+            if let Some(v) = args.pop() {
+                let ast_v = list.args.last().and_then(|a| match a {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Some(e),
+                    _ => None,
+                });
+                let kind = json_kind(&v, ast_v, &infer_type(&v, &st.base_types, &self.outer_types()));
+                args.push(Expr::Json(Box::new(JsonCall {
+                    f: JsonFn::ToJson,
+                    name: if func == AggFunc::JsonArrayAgg { "json_arrayagg" } else { "json_objectagg" },
+                    args: vec![v],
+                    kinds: vec![kind],
+                    returning: None,
+                })));
+            }
+        }
         let call = AggCall { func, args, distinct, separator, order_by, ty, udf: None };
         let idx = st.group.len() + st.aggs.len();
         st.aggs.push(call);
@@ -2647,14 +2830,9 @@ fn agg_type(func: AggFunc, arg_ty: SqlType) -> Result<SqlType> {
         AggFunc::GroupConcat => SqlType::text(),
         AggFunc::BitAnd | AggFunc::BitOr | AggFunc::BitXor => SqlType { unsigned: true, ..SqlType::bigint() },
         AggFunc::StdPop | AggFunc::StdSamp | AggFunc::VarPop | AggFunc::VarSamp => SqlType::double(),
+        AggFunc::JsonArrayAgg | AggFunc::JsonObjectAgg => SqlType::new(TypeKind::Json),
         AggFunc::Wasm => return Err(DbError::internal("a loadable aggregate bound as a built-in")),
     })
-}
-
-impl DbError {
-    fn with_detail(self, _n: usize) -> Self {
-        self
-    }
 }
 
 /// Reference to FROM-scope column `i` from an aggregate query's select list:
@@ -3012,6 +3190,82 @@ pub fn visit_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
     }
 }
 
+/// The type a CAST to `target` gives.
+pub fn cast_type(target: CastTarget) -> SqlType {
+    match target {
+        CastTarget::Signed => SqlType::bigint(),
+        CastTarget::Unsigned => SqlType { unsigned: true, ..SqlType::bigint() },
+        CastTarget::Decimal(p, s) => SqlType::decimal(p, s),
+        CastTarget::Double => SqlType::double(),
+        CastTarget::Char(n) => SqlType::varchar(n.unwrap_or(255)),
+        CastTarget::Binary(n) => SqlType { len: n.unwrap_or(255), ..SqlType::new(TypeKind::Varbinary) },
+        CastTarget::Date => SqlType::new(TypeKind::Date),
+        CastTarget::DateTime => SqlType::new(TypeKind::DateTime),
+        CastTarget::Time(fsp) => SqlType { len: fsp, ..SqlType::new(TypeKind::Time) },
+        CastTarget::Year => SqlType { len: 4, ..SqlType::new(TypeKind::Year) },
+        CastTarget::Json => SqlType::new(TypeKind::Json),
+    }
+}
+
+/// An ORDER BY key: a JSON value sorts by its JSON order, anything else
+/// as it is.
+fn json_sort_key(e: Expr, ty: &SqlType) -> Expr {
+    if ty.kind != TypeKind::Json {
+        return e;
+    }
+    Expr::Json(Box::new(JsonCall {
+        f: JsonFn::SortKey,
+        name: "order by",
+        args: vec![e],
+        kinds: vec![ArgKind::Json],
+        returning: None,
+    }))
+}
+
+/// Whether a bound expression is boolean-valued in MySQL's sense (TRUE and
+/// FALSE, comparisons, logic operators): JSON turns those into true/false.
+fn is_boolean_expr(e: &Expr, ast_e: Option<&ast::Expr>) -> bool {
+    if let Some(ast::Expr::Value(v)) = ast_e {
+        if matches!(v.value, ast::Value::Boolean(_)) {
+            return true;
+        }
+    }
+    match e {
+        Expr::Bin(op, ..) => matches!(
+            op,
+            BinOp::Eq
+                | BinOp::NotEq
+                | BinOp::Lt
+                | BinOp::LtEq
+                | BinOp::Gt
+                | BinOp::GtEq
+                | BinOp::NullSafeEq
+                | BinOp::And
+                | BinOp::Or
+                | BinOp::Xor
+        ),
+        Expr::Unary(UnOp::Not, _)
+        | Expr::IsNull(..)
+        | Expr::IsBool(..)
+        | Expr::InList { .. }
+        | Expr::Between { .. }
+        | Expr::Like { .. } => true,
+        Expr::Json(c) => matches!(c.f, JsonFn::Compare(_) | JsonFn::MemberOf),
+        _ => false,
+    }
+}
+
+/// How a JSON function reads an argument of type `ty`.
+fn json_kind(e: &Expr, ast_e: Option<&ast::Expr>, ty: &SqlType) -> ArgKind {
+    if ty.kind == TypeKind::Json {
+        ArgKind::Json
+    } else if is_boolean_expr(e, ast_e) {
+        ArgKind::Bool
+    } else {
+        ArgKind::Sql
+    }
+}
+
 /// Type of a bound expression given the types of the row it reads.
 pub fn infer_type(e: &Expr, cols: &[SqlType], outer: &[Vec<SqlType>]) -> SqlType {
     let t = |x: &Expr| infer_type(x, cols, outer);
@@ -3051,19 +3305,8 @@ pub fn infer_type(e: &Expr, cols: &[SqlType], outer: &[Vec<SqlType>]) -> SqlType
             ts.push(else_.as_deref().map(t).unwrap_or(SqlType::null()));
             expr::unify_types(&ts)
         }
-        Expr::Cast(_, target) => match target {
-            CastTarget::Signed => SqlType::bigint(),
-            CastTarget::Unsigned => SqlType { unsigned: true, ..SqlType::bigint() },
-            CastTarget::Decimal(p, s) => SqlType::decimal(*p, *s),
-            CastTarget::Double => SqlType::double(),
-            CastTarget::Char(n) => SqlType::varchar(n.unwrap_or(255)),
-            CastTarget::Binary(n) => SqlType { len: n.unwrap_or(255), ..SqlType::new(TypeKind::Varbinary) },
-            CastTarget::Date => SqlType::new(TypeKind::Date),
-            CastTarget::DateTime => SqlType::new(TypeKind::DateTime),
-            CastTarget::Time(fsp) => SqlType { len: *fsp, ..SqlType::new(TypeKind::Time) },
-            CastTarget::Year => SqlType { len: 4, ..SqlType::new(TypeKind::Year) },
-            CastTarget::Json => SqlType::new(TypeKind::Json),
-        },
+        Expr::Cast(_, target) => cast_type(*target),
+        Expr::Json(c) => jsonfn::result_type(c),
         Expr::Func(f, args) => {
             let ts: Vec<SqlType> = args.iter().map(t).collect();
             func::result_type(*f, &ts)
