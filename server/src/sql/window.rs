@@ -457,8 +457,7 @@ impl Partition<'_> {
                         vals[k] = Some((v, o.unit.clone()));
                     }
                 }
-                for i in 0..n {
-                    let (ps, pe) = peers[i];
+                for (i, &(ps, pe)) in peers.iter().enumerate() {
                     let s = match &f.start {
                         FrameBound::UnboundedPreceding => 0,
                         FrameBound::CurrentRow => ps,
