@@ -527,6 +527,8 @@ pub(crate) struct AggRun<'a> {
     call: &'a AggCall,
     acc: Acc,
     seen: Option<HashSet<Vec<u8>>>,
+    /// Non-NULL values added (and not removed again).
+    added: u64,
 }
 
 impl<'a> AggRun<'a> {
@@ -547,7 +549,7 @@ impl<'a> AggRun<'a> {
             AggFunc::Wasm => Acc::Wasm(Vec::new()),
             AggFunc::JsonArrayAgg | AggFunc::JsonObjectAgg => Acc::Json(Default::default()),
         };
-        Self { call, acc, seen: if call.distinct { Some(HashSet::new()) } else { None } }
+        Self { call, acc, seen: if call.distinct { Some(HashSet::new()) } else { None }, added: 0 }
     }
 
     pub(crate) fn add(&mut self, row: &Row, ctx: &Ctx) -> Result<()> {
@@ -581,6 +583,7 @@ impl<'a> AggRun<'a> {
             }
         }
         let v = vals.into_iter().next().unwrap_or(Value::Null);
+        self.added += 1;
         match &mut self.acc {
             Acc::Count(n) => *n += 1,
             Acc::SumInt(s) => {
@@ -651,6 +654,60 @@ impl<'a> AggRun<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Take a row that [`AggRun::add`] added out again (a window frame's
+    /// start moved past it). Only exact accumulations can: COUNT, SUM and
+    /// AVG of exact numbers, BIT_XOR; `false` (nothing changed) for the
+    /// others, which the caller recomputes.
+    pub(crate) fn remove(&mut self, row: &Row, ctx: &Ctx) -> Result<bool> {
+        let invertible = self.seen.is_none()
+            && match &self.acc {
+                Acc::Count(_) | Acc::SumInt(_) => true,
+                Acc::Avg { float, .. } => !*float,
+                Acc::Bits(_) => self.call.func == AggFunc::BitXor,
+                _ => false,
+            };
+        if !invertible {
+            return Ok(false);
+        }
+        if self.call.func == AggFunc::CountStar {
+            if let Acc::Count(n) = &mut self.acc {
+                *n -= 1;
+            }
+            return Ok(true);
+        }
+        let vals: Vec<Value> = self.call.args.iter().map(|a| a.eval(row, ctx)).collect::<Result<_>>()?;
+        if vals.iter().any(Value::is_null) {
+            return Ok(true);
+        }
+        let v = vals.into_iter().next().unwrap_or(Value::Null);
+        self.added = self.added.saturating_sub(1);
+        match &mut self.acc {
+            Acc::Count(n) => *n -= 1,
+            Acc::SumInt(s) => {
+                if self.added == 0 {
+                    *s = None;
+                } else if let Some(x) = s {
+                    let d = v.as_decimal().unwrap_or_default();
+                    *x = x.checked_sub(d).ok_or_else(|| DbError::arith_range("DECIMAL", "sum"))?;
+                }
+            }
+            Acc::Avg { sum, n, .. } => {
+                *sum = sum
+                    .checked_sub(v.as_decimal().unwrap_or_default())
+                    .ok_or_else(|| DbError::arith_range("DECIMAL", "avg"))?;
+                *n -= 1;
+            }
+            Acc::Bits(b) => {
+                *b ^= match &v {
+                    Value::UInt(u) => *u,
+                    other => other.as_i128().unwrap_or(0) as u64,
+                }
+            }
+            _ => {}
+        }
+        Ok(true)
     }
 
     pub(crate) fn finish(self) -> Result<Value> {

@@ -610,27 +610,11 @@ impl<'a> Binder<'a> {
             }
             i
         };
-        // A function's span stops at its name: take the argument list
-        // (and a window function's OVER clause).
-        if let ast::Expr::Function(f) = e {
+        // A function's span stops at its name: take the argument list.
+        if matches!(e, ast::Expr::Function(_)) {
             let i = skip_ws_fwd(end);
             if b.get(i) == Some(&b'(') {
                 end = matching_paren(b, i)? + 1;
-            }
-            if f.over.is_some() {
-                let i = skip_ws_fwd(end);
-                if src.get(i..i + 4).is_some_and(|w| w.eq_ignore_ascii_case("over")) {
-                    let j = skip_ws_fwd(i + 4);
-                    if b.get(j) == Some(&b'(') {
-                        end = matching_paren(b, j)? + 1;
-                    } else {
-                        let mut k = j;
-                        while k < b.len() && (b[k].is_ascii_alphanumeric() || b[k] == b'_' || b[k] == b'`') {
-                            k += 1;
-                        }
-                        end = k;
-                    }
-                }
             }
         }
         let back_ws = |mut i: usize| {
@@ -740,6 +724,22 @@ impl<'a> Binder<'a> {
             }
             if (start, end) == (old_start, old_end) {
                 break;
+            }
+        }
+        // A window function's name runs on through its OVER clause.
+        if matches!(e, ast::Expr::Function(f) if f.over.is_some()) {
+            let i = skip_ws_fwd(end);
+            if src.get(i..i + 4).is_some_and(|w| w.eq_ignore_ascii_case("over")) {
+                let j = skip_ws_fwd(i + 4);
+                if b.get(j) == Some(&b'(') {
+                    end = matching_paren(b, j)? + 1;
+                } else {
+                    let mut k = j;
+                    while k < b.len() && (b[k].is_ascii_alphanumeric() || b[k] == b'_' || b[k] == b'`') {
+                        k += 1;
+                    }
+                    end = k;
+                }
             }
         }
         let text = src.get(start..end)?.trim();

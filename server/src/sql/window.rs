@@ -15,9 +15,10 @@
 //! compare the single ORDER BY key with the current row's key ± the
 //! offset, NULL keys being peers of each other only). Aggregates keep a
 //! running state while the frame only grows (the default frame, `UNBOUNDED
-//! PRECEDING` starts, whole partitions) and are recomputed over the frame
-//! when its start moves (O(rows × frame)). Ranking functions, NTILE, LAG
-//! and LEAD ignore frames, as MySQL's do.
+//! PRECEDING` starts, whole partitions); when its start moves, COUNT, SUM
+//! and AVG of exact numbers and BIT_XOR take the passed rows out again,
+//! the others are recomputed over the frame (O(rows × frame)). Ranking
+//! functions, NTILE, LAG and LEAD ignore frames, as MySQL's do.
 //!
 //! The materialised rows are bounded by `temptable_max_ram` (estimated
 //! bytes): beyond it the statement fails with 1114 instead of growing.
@@ -289,6 +290,11 @@ impl Partition<'_> {
         &self.okeys[self.idx[pos]]
     }
 
+    /// The single ORDER BY key of a RANGE offset frame (checked when bound).
+    fn key0(&self, pos: usize) -> &Value {
+        self.okey(pos).first().unwrap_or(&Value::Null)
+    }
+
     /// [first, last] positions of each row's peer group.
     fn peers(&self) -> Vec<(usize, usize)> {
         let n = self.idx.len();
@@ -387,12 +393,20 @@ impl Partition<'_> {
                         }
                     }
                     if s != run_s || e_excl < run_e {
-                        // A moved start recomputes the frame: KILL QUERY
-                        // is checked per recomputation.
-                        check_killed(ctx)?;
-                        run = AggRun::new(agg, float);
-                        run_s = s;
-                        run_e = s;
+                        // A start that moved forward takes its rows out
+                        // where the aggregate can; otherwise the frame is
+                        // recomputed (KILL QUERY is checked each time).
+                        let mut slid = s > run_s && s <= run_e && e_excl >= run_e;
+                        while slid && run_s < s {
+                            slid = run.remove(self.row(run_s), ctx)?;
+                            run_s += 1;
+                        }
+                        if !slid {
+                            check_killed(ctx)?;
+                            run = AggRun::new(agg, float);
+                            run_s = s;
+                            run_e = s;
+                        }
                     }
                     while run_e < e_excl {
                         run.add(self.row(run_e), ctx)?;
@@ -457,8 +471,7 @@ impl Partition<'_> {
                         vals[k] = Some((v, o.unit.clone()));
                     }
                 }
-                for i in 0..n {
-                    let (ps, pe) = peers[i];
+                for (i, &(ps, pe)) in peers.iter().enumerate() {
                     let s = match &f.start {
                         FrameBound::UnboundedPreceding => 0,
                         FrameBound::CurrentRow => ps,
@@ -487,7 +500,7 @@ impl Partition<'_> {
     /// The value a RANGE offset bound of row `i` stands at.
     fn edge(&self, i: usize, b: &FrameBound, off: &Option<(Value, Option<String>)>, asc: bool) -> Edge {
         let Some((off, unit)) = off else { return Edge::Below };
-        let cur = &self.okey(i)[0];
+        let cur = self.key0(i);
         if cur.is_null() {
             return Edge::Value(Value::Null);
         }
@@ -522,8 +535,8 @@ impl Partition<'_> {
 
     /// Is candidate `j` before row `i`'s frame start at `edge`?
     fn before_start(&self, i: usize, j: usize, edge: &Edge, asc: bool) -> bool {
-        let cur = &self.okey(i)[0];
-        let c = &self.okey(j)[0];
+        let cur = self.key0(i);
+        let c = self.key0(j);
         // NULL keys sort first ascending, last descending; a NULL current
         // row's offset bounds stand at the NULLs.
         match (cur.is_null(), c.is_null()) {
@@ -546,8 +559,8 @@ impl Partition<'_> {
 
     /// Is candidate `j` after row `i`'s frame end at `edge`?
     fn after_end(&self, i: usize, j: usize, edge: &Edge, asc: bool) -> bool {
-        let cur = &self.okey(i)[0];
-        let c = &self.okey(j)[0];
+        let cur = self.key0(i);
+        let c = self.key0(j);
         match (cur.is_null(), c.is_null()) {
             (true, true) => return false,
             (true, false) => return asc,
