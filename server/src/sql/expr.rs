@@ -961,10 +961,15 @@ fn int_prefix(s: &str) -> i64 {
 
 /// Round `d` to `scale` digits and clamp it to DECIMAL(p, s)'s range.
 pub fn fit_decimal(d: Decimal, precision: u32, scale: u8) -> Decimal {
-    let mut r = d.round_dp_with_strategy(scale as u32, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-    r.rescale(scale as u32);
-    let int_digits = precision.saturating_sub(scale as u32).min(28);
-    let max = Decimal::from_i128_with_scale(10i128.pow(int_digits + scale as u32) - 1, scale as u32);
+    // rust_decimal holds 28 digits: a wider DECIMAL(p, s) keeps what fits
+    // (scale at most 28) and is bounded only by that.
+    let scale = u32::from(scale).min(28);
+    let mut r = d.round_dp_with_strategy(scale, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    r.rescale(scale);
+    if precision > 28 {
+        return r;
+    }
+    let max = Decimal::from_i128_with_scale(10i128.pow(precision.max(scale)) - 1, scale);
     if r > max {
         max
     } else if r < -max {
@@ -1105,5 +1110,9 @@ mod tests {
         assert_eq!(cast(Value::Double(3.5), CastTarget::Signed).unwrap(), Value::Int(4));
         assert_eq!(cast(Value::Int(-1), CastTarget::Unsigned).unwrap(), Value::UInt(u64::MAX));
         assert_eq!(cast(d("2.345"), CastTarget::Decimal(5, 2)).unwrap(), d("2.35"));
+        // More digits than rust_decimal holds: capped, not a panic.
+        assert_eq!(cast(d("1.5"), CastTarget::Decimal(29, 2)).unwrap(), d("1.50"));
+        assert_eq!(cast(d("1"), CastTarget::Decimal(65, 30)).unwrap(), d("1.0000000000000000000000000000"));
+        assert_eq!(cast(d("123456"), CastTarget::Decimal(30, 2)).unwrap(), d("123456.00"));
     }
 }

@@ -1431,8 +1431,10 @@ impl<'a> Binder<'a> {
             ast::GroupByExpr::Expressions(v, _) => v,
             ast::GroupByExpr::All(_) => return Err(DbError::unsupported("GROUP BY ALL")),
         };
+        // HAVING makes a query aggregate only with an aggregate in it
+        // (`SELECT id FROM t HAVING id > 1` filters like WHERE, as in MySQL).
         let is_agg = !group_exprs.is_empty()
-            || s.having.is_some()
+            || s.having.as_ref().is_some_and(|h| self.contains_aggregate(h))
             || s.projection.iter().any(|p| match p {
                 ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => {
                     self.contains_aggregate(e)
