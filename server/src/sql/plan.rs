@@ -1749,8 +1749,16 @@ impl<'a> Binder<'a> {
                     .collect()
             })
             .unwrap_or_default();
+        // Names inside an aggregate's arguments are FROM columns, never
+        // aliases: hide the aggregate calls while aliases are replaced.
+        let mut hide = HideAggregates { binder: self, hidden: Vec::new() };
+        let _ = ast::VisitMut::visit(&mut h, &mut hide);
+        let hidden = hide.hidden;
         let _ = ast::visit_expressions_mut(&mut h, |e| {
             if let ast::Expr::Identifier(id) = e {
+                if id.value.starts_with(HIDDEN_AGGREGATE) {
+                    return std::ops::ControlFlow::<()>::Continue(());
+                }
                 let column = !matches!(scope.resolve(None, &id.value, "having clause"), Ok(None));
                 if !column || !grouped.contains(&id.value.to_ascii_lowercase()) {
                     if let Some((_, a)) = aliases.iter().find(|(n, _)| n.eq_ignore_ascii_case(&id.value)) {
@@ -1766,6 +1774,16 @@ impl<'a> Binder<'a> {
         if let Some(a) = window_alias {
             return Err(window_alias_use(&a));
         }
+        let _ = ast::visit_expressions_mut(&mut h, |e| {
+            if let ast::Expr::Identifier(id) = e {
+                if let Some(n) = id.value.strip_prefix(HIDDEN_AGGREGATE).and_then(|n| n.parse::<usize>().ok()) {
+                    if let Some(orig) = hidden.get(n) {
+                        *e = orig.clone();
+                    }
+                }
+            }
+            std::ops::ControlFlow::<()>::Continue(())
+        });
         self.bind_expr(&h, scope, agg, "having clause")
     }
 
@@ -3470,6 +3488,35 @@ fn column_predicate(c: &Expr, table: &TableDef) -> Option<(usize, ColPred)> {
 /// index with the longest equality prefix (then a range on the next column)
 /// wins; the primary key wins ties. The filter stays as a residual check,
 /// so a range only has to contain every matching row.
+/// The name an aggregate call hidden by [`HideAggregates`] stands under
+/// (a prefix no identifier can have).
+const HIDDEN_AGGREGATE: &str = "\u{1}aggregate";
+
+/// Replaces each aggregate call (outermost first, not descending into it)
+/// with a placeholder identifier, keeping the calls.
+struct HideAggregates<'b, 'a> {
+    binder: &'b Binder<'a>,
+    hidden: Vec<ast::Expr>,
+}
+
+impl ast::VisitorMut for HideAggregates<'_, '_> {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, e: &mut ast::Expr) -> std::ops::ControlFlow<()> {
+        if let ast::Expr::Function(f) = e {
+            if f.over.is_none() && self.binder.contains_aggregate(&ast::Expr::Function(f.clone())) {
+                let name = function_name(f);
+                if agg_func(&name).is_some() || self.binder.aggregate_udf(&name).is_some() {
+                    let placeholder =
+                        ast::Expr::Identifier(ast::Ident::new(format!("{HIDDEN_AGGREGATE}{}", self.hidden.len())));
+                    self.hidden.push(std::mem::replace(e, placeholder));
+                }
+            }
+        }
+        std::ops::ControlFlow::Continue(())
+    }
+}
+
 /// An ORDER BY key over output column `i`: its value, or its bytes when
 /// the column has a case-sensitive collation.
 fn sort_key(i: usize, ty: &SqlType) -> Expr {
