@@ -873,6 +873,7 @@ pub fn create_table(
     for fk in &t.foreign_keys {
         validate_fk(&cat, &t, fk, fk_checks)?;
     }
+    check_fk_action_columns(&t, &cat)?;
     if let Some(pk) = t.primary_key() {
         if pk.columns.iter().any(|&c| declared_null.iter().any(|n| n.eq_ignore_ascii_case(&t.columns[c].name))) {
             return Err(DbError::new(
@@ -1019,6 +1020,37 @@ fn add_checks(t: &mut TableDef, pending: Vec<PendingCheck>, cat: &catalog::Catal
     Ok(())
 }
 
+/// 3823: a CHECK constraint may not use a column a foreign key's
+/// referential action changes (ON UPDATE CASCADE / SET NULL, ON DELETE
+/// SET NULL).
+fn check_fk_action_columns(t: &TableDef, cat: &catalog::Catalog) -> Result<()> {
+    if t.checks.is_empty() {
+        return Ok(());
+    }
+    for fk in &t.foreign_keys {
+        let changes = matches!(fk.on_update.as_deref(), Some("CASCADE" | "SET NULL"))
+            || fk.on_delete.as_deref() == Some("SET NULL");
+        if !changes {
+            continue;
+        }
+        for chk in &t.checks {
+            let Ok(e) = constraints::parse_expr(&chk.expr) else { continue };
+            let used = constraints::facts(&e, cat).columns;
+            if let Some(c) = fk.columns.iter().find(|c| used.iter().any(|u| u.eq_ignore_ascii_case(c))) {
+                return Err(DbError::new(
+                    3823,
+                    "HY000",
+                    format!(
+                        "Column '{c}' cannot be used in a check constraint '{}': needed in a foreign key constraint '{}' referential action.",
+                        chk.name, fk.name
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Whether a referencing column of type `a` may reference one of type `b`
 /// (InnoDB: integers and decimals of the same size and sign, strings of
 /// one family with the same character set, otherwise the same type).
@@ -1090,6 +1122,19 @@ fn validate_fk(cat: &catalog::Catalog, t: &TableDef, fk: &catalog::ForeignKeyDef
             }
         }
     }
+    let virtual_col = |tab: &TableDef, names: &[String]| {
+        names
+            .iter()
+            .find(|c| tab.column_index(c).is_some_and(|i| tab.columns[i].generated.as_ref().is_some_and(|g| !g.stored)))
+            .cloned()
+    };
+    if let Some(c) = virtual_col(t, &fk.columns) {
+        return Err(DbError::new(
+            3733,
+            "HY000",
+            format!("Foreign key '{}' uses virtual column '{c}' which is not supported.", fk.name),
+        ));
+    }
     if !checks {
         return Ok(());
     }
@@ -1123,6 +1168,13 @@ fn validate_fk(cat: &catalog::Catalog, t: &TableDef, fk: &catalog::ForeignKeyDef
                 ))
             }
         }
+    }
+    if let Some(c) = virtual_col(parent, &fk.ref_columns) {
+        return Err(DbError::new(
+            3733,
+            "HY000",
+            format!("Foreign key '{}' uses virtual column '{c}' which is not supported.", fk.name),
+        ));
     }
     let n = ppos.len();
     if !parent.indexes.iter().any(|i| i.columns.len() >= n && i.columns[..n] == ppos[..]) {
@@ -1556,6 +1608,7 @@ pub fn alter_table(
     for fk in &t.foreign_keys[fks_before.min(t.foreign_keys.len())..] {
         validate_fk(&cat, &t, fk, fk_checks)?;
     }
+    check_fk_action_columns(&t, &cat)?;
     let new_fks = fk_checks && t.foreign_keys.len() > fks_before;
     if new_checks || new_fks || !generated.is_empty() {
         rebuild = true;
