@@ -1383,6 +1383,8 @@ pub fn alter_table(
     let mut pending_checks = Vec::new();
     let mut generated: Vec<(String, ast::Expr)> = Vec::new();
     let fks_before = t.foreign_keys.len();
+    // Columns renamed: other tables' foreign keys referencing them follow.
+    let mut renamed_columns: Vec<(String, String)> = Vec::new();
     let now = Value::DateTime(
         chrono::DateTime::from_timestamp_micros(crate::env::now_micros()).map(|d| d.naive_utc()).unwrap_or_default(),
     );
@@ -1446,6 +1448,28 @@ pub fn alter_table(
                             "42000",
                             "You can't delete all columns with ALTER TABLE; use DROP TABLE instead",
                         ));
+                    }
+                    if fk_checks {
+                        let referencing = cat.tables.values().filter(|c| c.id != t.id).find_map(|c| {
+                            c.foreign_keys
+                                .iter()
+                                .find(|f| {
+                                    f.ref_db.as_deref().unwrap_or(&c.db) == dbname
+                                        && f.ref_table == tname
+                                        && f.ref_columns.iter().any(|r| r.eq_ignore_ascii_case(&cn.value))
+                                })
+                                .map(|f| (c.name.clone(), f.name.clone()))
+                        });
+                        if let Some((child, fk)) = referencing {
+                            return Err(DbError::new(
+                                1829,
+                                "HY000",
+                                format!(
+                                    "Cannot drop column '{}': needed in a foreign key constraint '{fk}' of table '{child}'",
+                                    cn.value
+                                ),
+                            ));
+                        }
                     }
                     if let Some(fk) =
                         t.foreign_keys.iter().find(|f| f.columns.iter().any(|c| c.eq_ignore_ascii_case(&cn.value)))
@@ -1585,12 +1609,40 @@ pub fn alter_table(
                 if t.column_index(&new_column_name.value).is_some_and(|p| p != pos) {
                     return Err(DbError::dup_column(&new_column_name.value));
                 }
+                let from = old_column_name.value.clone();
+                // Expressions are stored as text, so a column they use keeps its name.
+                if t.columns.iter().any(|c| c.generated.as_ref().is_some_and(|g| expr_uses(&g.expr, &from))) {
+                    return Err(DbError::new(
+                        3108,
+                        "HY000",
+                        format!("Column '{from}' has a generated column dependency."),
+                    ));
+                }
+                if let Some(chk) = t.checks.iter().find(|c| expr_uses(&c.expr, &from)) {
+                    return Err(DbError::new(
+                        3959,
+                        "HY000",
+                        format!(
+                            "Check constraint '{}' uses column '{from}', hence column cannot be dropped or renamed.",
+                            chk.name
+                        ),
+                    ));
+                }
                 let old = std::mem::replace(&mut t.columns[pos].name, new_column_name.value.clone());
+                let self_ref = |f: &catalog::ForeignKeyDef| {
+                    f.ref_db.as_deref().unwrap_or(&dbname) == dbname && f.ref_table == tname
+                };
                 for fk in &mut t.foreign_keys {
                     for c in fk.columns.iter_mut().filter(|c| c.eq_ignore_ascii_case(&old)) {
                         *c = new_column_name.value.clone();
                     }
+                    if self_ref(fk) {
+                        for c in fk.ref_columns.iter_mut().filter(|c| c.eq_ignore_ascii_case(&old)) {
+                            *c = new_column_name.value.clone();
+                        }
+                    }
                 }
+                renamed_columns.push((old, new_column_name.value.clone()));
             }
             ast::AlterTableOperation::AutoIncrement { .. }
             | ast::AlterTableOperation::Algorithm { .. }
@@ -1614,6 +1666,29 @@ pub fn alter_table(
         rebuild = true;
     }
     let mut batch = WriteBatch::new();
+    if !renamed_columns.is_empty() {
+        let children: Vec<TableDef> = cat
+            .tables
+            .values()
+            .filter(|c| c.id != t.id)
+            .filter(|c| {
+                c.foreign_keys.iter().any(|f| f.ref_db.as_deref().unwrap_or(&c.db) == dbname && f.ref_table == tname)
+            })
+            .map(|c| (**c).clone())
+            .collect();
+        for mut c in children {
+            for f in &mut c.foreign_keys {
+                if f.ref_db.as_deref().unwrap_or(&c.db) == dbname && f.ref_table == tname {
+                    for r in &mut f.ref_columns {
+                        if let Some((_, to)) = renamed_columns.iter().find(|(from, _)| from.eq_ignore_ascii_case(r)) {
+                            *r = to.clone();
+                        }
+                    }
+                }
+            }
+            cat.put_table(c, &mut batch)?;
+        }
+    }
     if rebuild {
         let fk_from = if new_fks { fks_before } else { t.foreign_keys.len() };
         rebuild_table(db, &cat, &old, &t, &mapping, fk_from, &mut batch)?;
