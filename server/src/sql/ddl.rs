@@ -809,6 +809,7 @@ pub fn create_table(
         foreign_keys: vec![],
         checks: vec![],
     };
+    let mut like_checks = Vec::new();
     if let Some(like) = &ct.like {
         let src_name = match like {
             ast::CreateTableLikeKind::Parenthesized(l) | ast::CreateTableLikeKind::Plain(l) => &l.name,
@@ -821,6 +822,20 @@ pub fn create_table(
         t.engine = src.engine.clone();
         t.comment = src.comment.clone();
         t.options = src.options.clone();
+        // CHECK constraints come along under new names (names are unique
+        // per schema); foreign keys do not, as in MySQL.
+        like_checks = src
+            .checks
+            .iter()
+            .map(|c| {
+                Ok(PendingCheck {
+                    name: None,
+                    expr: constraints::parse_expr(&c.expr)?,
+                    enforced: c.enforced,
+                    column: None,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
     }
     if ct.columns.len() > MAX_COLUMNS {
         return Err(DbError::new(1117, "HY000", "Too many columns"));
@@ -829,7 +844,7 @@ pub fn create_table(
     // Columns declared NULL (and left nullable): they may not join a
     // PRIMARY KEY declared at table level either (1171).
     let mut declared_null = Vec::new();
-    let mut pending_checks = Vec::new();
+    let mut pending_checks = like_checks;
     let mut generated = Vec::new();
     for c in &ct.columns {
         let (col, extras) = column_def(db, c, t.options.charset())?;
