@@ -398,23 +398,21 @@ impl<'a> Writer<'a> {
         rows: Vec<(Vec<u8>, Vec<Value>)>,
         depth: usize,
     ) -> Result<()> {
-        {
-            for (ck, crow) in rows {
-                if a == Action::Cascade {
-                    self.delete(txn, c, &ck, &crow, depth + 1)?;
-                } else {
-                    let mut new = crow.clone();
-                    for &p in cpos {
-                        new[p] = Value::Null;
-                    }
-                    for &p in cpos {
-                        if !c.columns[p].nullable {
-                            return Err(DbError::null_column(&c.columns[p].name));
-                        }
-                    }
-                    self.finish_row(txn, c, &mut new, 1)?;
-                    self.update(txn, c, &ck, &crow, &new, depth + 1, &[c.id])?;
+        for (ck, crow) in rows {
+            if a == Action::Cascade {
+                self.delete(txn, c, &ck, &crow, depth + 1)?;
+            } else {
+                let mut new = crow.clone();
+                for &p in cpos {
+                    new[p] = Value::Null;
                 }
+                for &p in cpos {
+                    if !c.columns[p].nullable {
+                        return Err(DbError::null_column(&c.columns[p].name));
+                    }
+                }
+                self.finish_row(txn, c, &mut new, 1)?;
+                self.update(txn, c, &ck, &crow, &new, depth + 1, &[c.id])?;
             }
         }
         Ok(())
@@ -503,20 +501,18 @@ impl<'a> Writer<'a> {
         depth: usize,
         chain: &[u64],
     ) -> Result<()> {
-        {
-            for (ck, crow) in rows {
-                let mut cnew = crow.clone();
-                for (k, &p) in cpos.iter().enumerate() {
-                    let col = &c.columns[p];
-                    cnew[p] = match a {
-                        Action::Cascade => table::coerce_column(new_vals[k].clone(), col, 1)?,
-                        _ if !col.nullable => return Err(DbError::null_column(&col.name)),
-                        _ => Value::Null,
-                    };
-                }
-                self.finish_row(txn, c, &mut cnew, 1)?;
-                self.update(txn, c, &ck, &crow, &cnew, depth + 1, chain)?;
+        for (ck, crow) in rows {
+            let mut cnew = crow.clone();
+            for (k, &p) in cpos.iter().enumerate() {
+                let col = &c.columns[p];
+                cnew[p] = match a {
+                    Action::Cascade => table::coerce_column(new_vals[k].clone(), col, 1)?,
+                    _ if !col.nullable => return Err(DbError::null_column(&col.name)),
+                    _ => Value::Null,
+                };
             }
+            self.finish_row(txn, c, &mut cnew, 1)?;
+            self.update(txn, c, &ck, &crow, &cnew, depth + 1, chain)?;
         }
         Ok(())
     }
