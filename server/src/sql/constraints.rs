@@ -300,6 +300,61 @@ pub fn table_scope(t: &TableDef, qualifier: &str) -> Scope {
     }
 }
 
+/// Functions whose result is a truth value (MySQL's `is_bool_func`), so a
+/// CHECK constraint may be just a call to one.
+const BOOLEAN_FUNCTIONS: &[&str] = &[
+    "json_valid",
+    "json_contains",
+    "json_contains_path",
+    "json_overlaps",
+    "regexp_like",
+    "isnull",
+    "st_contains",
+    "st_crosses",
+    "st_disjoint",
+    "st_equals",
+    "st_intersects",
+    "st_overlaps",
+    "st_touches",
+    "st_within",
+];
+
+/// Whether `e` is a condition (a comparison, a logical operation, IS,
+/// IN, BETWEEN, LIKE, EXISTS, TRUE/FALSE, a boolean function): what a
+/// CHECK constraint must be (3812 otherwise).
+fn is_condition(e: &ast::Expr) -> bool {
+    use ast::BinaryOperator as B;
+    use ast::Expr as E;
+    match e {
+        E::Nested(x) => is_condition(x),
+        E::BinaryOp { op, .. } => {
+            matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq | B::Spaceship | B::And | B::Or | B::Xor)
+        }
+        E::UnaryOp { op: ast::UnaryOperator::Not, .. } => true,
+        E::IsNull(_)
+        | E::IsNotNull(_)
+        | E::IsTrue(_)
+        | E::IsNotTrue(_)
+        | E::IsFalse(_)
+        | E::IsNotFalse(_)
+        | E::IsUnknown(_)
+        | E::IsNotUnknown(_)
+        | E::In { .. }
+        | E::Between { .. }
+        | E::Like { .. }
+        | E::ILike { .. }
+        | E::RLike { .. }
+        | E::SimilarTo { .. }
+        | E::Exists { .. } => true,
+        E::Value(v) => matches!(v.value, ast::Value::Boolean(_)),
+        E::Function(f) => {
+            let n = plan::object_name_parts(&f.name).last().cloned().unwrap_or_default().to_ascii_lowercase();
+            BOOLEAN_FUNCTIONS.contains(&n.as_str())
+        }
+        _ => false,
+    }
+}
+
 /// Check a CHECK constraint named `name` of table `t` as MySQL 8 does at
 /// DDL time. `column`: the column a column-level constraint is written on.
 pub fn validate_check(
@@ -359,6 +414,13 @@ pub fn validate_check(
             }
             _ => {}
         }
+    }
+    if !is_condition(e) {
+        return Err(DbError::new(
+            3812,
+            "HY000",
+            format!("An expression of non-boolean type specified to a check constraint '{name}'."),
+        ));
     }
     if mysql_text(e).len() > MAX_EXPR_TEXT {
         return Err(DbError::new(1059, "42000", format!("Identifier name '{name}' is too long")));

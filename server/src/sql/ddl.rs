@@ -820,6 +820,7 @@ pub fn create_table(
         foreign_keys: vec![],
         checks: vec![],
     };
+    let mut like_checks = Vec::new();
     if let Some(like) = &ct.like {
         let src_name = match like {
             ast::CreateTableLikeKind::Parenthesized(l) | ast::CreateTableLikeKind::Plain(l) => &l.name,
@@ -832,6 +833,20 @@ pub fn create_table(
         t.engine = src.engine.clone();
         t.comment = src.comment.clone();
         t.options = src.options.clone();
+        // CHECK constraints come along under new names (names are unique
+        // per schema); foreign keys do not, as in MySQL.
+        like_checks = src
+            .checks
+            .iter()
+            .map(|c| {
+                Ok(PendingCheck {
+                    name: None,
+                    expr: constraints::parse_expr(&c.expr)?,
+                    enforced: c.enforced,
+                    column: None,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
     }
     if ct.columns.len() > MAX_COLUMNS {
         return Err(DbError::new(1117, "HY000", "Too many columns"));
@@ -840,7 +855,7 @@ pub fn create_table(
     // Columns declared NULL (and left nullable): they may not join a
     // PRIMARY KEY declared at table level either (1171).
     let mut declared_null = Vec::new();
-    let mut pending_checks = Vec::new();
+    let mut pending_checks = like_checks;
     let mut generated = Vec::new();
     for c in &ct.columns {
         let (col, extras) = column_def(db, c, &t.options)?;
@@ -884,6 +899,7 @@ pub fn create_table(
     for fk in &t.foreign_keys {
         validate_fk(&cat, &t, fk, fk_checks)?;
     }
+    check_fk_action_columns(&t, &cat)?;
     if let Some(pk) = t.primary_key() {
         if pk.columns.iter().any(|&c| declared_null.iter().any(|n| n.eq_ignore_ascii_case(&t.columns[c].name))) {
             return Err(DbError::new(
@@ -1030,6 +1046,37 @@ fn add_checks(t: &mut TableDef, pending: Vec<PendingCheck>, cat: &catalog::Catal
     Ok(())
 }
 
+/// 3823: a CHECK constraint may not use a column a foreign key's
+/// referential action changes (ON UPDATE CASCADE / SET NULL, ON DELETE
+/// SET NULL).
+fn check_fk_action_columns(t: &TableDef, cat: &catalog::Catalog) -> Result<()> {
+    if t.checks.is_empty() {
+        return Ok(());
+    }
+    for fk in &t.foreign_keys {
+        let changes = matches!(fk.on_update.as_deref(), Some("CASCADE" | "SET NULL"))
+            || fk.on_delete.as_deref() == Some("SET NULL");
+        if !changes {
+            continue;
+        }
+        for chk in &t.checks {
+            let Ok(e) = constraints::parse_expr(&chk.expr) else { continue };
+            let used = constraints::facts(&e, cat).columns;
+            if let Some(c) = fk.columns.iter().find(|c| used.iter().any(|u| u.eq_ignore_ascii_case(c))) {
+                return Err(DbError::new(
+                    3823,
+                    "HY000",
+                    format!(
+                        "Column '{c}' cannot be used in a check constraint '{}': needed in a foreign key constraint '{}' referential action.",
+                        chk.name, fk.name
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Whether a referencing column of type `a` may reference one of type `b`
 /// (InnoDB: integers and decimals of the same size and sign, strings of
 /// one family with the same character set, otherwise the same type).
@@ -1101,6 +1148,19 @@ fn validate_fk(cat: &catalog::Catalog, t: &TableDef, fk: &catalog::ForeignKeyDef
             }
         }
     }
+    let virtual_col = |tab: &TableDef, names: &[String]| {
+        names
+            .iter()
+            .find(|c| tab.column_index(c).is_some_and(|i| tab.columns[i].generated.as_ref().is_some_and(|g| !g.stored)))
+            .cloned()
+    };
+    if let Some(c) = virtual_col(t, &fk.columns) {
+        return Err(DbError::new(
+            3733,
+            "HY000",
+            format!("Foreign key '{}' uses virtual column '{c}' which is not supported.", fk.name),
+        ));
+    }
     if !checks {
         return Ok(());
     }
@@ -1134,6 +1194,13 @@ fn validate_fk(cat: &catalog::Catalog, t: &TableDef, fk: &catalog::ForeignKeyDef
                 ))
             }
         }
+    }
+    if let Some(c) = virtual_col(parent, &fk.ref_columns) {
+        return Err(DbError::new(
+            3733,
+            "HY000",
+            format!("Foreign key '{}' uses virtual column '{c}' which is not supported.", fk.name),
+        ));
     }
     let n = ppos.len();
     if !parent.indexes.iter().any(|i| i.columns.len() >= n && i.columns[..n] == ppos[..]) {
@@ -1342,6 +1409,8 @@ pub fn alter_table(
     let mut pending_checks = Vec::new();
     let mut generated: Vec<(String, ast::Expr)> = Vec::new();
     let fks_before = t.foreign_keys.len();
+    // Columns renamed: other tables' foreign keys referencing them follow.
+    let mut renamed_columns: Vec<(String, String)> = Vec::new();
     let now = Value::DateTime(
         chrono::DateTime::from_timestamp_micros(crate::env::now_micros()).map(|d| d.naive_utc()).unwrap_or_default(),
     );
@@ -1405,6 +1474,28 @@ pub fn alter_table(
                             "42000",
                             "You can't delete all columns with ALTER TABLE; use DROP TABLE instead",
                         ));
+                    }
+                    if fk_checks {
+                        let referencing = cat.tables.values().filter(|c| c.id != t.id).find_map(|c| {
+                            c.foreign_keys
+                                .iter()
+                                .find(|f| {
+                                    f.ref_db.as_deref().unwrap_or(&c.db) == dbname
+                                        && f.ref_table == tname
+                                        && f.ref_columns.iter().any(|r| r.eq_ignore_ascii_case(&cn.value))
+                                })
+                                .map(|f| (c.name.clone(), f.name.clone()))
+                        });
+                        if let Some((child, fk)) = referencing {
+                            return Err(DbError::new(
+                                1829,
+                                "HY000",
+                                format!(
+                                    "Cannot drop column '{}': needed in a foreign key constraint '{fk}' of table '{child}'",
+                                    cn.value
+                                ),
+                            ));
+                        }
                     }
                     if let Some(fk) =
                         t.foreign_keys.iter().find(|f| f.columns.iter().any(|c| c.eq_ignore_ascii_case(&cn.value)))
@@ -1544,12 +1635,40 @@ pub fn alter_table(
                 if t.column_index(&new_column_name.value).is_some_and(|p| p != pos) {
                     return Err(DbError::dup_column(&new_column_name.value));
                 }
+                let from = old_column_name.value.clone();
+                // Expressions are stored as text, so a column they use keeps its name.
+                if t.columns.iter().any(|c| c.generated.as_ref().is_some_and(|g| expr_uses(&g.expr, &from))) {
+                    return Err(DbError::new(
+                        3108,
+                        "HY000",
+                        format!("Column '{from}' has a generated column dependency."),
+                    ));
+                }
+                if let Some(chk) = t.checks.iter().find(|c| expr_uses(&c.expr, &from)) {
+                    return Err(DbError::new(
+                        3959,
+                        "HY000",
+                        format!(
+                            "Check constraint '{}' uses column '{from}', hence column cannot be dropped or renamed.",
+                            chk.name
+                        ),
+                    ));
+                }
                 let old = std::mem::replace(&mut t.columns[pos].name, new_column_name.value.clone());
+                let self_ref = |f: &catalog::ForeignKeyDef| {
+                    f.ref_db.as_deref().unwrap_or(&dbname) == dbname && f.ref_table == tname
+                };
                 for fk in &mut t.foreign_keys {
                     for c in fk.columns.iter_mut().filter(|c| c.eq_ignore_ascii_case(&old)) {
                         *c = new_column_name.value.clone();
                     }
+                    if self_ref(fk) {
+                        for c in fk.ref_columns.iter_mut().filter(|c| c.eq_ignore_ascii_case(&old)) {
+                            *c = new_column_name.value.clone();
+                        }
+                    }
                 }
+                renamed_columns.push((old, new_column_name.value.clone()));
             }
             ast::AlterTableOperation::AutoIncrement { .. }
             | ast::AlterTableOperation::Algorithm { .. }
@@ -1567,11 +1686,35 @@ pub fn alter_table(
     for fk in &t.foreign_keys[fks_before.min(t.foreign_keys.len())..] {
         validate_fk(&cat, &t, fk, fk_checks)?;
     }
+    check_fk_action_columns(&t, &cat)?;
     let new_fks = fk_checks && t.foreign_keys.len() > fks_before;
     if new_checks || new_fks || !generated.is_empty() {
         rebuild = true;
     }
     let mut batch = WriteBatch::new();
+    if !renamed_columns.is_empty() {
+        let children: Vec<TableDef> = cat
+            .tables
+            .values()
+            .filter(|c| c.id != t.id)
+            .filter(|c| {
+                c.foreign_keys.iter().any(|f| f.ref_db.as_deref().unwrap_or(&c.db) == dbname && f.ref_table == tname)
+            })
+            .map(|c| (**c).clone())
+            .collect();
+        for mut c in children {
+            for f in &mut c.foreign_keys {
+                if f.ref_db.as_deref().unwrap_or(&c.db) == dbname && f.ref_table == tname {
+                    for r in &mut f.ref_columns {
+                        if let Some((_, to)) = renamed_columns.iter().find(|(from, _)| from.eq_ignore_ascii_case(r)) {
+                            *r = to.clone();
+                        }
+                    }
+                }
+            }
+            cat.put_table(c, &mut batch)?;
+        }
+    }
     if rebuild {
         let fk_from = if new_fks { fks_before } else { t.foreign_keys.len() };
         rebuild_table(db, &cat, &old, &t, &mapping, fk_from, &mut batch)?;

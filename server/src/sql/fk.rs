@@ -49,6 +49,9 @@ use crate::txn::Transaction;
 /// InnoDB's limit on nested cascades (`FK_MAX_CASCADE_DEL`).
 pub const MAX_CASCADE_DEPTH: usize = 15;
 
+/// Children a cascade reads and handles at a time.
+const CASCADE_BATCH: usize = 1024;
+
 /// A referential action, as stored (`None`: RESTRICT).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Action {
@@ -381,22 +384,45 @@ impl<'a> Writer<'a> {
         }
         table::delete_row(txn, t, key, row)?;
         for (c, cpos, vals, a) in actions {
-            for (ck, crow) in rows_matching(txn, &c, &cpos, &vals, LockMode::Exclusive, usize::MAX)? {
-                if a == Action::Cascade {
-                    self.delete(txn, &c, &ck, &crow, depth + 1)?;
-                } else {
-                    let mut new = crow.clone();
-                    for &p in &cpos {
-                        new[p] = Value::Null;
-                    }
-                    for &p in &cpos {
-                        if !c.columns[p].nullable {
-                            return Err(DbError::null_column(&c.columns[p].name));
-                        }
-                    }
-                    self.finish_row(txn, &c, &mut new, 1)?;
-                    self.update(txn, &c, &ck, &crow, &new, depth + 1, &[c.id])?;
+            // In batches, so a parent with many children never holds them
+            // all in memory; a handled child no longer matches.
+            loop {
+                let batch = rows_matching(txn, &c, &cpos, &vals, LockMode::Exclusive, CASCADE_BATCH)?;
+                let more = batch.len() == CASCADE_BATCH;
+                self.delete_children(txn, &c, &cpos, a, batch, depth)?;
+                if !more {
+                    break;
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// Apply an ON DELETE action to children `rows` of table `c`.
+    fn delete_children(
+        &self,
+        txn: &mut Transaction,
+        c: &TableDef,
+        cpos: &[usize],
+        a: Action,
+        rows: Vec<(Vec<u8>, Vec<Value>)>,
+        depth: usize,
+    ) -> Result<()> {
+        for (ck, crow) in rows {
+            if a == Action::Cascade {
+                self.delete(txn, c, &ck, &crow, depth + 1)?;
+            } else {
+                let mut new = crow.clone();
+                for &p in cpos {
+                    new[p] = Value::Null;
+                }
+                for &p in cpos {
+                    if !c.columns[p].nullable {
+                        return Err(DbError::null_column(&c.columns[p].name));
+                    }
+                }
+                self.finish_row(txn, c, &mut new, 1)?;
+                self.update(txn, c, &ck, &crow, &new, depth + 1, &[c.id])?;
             }
         }
         Ok(())
@@ -443,35 +469,61 @@ impl<'a> Writer<'a> {
                     }
                 }
                 a => {
-                    // The children are found (and locked) before the row
-                    // changes, as InnoDB checks references first.
-                    let rows = rows_matching(txn, c, &cpos, &old_vals, LockMode::Exclusive, usize::MAX)?;
-                    if !rows.is_empty() && updated.contains(&c.id) {
+                    // References are checked before the row changes, as
+                    // InnoDB does.
+                    if updated.contains(&c.id)
+                        && !rows_matching(txn, c, &cpos, &old_vals, LockMode::Exclusive, 1)?.is_empty()
+                    {
                         return Err(referenced(c, fk));
                     }
-                    actions.push((c.clone(), cpos, new_vals, a, rows));
+                    actions.push((c.clone(), cpos, old_vals, new_vals, a));
                 }
             }
         }
         let new_key = table::update_row(txn, t, key, old, new)?;
-        for (c, cpos, new_vals, a, rows) in actions {
+        for (c, cpos, old_vals, new_vals, a) in actions {
             let mut chain = updated.to_vec();
             chain.push(c.id);
-            for (ck, crow) in rows {
-                let mut cnew = crow.clone();
-                for (k, &p) in cpos.iter().enumerate() {
-                    let col = &c.columns[p];
-                    cnew[p] = match a {
-                        Action::Cascade => table::coerce_column(new_vals[k].clone(), col, 1)?,
-                        _ if !col.nullable => return Err(DbError::null_column(&col.name)),
-                        _ => Value::Null,
-                    };
+            // In batches (see `delete`); an updated child no longer matches.
+            loop {
+                let rows = rows_matching(txn, &c, &cpos, &old_vals, LockMode::Exclusive, CASCADE_BATCH)?;
+                let more = rows.len() == CASCADE_BATCH;
+                self.update_children(txn, &c, &cpos, &new_vals, a, rows, depth, &chain)?;
+                if !more {
+                    break;
                 }
-                self.finish_row(txn, &c, &mut cnew, 1)?;
-                self.update(txn, &c, &ck, &crow, &cnew, depth + 1, &chain)?;
             }
         }
         self.check_parents(txn, t, new, Some(old))?;
         Ok(new_key)
+    }
+
+    /// Apply an ON UPDATE (or ON DELETE SET NULL) action to children `rows`.
+    #[allow(clippy::too_many_arguments)]
+    fn update_children(
+        &self,
+        txn: &mut Transaction,
+        c: &TableDef,
+        cpos: &[usize],
+        new_vals: &[Value],
+        a: Action,
+        rows: Vec<(Vec<u8>, Vec<Value>)>,
+        depth: usize,
+        chain: &[u64],
+    ) -> Result<()> {
+        for (ck, crow) in rows {
+            let mut cnew = crow.clone();
+            for (k, &p) in cpos.iter().enumerate() {
+                let col = &c.columns[p];
+                cnew[p] = match a {
+                    Action::Cascade => table::coerce_column(new_vals[k].clone(), col, 1)?,
+                    _ if !col.nullable => return Err(DbError::null_column(&col.name)),
+                    _ => Value::Null,
+                };
+            }
+            self.finish_row(txn, c, &mut cnew, 1)?;
+            self.update(txn, c, &ck, &crow, &cnew, depth + 1, chain)?;
+        }
+        Ok(())
     }
 }
