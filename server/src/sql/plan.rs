@@ -1843,6 +1843,22 @@ impl<'a> Binder<'a> {
                     .iter()
                     .map(|x| rec(self, x).map(|v| year_constant(&e, v, scope)))
                     .collect::<Result<Vec<_>>>()?;
+                let a = agg.as_ref();
+                if self.is_json(&e, scope, a) || list.iter().any(|x| self.is_json(x, scope, a)) {
+                    // JSON compares as JSON: `e = x1 OR e = x2 …` (the same
+                    // TRUE/FALSE/NULL answer as IN).
+                    let mut any: Option<Expr> = None;
+                    for x in list {
+                        let eq =
+                            self.json_call(JsonFn::Compare(BinOp::Eq), "json_compare", vec![e.clone(), x], scope, a);
+                        any = Some(match any {
+                            Some(p) => Expr::Bin(BinOp::Or, Box::new(p), Box::new(eq)),
+                            None => eq,
+                        });
+                    }
+                    let any = any.unwrap_or(Expr::Lit(Value::Int(0)));
+                    return Ok(if *negated { Expr::Unary(UnOp::Not, Box::new(any)) } else { any });
+                }
                 Expr::InList { e: Box::new(e), list, negated: *negated }
             }
             E::In { expr, target: ast::InTarget::Subquery(subquery), negated, .. } => {
@@ -1868,12 +1884,19 @@ impl<'a> Binder<'a> {
             }
             E::Exists { subquery, negated } => self.bind_subquery(subquery, scope, SubqueryKind::Exists, *negated)?,
             E::Subquery(q) => self.bind_subquery(q, scope, SubqueryKind::Scalar, false)?,
-            E::Between { expr, negated, low, high } => Expr::Between {
-                e: Box::new(rec(self, expr)?),
-                lo: Box::new(rec(self, low)?),
-                hi: Box::new(rec(self, high)?),
-                negated: *negated,
-            },
+            E::Between { expr, negated, low, high } => {
+                let (e, lo, hi) = (rec(self, expr)?, rec(self, low)?, rec(self, high)?);
+                let a = agg.as_ref();
+                if [&e, &lo, &hi].iter().any(|x| self.is_json(x, scope, a)) {
+                    // JSON compares as JSON: `e >= lo AND e <= hi`.
+                    let ge =
+                        self.json_call(JsonFn::Compare(BinOp::GtEq), "json_compare", vec![e.clone(), lo], scope, a);
+                    let le = self.json_call(JsonFn::Compare(BinOp::LtEq), "json_compare", vec![e, hi], scope, a);
+                    let both = Expr::Bin(BinOp::And, Box::new(ge), Box::new(le));
+                    return Ok(if *negated { Expr::Unary(UnOp::Not, Box::new(both)) } else { both });
+                }
+                Expr::Between { e: Box::new(e), lo: Box::new(lo), hi: Box::new(hi), negated: *negated }
+            }
             E::Like { negated, expr, pattern, escape_char, .. }
             | E::ILike { negated, expr, pattern, escape_char, .. } => {
                 let esc = match escape_char.as_deref() {
