@@ -533,8 +533,8 @@ impl<'a> Binder<'a> {
     /// all are strings and one has a case-sensitive collation (`_bin`,
     /// `COLLATE …_bin`), they compare as bytes — each is wrapped in
     /// [`func::Func::BinaryCollate`].
-    fn collate_operands(&self, exprs: Vec<Expr>, scope: &Scope) -> Vec<Expr> {
-        let types: Vec<SqlType> = exprs.iter().map(|e| self.infer(e, scope)).collect();
+    fn collate_operands(&self, exprs: Vec<Expr>, scope: &Scope, agg: Option<&AggState>) -> Vec<Expr> {
+        let types: Vec<SqlType> = exprs.iter().map(|e| self.infer_in(e, scope, agg)).collect();
         let strings = types.iter().all(|t| t.is_string() || t.kind == TypeKind::Null);
         if !strings || !types.iter().any(|t| t.case_sensitive) {
             return exprs;
@@ -1991,7 +1991,7 @@ impl<'a> Binder<'a> {
                 ) {
                     let r = year_constant(&l, r, scope);
                     let l = year_constant(&r, l, scope);
-                    let mut both = self.collate_operands(vec![l, r], scope).into_iter();
+                    let mut both = self.collate_operands(vec![l, r], scope, agg.as_ref()).into_iter();
                     match (both.next(), both.next()) {
                         (Some(l), Some(r)) => (l, r),
                         _ => return Err(DbError::internal("comparison operands")),
@@ -2062,7 +2062,23 @@ impl<'a> Binder<'a> {
                     .iter()
                     .map(|x| rec(self, x).map(|v| year_constant(&e, v, scope)))
                     .collect::<Result<Vec<_>>>()?;
-                let mut all = self.collate_operands(std::iter::once(e).chain(list).collect(), scope);
+                let a = agg.as_ref();
+                if self.is_json(&e, scope, a) || list.iter().any(|x| self.is_json(x, scope, a)) {
+                    // JSON compares as JSON: `e = x1 OR e = x2 …` (the same
+                    // TRUE/FALSE/NULL answer as IN).
+                    let mut any: Option<Expr> = None;
+                    for x in list {
+                        let eq =
+                            self.json_call(JsonFn::Compare(BinOp::Eq), "json_compare", vec![e.clone(), x], scope, a);
+                        any = Some(match any {
+                            Some(p) => Expr::Bin(BinOp::Or, Box::new(p), Box::new(eq)),
+                            None => eq,
+                        });
+                    }
+                    let any = any.unwrap_or(Expr::Lit(Value::Int(0)));
+                    return Ok(if *negated { Expr::Unary(UnOp::Not, Box::new(any)) } else { any });
+                }
+                let mut all = self.collate_operands(std::iter::once(e).chain(list).collect(), scope, a);
                 let e = all.remove(0);
                 Expr::InList { e: Box::new(e), list: all, negated: *negated }
             }
@@ -2090,8 +2106,17 @@ impl<'a> Binder<'a> {
             E::Exists { subquery, negated } => self.bind_subquery(subquery, scope, SubqueryKind::Exists, *negated)?,
             E::Subquery(q) => self.bind_subquery(q, scope, SubqueryKind::Scalar, false)?,
             E::Between { expr, negated, low, high } => {
-                let parts = vec![rec(self, expr)?, rec(self, low)?, rec(self, high)?];
-                let mut parts = self.collate_operands(parts, scope).into_iter().map(Box::new);
+                let (e, lo, hi) = (rec(self, expr)?, rec(self, low)?, rec(self, high)?);
+                let a = agg.as_ref();
+                if [&e, &lo, &hi].iter().any(|x| self.is_json(x, scope, a)) {
+                    // JSON compares as JSON: `e >= lo AND e <= hi`.
+                    let ge =
+                        self.json_call(JsonFn::Compare(BinOp::GtEq), "json_compare", vec![e.clone(), lo], scope, a);
+                    let le = self.json_call(JsonFn::Compare(BinOp::LtEq), "json_compare", vec![e, hi], scope, a);
+                    let both = Expr::Bin(BinOp::And, Box::new(ge), Box::new(le));
+                    return Ok(if *negated { Expr::Unary(UnOp::Not, Box::new(both)) } else { both });
+                }
+                let mut parts = self.collate_operands(vec![e, lo, hi], scope, a).into_iter().map(Box::new);
                 match (parts.next(), parts.next(), parts.next()) {
                     (Some(e), Some(lo), Some(hi)) => Expr::Between { e, lo, hi, negated: *negated },
                     _ => return Err(DbError::internal("BETWEEN operands")),
@@ -2119,7 +2144,7 @@ impl<'a> Binder<'a> {
                     None => '\\',
                 };
                 let parts = vec![rec(self, expr)?, rec(self, pattern)?];
-                let parts = self.collate_operands(parts, scope);
+                let parts = self.collate_operands(parts, scope, agg.as_ref());
                 let mut parts = parts.into_iter().map(Box::new);
                 match (parts.next(), parts.next()) {
                     (Some(e), Some(pat)) => Expr::Like { e, pat, escape: esc, negated: *negated },
