@@ -244,33 +244,6 @@ pub fn mysql_text(e: &ast::Expr) -> String {
     }
 }
 
-/// `e` ready to bind. MariaDB dumps a JSON column as `longtext CHECK
-/// (json_valid(`j`))`; while there is no JSON_VALID built-in, such a call
-/// binds as "NULL, or text that converts to JSON" (invalid JSON then
-/// fails the statement with the conversion's error rather than 3819).
-pub fn bindable(e: &ast::Expr) -> ast::Expr {
-    let mut e = e.clone();
-    if crate::sql::func::lookup("json_valid").is_some() {
-        return e;
-    }
-    let _ = ast::visit_expressions_mut(&mut e, |x| {
-        if let ast::Expr::Function(f) = x {
-            let name = plan::object_name_parts(&f.name).last().cloned().unwrap_or_default();
-            if name.eq_ignore_ascii_case("json_valid") {
-                if let ast::FunctionArguments::List(l) = &f.args {
-                    if let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(arg))] = l.args.as_slice() {
-                        if let Ok(r) = parse_expr(&format!("(({arg}) IS NULL OR CAST(({arg}) AS JSON) IS NOT NULL)")) {
-                            *x = r;
-                        }
-                    }
-                }
-            }
-        }
-        std::ops::ControlFlow::<()>::Continue(())
-    });
-    e
-}
-
 /// Parse an expression text (a stored CHECK or generation expression).
 pub fn parse_expr(text: &str) -> Result<ast::Expr> {
     let dialect = crate::sql::dialect::GuoceDialect::default();
@@ -427,7 +400,7 @@ pub fn validate_check(
     }
     // Bind once, so an unknown function or a type error fails now.
     let mut binder = Binder::new(catalog, vars);
-    binder.bind_expr(&bindable(e), &table_scope(t, &t.name), &mut None, "check constraint")?;
+    binder.bind_expr(e, &table_scope(t, &t.name), &mut None, "check constraint")?;
     Ok(())
 }
 
@@ -483,7 +456,7 @@ pub fn validate_generated(
         ));
     }
     let mut binder = Binder::new(catalog, vars);
-    binder.bind_expr(&bindable(e), &table_scope(t, &t.name), &mut None, "generated column function")?;
+    binder.bind_expr(e, &table_scope(t, &t.name), &mut None, "generated column function")?;
     Ok(())
 }
 
@@ -501,13 +474,13 @@ impl RowRules {
         let mut generated = Vec::new();
         for (i, c) in t.columns.iter().enumerate() {
             if let Some(g) = &c.generated {
-                let e = bindable(&parse_expr(&g.expr)?);
+                let e = parse_expr(&g.expr)?;
                 generated.push((i, binder.bind_expr(&e, &scope, &mut None, "generated column function")?));
             }
         }
         let mut checks = Vec::new();
         for c in t.checks.iter().filter(|c| c.enforced) {
-            let e = bindable(&parse_expr(&c.expr)?);
+            let e = parse_expr(&c.expr)?;
             checks.push((c.name.clone(), binder.bind_expr(&e, &scope, &mut None, "check constraint")?));
         }
         Ok(RowRules { generated, checks })
