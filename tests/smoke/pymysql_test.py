@@ -10,7 +10,9 @@ carry MySQL's error numbers (1064, 1146, 1062) in ``e.args[0]``. Exits 0
 when everything matched, 1 otherwise. Needs ``pip install PyMySQL``.
 """
 
+import datetime
 import decimal
+import json
 import os
 import sys
 
@@ -156,6 +158,23 @@ def main():
         conn.commit()
         cur.execute("SELECT COUNT(*) FROM customers WHERE name = %s", ("Kept",))
         check("commit", cur.fetchone(), (1,))
+
+        # JSON: stored in MySQL's normalized form, read back and queried
+        # with JSON functions; dates and blobs round-trip typed.
+        cur.execute("CREATE TABLE docs (id INT PRIMARY KEY, doc JSON, born DATE, raw BLOB)")
+        doc = {"name": "Zoë", "tags": ["a", "b"], "n": 2.5, "ok": True, "none": None}
+        cur.execute(
+            "INSERT INTO docs VALUES (%s, %s, %s, %s)",
+            (1, json.dumps(doc), datetime.date(1999, 12, 31), b"\x00\xff\x10"),
+        )
+        cur.execute("SELECT doc, born, raw FROM docs WHERE id = 1")
+        got_doc, born, raw = cur.fetchone()
+        check("JSON round-trips", json.loads(got_doc), doc)
+        check("DATE comes back as date", born, datetime.date(1999, 12, 31))
+        check("BLOB comes back as bytes", raw, b"\x00\xff\x10")
+        cur.execute("SELECT doc->>'$.name', JSON_LENGTH(doc, '$.tags'), JSON_EXTRACT(doc, '$.n') FROM docs")
+        check("JSON functions", cur.fetchone(), ("Zoë", 2, "2.5"))
+        expect_error(cur, "invalid JSON", 3140, "INSERT INTO docs (id, doc) VALUES (2, %s)", ("{bad",))
 
         cur.execute(f"DROP DATABASE {DB}")
     conn.close()
