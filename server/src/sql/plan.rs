@@ -2707,14 +2707,8 @@ impl<'a> Binder<'a> {
                     ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Some(e),
                     _ => None,
                 });
-                let kind = json_kind(&v, ast_v, &infer_type(&v, &st.base_types, &self.outer_types()));
-                args.push(Expr::Json(Box::new(JsonCall {
-                    f: JsonFn::ToJson,
-                    name: if func == AggFunc::JsonArrayAgg { "json_arrayagg" } else { "json_objectagg" },
-                    args: vec![v],
-                    kinds: vec![kind],
-                    returning: None,
-                })));
+                let vty = infer_type(&v, &st.base_types, &self.outer_types());
+                args.push(json_value_arg(func, v, ast_v, &vty));
             }
         }
         let call = AggCall { func, args, distinct, separator, order_by, ty, udf: None };
@@ -3301,6 +3295,19 @@ fn is_boolean_expr(e: &Expr, ast_e: Option<&ast::Expr>) -> bool {
 }
 
 /// How a JSON function reads an argument of type `ty`.
+/// The value argument of JSON_ARRAYAGG / JSON_OBJECTAGG (grouped or as a
+/// window function), converted to the JSON text the aggregate collects.
+fn json_value_arg(func: AggFunc, v: Expr, ast_v: Option<&ast::Expr>, ty: &SqlType) -> Expr {
+    let kind = json_kind(&v, ast_v, ty);
+    Expr::Json(Box::new(JsonCall {
+        f: JsonFn::ToJson,
+        name: if func == AggFunc::JsonArrayAgg { "json_arrayagg" } else { "json_objectagg" },
+        args: vec![v],
+        kinds: vec![kind],
+        returning: None,
+    }))
+}
+
 fn json_kind(e: &Expr, ast_e: Option<&ast::Expr>, ty: &SqlType) -> ArgKind {
     if ty.kind == TypeKind::Json {
         ArgKind::Json

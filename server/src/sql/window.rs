@@ -515,9 +515,14 @@ impl Partition<'_> {
                     Value::DateTime(dt) => Some(*dt),
                     other => other.to_text().and_then(|s| crate::sql::value::parse_datetime(&s)),
                 };
-                let amount = if subtract { negate(off) } else { Some(off.clone()) };
+                // A composite amount is text: DATE_SUB marks its unit instead.
+                let (amount, unit) = match (subtract, crate::sql::temporal::composite(u).is_some()) {
+                    (true, true) => (Some(off.clone()), format!("-{u}")),
+                    (true, false) => (negate(off), u.to_string()),
+                    (false, _) => (Some(off.clone()), u.to_string()),
+                };
                 match (dt, amount) {
-                    (Some(dt), Some(a)) => crate::sql::temporal::add_interval(dt, &a, u).map(Value::DateTime),
+                    (Some(dt), Some(a)) => crate::sql::temporal::add_interval(dt, &a, &unit).map(Value::DateTime),
                     _ => None,
                 }
             }

@@ -324,11 +324,20 @@ impl Binder<'_> {
             Some(WinFunc::Agg) | None => {
                 let func = match af {
                     Some(AggFunc::Count) if star => AggFunc::CountStar,
-                    Some(f) if !star && bound.len() == 1 => f,
+                    Some(AggFunc::JsonObjectAgg) if !star && bound.len() == 2 => AggFunc::JsonObjectAgg,
+                    Some(f) if !star && bound.len() == 1 && f != AggFunc::JsonObjectAgg => f,
                     _ => return Err(syntax()),
                 };
                 let arg_ty = bound.first().map(|a| ty_of(self, a, agg)).unwrap_or(SqlType::bigint());
                 let ty = agg_type(func, arg_ty)?;
+                if matches!(func, AggFunc::JsonArrayAgg | AggFunc::JsonObjectAgg) {
+                    // The value (the last argument) is collected as JSON
+                    // text, as for the grouped aggregate.
+                    if let Some(v) = bound.pop() {
+                        let vty = ty_of(self, &v, agg);
+                        bound.push(super::json_value_arg(func, v, args.last().copied(), &vty));
+                    }
+                }
                 call.agg = Some(AggCall {
                     func,
                     args: bound,
@@ -512,14 +521,16 @@ impl Binder<'_> {
                     Some(f) => f.to_string(),
                     None => return Err(DbError::parse("INTERVAL without a unit")),
                 };
-                let Some(unit) = crate::sql::temporal::unit(&unit) else {
-                    return Err(DbError::unsupported(format!("INTERVAL unit {unit}")));
+                let unit = match crate::sql::temporal::unit(&unit) {
+                    Some(u) => u.to_string(),
+                    None if crate::sql::temporal::composite(&unit).is_some() => unit.to_ascii_uppercase(),
+                    None => return Err(DbError::unsupported(format!("INTERVAL unit {unit}"))),
                 };
                 let v = self.bind_expr(&iv.value, scope, agg, "window frame bound")?;
                 if !v.is_row_independent() || matches!(v, Expr::Subquery(_)) || has_correlated_subquery(&v) {
                     return Err(window_error(3590, format!("Window '{window}' has a non-constant frame bound.")));
                 }
-                Offset { value: v, unit: Some(unit.to_string()) }
+                Offset { value: v, unit: Some(unit) }
             }
             ast::Expr::Value(v) if matches!(v.value, ast::Value::Number(..) | ast::Value::Placeholder(_)) => {
                 Offset { value: self.bind_value(&v.value)?, unit: None }
