@@ -1865,7 +1865,7 @@ fn explain_plan(p: &Plan, id: i64, out: &mut Vec<Vec<Value>>) {
             out.push(explain_row(id, Some(&s.table.name), ty, key, extra));
         }
         Plan::Dual | Plan::Values(_) | Plan::TableFunction(..) => {}
-        Plan::Filter(i, _) | Plan::Project(i, _) | Plan::Distinct(i, _) | Plan::Truncate(i, _) => {
+        Plan::Filter(i, _) | Plan::Project(i, _) | Plan::Distinct(i, ..) | Plan::Truncate(i, _) => {
             explain_plan(i, id, out)
         }
         Plan::Sort { input, .. } | Plan::Limit { input, .. } | Plan::Aggregate { input, .. } => {

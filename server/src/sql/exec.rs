@@ -203,14 +203,20 @@ pub fn run_plan(plan: &Plan, ctx: &Ctx, limit: Option<usize>) -> Result<Vec<Row>
             let rows = run_plan(input, ctx, hint)?;
             Ok(rows.into_iter().skip(off).take(lim.unwrap_or(usize::MAX)).collect())
         }
-        Plan::Distinct(input, n) => {
+        Plan::Distinct(input, n, binary) => {
             let rows = run_plan(input, ctx, None)?;
             let mut seen = HashSet::new();
             let mut out = Vec::new();
             for r in rows {
                 let mut k = Vec::new();
-                for v in &r[..*n] {
-                    encode_group_key(v, &mut k);
+                for (i, v) in r[..*n].iter().enumerate() {
+                    match v {
+                        // A case-sensitive string: its bytes are the key.
+                        Value::Str(s) if binary.get(i) == Some(&true) => {
+                            encode_group_key(&Value::Bytes(s.as_bytes().to_vec()), &mut k)
+                        }
+                        v => encode_group_key(v, &mut k),
+                    }
                 }
                 if seen.insert(k) {
                     out.push(r);
@@ -779,9 +785,32 @@ fn aggregate(rows: Vec<Row>, group: &[Expr], aggs: &[AggCall], ctx: &Ctx) -> Res
         aggs.iter().map(|a| a.ty.kind == TypeKind::Double && matches!(a.func, AggFunc::Sum | AggFunc::Avg)).collect();
     let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut groups: Vec<(Row, Vec<AggRun>)> = Vec::new();
+    // A group expression marked BinaryCollate (a case-sensitive string)
+    // keys on its bytes but yields its text.
+    let binary_key: Vec<bool> =
+        group.iter().map(|g| matches!(g, Expr::Func(crate::sql::func::Func::BinaryCollate, _))).collect();
+    let any_binary = binary_key.contains(&true);
     for r in &rows {
-        let gvals = group.iter().map(|g| g.eval(r, ctx)).collect::<Result<Vec<_>>>()?;
-        let key = row_key(&gvals);
+        let gvals = group
+            .iter()
+            .map(|g| match g {
+                Expr::Func(crate::sql::func::Func::BinaryCollate, inner) if inner.len() == 1 => inner[0].eval(r, ctx),
+                g => g.eval(r, ctx),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let key = if any_binary {
+            let keyed: Vec<Value> = gvals
+                .iter()
+                .zip(&binary_key)
+                .map(|(v, b)| match (v, b) {
+                    (Value::Str(s), true) => Value::Bytes(s.as_bytes().to_vec()),
+                    (v, _) => v.clone(),
+                })
+                .collect();
+            row_key(&keyed)
+        } else {
+            row_key(&gvals)
+        };
         let gi = match index.get(&key) {
             Some(&i) => i,
             None => {

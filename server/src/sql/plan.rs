@@ -167,8 +167,9 @@ pub enum Plan {
         limit: Option<Expr>,
         offset: Option<Expr>,
     },
-    /// Remove duplicate rows, comparing the first `n` columns.
-    Distinct(Box<Plan>, usize),
+    /// Remove duplicate rows, comparing the first `n` columns;
+    /// columns flagged in the list (case-sensitive strings) compare by bytes.
+    Distinct(Box<Plan>, usize, Vec<bool>),
     SetOp {
         left: Box<Plan>,
         right: Box<Plan>,
@@ -1565,6 +1566,15 @@ impl<'a> Binder<'a> {
                     return Err(DbError::new(1056, "42000", format!("Can't group on '{}'", display_name(&resolved))));
                 }
                 let b = self.bind_expr(&resolved, &scope, &mut None, "group statement")?;
+                // A case-sensitive string groups byte for byte: the marker
+                // tells the aggregate node to key the group on the bytes
+                // (its output keeps the text).
+                let ty = self.infer(&b, &scope);
+                let b = if ty.case_sensitive && ty.is_string() {
+                    Expr::Func(func::Func::BinaryCollate, vec![b])
+                } else {
+                    b
+                };
                 st.group_ast.push(resolved);
                 st.group.push(b);
             }
@@ -1713,7 +1723,8 @@ impl<'a> Binder<'a> {
         plan = Plan::Project(Box::new(plan), exprs.clone());
         let width = exprs.len();
         if matches!(s.distinct, Some(ast::Distinct::Distinct)) {
-            plan = Plan::Distinct(Box::new(plan), visible);
+            let binary = columns.iter().take(visible).map(|c| c.ty.case_sensitive && c.ty.is_string()).collect();
+            plan = Plan::Distinct(Box::new(plan), visible, binary);
         }
         if !sort_keys.is_empty() {
             plan = Plan::Sort { input: Box::new(plan), keys: sort_keys };
@@ -2664,6 +2675,21 @@ impl<'a> Binder<'a> {
                 _ => return Err(DbError::parse(f.to_string())),
             }
         }
+        if distinct {
+            // DISTINCT over a case-sensitive string tells values apart by
+            // their bytes.
+            args = args
+                .into_iter()
+                .map(|a| {
+                    let ty = self.infer(&a, scope);
+                    if ty.case_sensitive && ty.is_string() {
+                        Expr::Func(func::Func::BinaryCollate, vec![a])
+                    } else {
+                        a
+                    }
+                })
+                .collect();
+        }
         let mut separator = ",".to_string();
         let mut order_by = Vec::new();
         for c in &list.clauses {
@@ -2677,6 +2703,12 @@ impl<'a> Binder<'a> {
                 ast::FunctionArgumentClause::OrderBy(obs) => {
                     for o in obs {
                         let e = self.bind_expr(&o.expr, scope, &mut None, "order clause")?;
+                        let ty = self.infer(&e, scope);
+                        let e = if ty.case_sensitive && ty.is_string() {
+                            Expr::Func(func::Func::BinaryCollate, vec![e])
+                        } else {
+                            e
+                        };
                         order_by.push((e, !matches!(o.options.sort, Some(ast::OrderBySort::Desc))));
                     }
                 }
@@ -3212,7 +3244,7 @@ pub fn visit_plan_exprs(plan: &Plan, f: &mut dyn FnMut(&Expr)) {
                 f(o);
             }
         }
-        Plan::Distinct(p, _) | Plan::Truncate(p, _) => visit_plan_exprs(p, f),
+        Plan::Distinct(p, ..) | Plan::Truncate(p, _) => visit_plan_exprs(p, f),
         Plan::SetOp { left, right, .. } => {
             visit_plan_exprs(left, f);
             visit_plan_exprs(right, f);
