@@ -614,7 +614,12 @@ impl<'a> AggRun<'a> {
                 let replace = match cur {
                     None => true,
                     Some(c) => {
-                        let o = compare(&v, c).unwrap_or(Ordering::Equal);
+                        // MIN/MAX of JSON values order them as JSON.
+                        let o = if self.call.ty.kind == TypeKind::Json {
+                            crate::sql::jsonfn::compare_texts(&v, c)
+                        } else {
+                            compare(&v, c).unwrap_or(Ordering::Equal)
+                        };
                         (self.call.func == AggFunc::Min && o == Ordering::Less)
                             || (self.call.func == AggFunc::Max && o == Ordering::Greater)
                     }

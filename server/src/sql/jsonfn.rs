@@ -770,6 +770,16 @@ pub fn json_cmp(a: &Json, b: &Json) -> Ordering {
     }
 }
 
+/// Compare two JSON texts (MIN/MAX of JSON values); text that does not
+/// parse compares as text.
+pub fn compare_texts(a: &Value, b: &Value) -> Ordering {
+    let parse = |v: &Value| v.to_text().and_then(|t| json::parse(t.as_bytes()).ok());
+    match (parse(a), parse(b)) {
+        (Some(x), Some(y)) => json_cmp(&x, &y),
+        _ => value::compare(a, b).unwrap_or(Ordering::Equal),
+    }
+}
+
 fn json_eq(a: &Json, b: &Json) -> bool {
     json_cmp(a, b) == Ordering::Equal
 }
