@@ -477,10 +477,27 @@ fn member<'a>(m: &'a [(String, Json)], k: &str) -> Option<&'a Json> {
     m.binary_search_by(|(x, _)| key_cmp(x, k)).ok().map(|i| &m[i].1)
 }
 
+/// The state of a search that `**` can reach more than once: a value (by
+/// address) and how many legs remain.
+type Visited = std::collections::HashSet<(usize, usize)>;
+
 /// Every value `legs` reaches from `doc`, in document order; with
-/// `track`, also where each one is. Only `**` can reach a value twice:
-/// [`dedup`] removes the repeats.
-fn seek<'a>(doc: &'a Json, legs: &[Leg], here: &mut Vec<Step>, track: bool, out: &mut Vec<(&'a Json, Vec<Step>)>) {
+/// `track`, also where each one is. Only `**` can reach a value twice, so
+/// with `**` in the path `visited` remembers the states already searched:
+/// each value is found once and the work stays linear in the document.
+fn seek<'a>(
+    doc: &'a Json,
+    legs: &[Leg],
+    here: &mut Vec<Step>,
+    track: bool,
+    out: &mut Vec<(&'a Json, Vec<Step>)>,
+    visited: &mut Option<Visited>,
+) {
+    if let Some(seen) = visited {
+        if !seen.insert((doc as *const Json as usize, legs.len())) {
+            return;
+        }
+    }
     let Some((leg, rest)) = legs.split_first() else {
         out.push((doc, if track { here.clone() } else { Vec::new() }));
         return;
@@ -493,7 +510,7 @@ fn seek<'a>(doc: &'a Json, legs: &[Leg], here: &mut Vec<Step>, track: bool, out:
             }
             _ => false,
         };
-        seek(v, legs, here, track, out);
+        seek(v, legs, here, track, out, visited);
         if pushed {
             here.pop();
         }
@@ -549,18 +566,14 @@ fn seek<'a>(doc: &'a Json, legs: &[Leg], here: &mut Vec<Step>, track: bool, out:
     }
 }
 
-/// Keep the first of the matches that are the same value (by address).
-fn dedup(found: &mut Vec<(&Json, Vec<Step>)>) {
-    let mut seen = std::collections::HashSet::new();
-    found.retain(|(v, _)| seen.insert(*v as *const Json));
+/// A fresh `visited` set for a search along `legs` (`None`: no `**`).
+fn visited_for(legs: &[Leg]) -> Option<Visited> {
+    legs.contains(&Leg::Ellipsis).then(Visited::new)
 }
 
 fn find_all<'a>(doc: &'a Json, path: &Path) -> Vec<&'a Json> {
     let mut out = Vec::new();
-    seek(doc, &path.legs, &mut Vec::new(), false, &mut out);
-    if path.legs.contains(&Leg::Ellipsis) {
-        dedup(&mut out);
-    }
+    seek(doc, &path.legs, &mut Vec::new(), false, &mut out, &mut visited_for(&path.legs));
     out.into_iter().map(|(v, _)| v).collect()
 }
 
@@ -1486,9 +1499,11 @@ fn search(a: &Args) -> Result<Value> {
     if n > 4 {
         for i in 4..n {
             let Some(p) = a.path(i)? else { return Ok(Value::Null) };
-            seek(&doc, &p.legs, &mut Vec::new(), true, &mut roots);
+            seek(&doc, &p.legs, &mut Vec::new(), true, &mut roots, &mut visited_for(&p.legs));
         }
-        dedup(&mut roots);
+        // Paths that reach the same value search it once.
+        let mut seen = std::collections::HashSet::new();
+        roots.retain(|(v, _)| seen.insert(*v as *const Json as usize));
     } else {
         roots.push((&doc, Vec::new()));
     }
@@ -1645,6 +1660,10 @@ mod tests {
         assert_eq!(extract("[[1,2,3]]", "$**[0]"), vec!["[1, 2, 3]", "1", "2", "3"]);
         assert_eq!(extract(r#"{"a": 1, "b": {"a": 2}}"#, "$**.a"), vec!["1", "2"]);
         assert!(extract("[1]", "$[1]").is_empty());
+        // Several `**` over a deep document: each value once, no blow-up.
+        let deep = "[".repeat(60) + &"]".repeat(60);
+        assert_eq!(extract(&deep, "$**[*]**[*]**[*]**[*]").len(), 56);
+        assert_eq!(extract(&deep, "$**[*]").len(), 59);
     }
 
     #[test]
