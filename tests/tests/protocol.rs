@@ -641,7 +641,12 @@ fn processlist_and_kill() {
         // Wait until the statement shows in the list, then kill it.
         let mut seen = false;
         for _ in 0..100 {
-            let list: Vec<mysql_async::Row> = admin.query("SHOW PROCESSLIST").await.unwrap();
+            // Another connection's long statement must not starve this one.
+            let list: Vec<mysql_async::Row> =
+                tokio::time::timeout(Duration::from_secs(20), admin.query("SHOW PROCESSLIST"))
+                    .await
+                    .expect("SHOW PROCESSLIST answers while another connection runs a long statement")
+                    .unwrap();
             seen = list.iter().any(|r| {
                 r.get::<u32, _>(0) == Some(victim_id)
                     && r.get::<String, _>(4).as_deref() == Some("Query")

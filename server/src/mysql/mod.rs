@@ -444,12 +444,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
     /// Run `f` on the session right here, on the I/O thread, catching
     /// panics: only for statements that cannot wait (see
     /// `Session::prepared_runs_without_waiting`), saving the hand-off to the
-    /// blocking pool.
+    /// blocking pool. A statement that cannot wait may still run long (a big
+    /// join): on the multi-threaded runtime it runs under `block_in_place`,
+    /// which hands this worker's queued tasks (other connections) to another
+    /// thread meanwhile, so they are not starved.
     fn with_session_inline<T>(&mut self, f: impl FnOnce(&mut Session) -> T) -> Result<T, DbError> {
         let Some(session) = self.session.as_mut() else {
             return Err(DbError::internal("session unavailable"));
         };
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(session))).map_err(|p| self.panic_error(p))
+        let run = || std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(session)));
+        #[cfg(not(madsim))]
+        let r = match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+            Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(run),
+            _ => run(),
+        };
+        #[cfg(madsim)]
+        let r = run();
+        r.map_err(|p| self.panic_error(p))
     }
 
     /// The error a panicking statement reports (and the log line it leaves).
