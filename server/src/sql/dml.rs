@@ -13,10 +13,11 @@ use crate::catalog::row::decode_row;
 use crate::catalog::{Catalog, TableDef};
 use crate::db::Database;
 use crate::error::{DbError, Result};
+use crate::sql::constraints::table_scope;
 use crate::sql::exec::{self, ExecEnv, SessionInfo};
 use crate::sql::expr::{Ctx, Expr};
 use crate::sql::fk::Writer;
-use crate::sql::plan::{self, Access, Binder, ColumnInfo, ScanNode, Scope, VarSource};
+use crate::sql::plan::{self, Access, Binder, ScanNode, Scope, VarSource};
 use crate::sql::table::{self, OnDuplicate};
 use crate::sql::value::Value;
 use crate::sql::QueryResult;
@@ -71,24 +72,6 @@ impl<'a> StmtCtx<'a> {
             Some(w) => b.with_ctes(w),
             None => b,
         }
-    }
-}
-
-fn table_scope(t: &TableDef, qualifier: &str) -> Scope {
-    Scope {
-        cols: t
-            .columns
-            .iter()
-            .map(|c| ColumnInfo {
-                name: c.name.clone(),
-                table: Some(qualifier.to_string()),
-                org_table: t.name.clone(),
-                db: t.db.clone(),
-                ty: c.ty.clone(),
-                nullable: c.nullable,
-                hidden: false,
-            })
-            .collect(),
     }
 }
 
