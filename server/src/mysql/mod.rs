@@ -444,23 +444,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
     /// Run `f` on the session right here, on the I/O thread, catching
     /// panics: only for statements that cannot wait (see
     /// `Session::prepared_runs_without_waiting`), saving the hand-off to the
-    /// blocking pool. A statement that cannot wait may still run long (a big
-    /// join): on the multi-threaded runtime it runs under `block_in_place`,
-    /// which hands this worker's queued tasks (other connections) to another
-    /// thread meanwhile, so they are not starved.
+    /// blocking pool. Callers yield to the scheduler first (see
+    /// [`Conn::before_inline`]).
     fn with_session_inline<T>(&mut self, f: impl FnOnce(&mut Session) -> T) -> Result<T, DbError> {
         let Some(session) = self.session.as_mut() else {
             return Err(DbError::internal("session unavailable"));
         };
-        let run = || std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(session)));
-        #[cfg(not(madsim))]
-        let r = match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
-            Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(run),
-            _ => run(),
-        };
-        #[cfg(madsim)]
-        let r = run();
-        r.map_err(|p| self.panic_error(p))
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(session))).map_err(|p| self.panic_error(p))
+    }
+
+    /// Before a statement runs inline on this worker thread: yield once, so
+    /// that tasks this worker has queued (another connection woken by the
+    /// same I/O event, which the scheduler may keep in a slot other workers
+    /// cannot steal from) run first instead of waiting for a long statement.
+    async fn before_inline() {
+        tokio::task::yield_now().await;
     }
 
     /// The error a panicking statement reports (and the log line it leaves).
@@ -584,6 +582,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
         }
         let inline = self.session.as_ref().is_some_and(|s| s.text_runs_without_waiting(&sql));
         let try_inline = !inline && self.session.as_ref().is_some_and(|s| s.text_may_try_inline(&sql));
+        if inline || try_inline {
+            Self::before_inline().await;
+        }
         let mut results = if inline {
             self.with_session_inline(|s| s.execute(&sql))
         } else if try_inline {
@@ -877,6 +878,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
         let values = exec.values;
         let inline = self.session.as_ref().is_some_and(|s| s.prepared_runs_without_waiting(id));
         let try_inline = !inline && self.session.as_ref().is_some_and(|s| s.prepared_may_try_inline(id));
+        if inline || try_inline {
+            Self::before_inline().await;
+        }
         let outcome = if inline {
             self.with_session_inline(|s| s.execute_prepared(id, &values))
         } else if try_inline {
