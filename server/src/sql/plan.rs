@@ -3568,13 +3568,11 @@ impl ast::VisitorMut for HideAggregates<'_, '_> {
 
     fn pre_visit_expr(&mut self, e: &mut ast::Expr) -> std::ops::ControlFlow<()> {
         if let ast::Expr::Function(f) = e {
-            if f.over.is_none() && self.binder.contains_aggregate(&ast::Expr::Function(f.clone())) {
-                let name = function_name(f);
-                if agg_func(&name).is_some() || self.binder.aggregate_udf(&name).is_some() {
-                    let placeholder =
-                        ast::Expr::Identifier(ast::Ident::new(format!("{HIDDEN_AGGREGATE}{}", self.hidden.len())));
-                    self.hidden.push(std::mem::replace(e, placeholder));
-                }
+            let name = function_name(f);
+            if f.over.is_none() && (agg_func(&name).is_some() || self.binder.aggregate_udf(&name).is_some()) {
+                let placeholder =
+                    ast::Expr::Identifier(ast::Ident::new(format!("{HIDDEN_AGGREGATE}{}", self.hidden.len())));
+                self.hidden.push(std::mem::replace(e, placeholder));
             }
         }
         std::ops::ControlFlow::Continue(())
