@@ -39,6 +39,7 @@ pub struct Database {
 
 impl Database {
     pub fn open(engine: Arc<dyn KvEngine>, config: Config) -> Result<Arc<Self>> {
+        crate::sql::depth::set_stack_segments();
         let store = Store::new(engine, config.sync_commits)?;
         let snap = store.snapshot();
         let mut catalog = Catalog::load(snap.as_ref())?;

@@ -27,6 +27,14 @@ fn session() -> Session {
     s
 }
 
+/// With `SQL_TRACE` set, print each statement before it runs: a crash that
+/// aborts the process (a stack overflow) then still names its input.
+fn trace(sql: &str) {
+    if std::env::var_os("SQL_TRACE").is_some() {
+        eprintln!("SQL: {sql}");
+    }
+}
+
 const TOKENS: &[&str] = &[
     "SELECT",
     "FROM",
@@ -153,6 +161,7 @@ proptest! {
     fn random_statements_never_panic(tokens in proptest::collection::vec(proptest::sample::select(TOKENS), 1..24)) {
         let mut s = session();
         let sql = tokens.join(" ");
+        trace(&sql);
         let results = s.execute(&sql);
         prop_assert!(!results.is_empty());
         for r in results {
@@ -170,8 +179,73 @@ proptest! {
     fn random_select_expressions_never_panic(tokens in proptest::collection::vec(proptest::sample::select(TOKENS), 1..14)) {
         let mut s = session();
         let sql = format!("SELECT {} FROM t, u", tokens.join(" "));
+        trace(&sql);
         let _ = s.execute(&sql);
         let sql = format!("SELECT * FROM t WHERE {}", tokens.join(" "));
+        trace(&sql);
         let _ = s.execute(&sql);
     }
+}
+
+/// Statements nested as deep as the grammar and [`MAX_NESTING`] allow, run
+/// on this test thread's ordinary stack: each ends in a result or MySQL's
+/// 1436, never a stack overflow (which would abort the whole test binary).
+/// Past the limit the refusal is 1436 too, however long the statement.
+#[test]
+fn deeply_nested_statements_end_in_a_result_or_1436() {
+    use guocedb::sql::depth::MAX_NESTING;
+    let mut s = session();
+    let n = MAX_NESTING - 20;
+    let chain = |op: &str, k: usize| op.repeat(k);
+    let nest = |open: &str, inner: &str, close: &str, k: usize| format!("{}{inner}{}", open.repeat(k), close.repeat(k));
+    let half = chain("+1", n / 2);
+    let joins: String = (1..=60).map(|i| format!(" JOIN t x{i} ON 0)")).collect();
+    // Each statement and the error it must end in (None: it succeeds).
+    let cases: Vec<(String, Option<u16>)> = vec![
+        (format!("SELECT {} FROM t, u", nest("(", "1", ")", 190)), None),
+        (format!("SELECT {}1 FROM t", chain("- ", 190)), None),
+        (format!("SELECT * FROM t WHERE {}a", chain("NOT ", 190)), None),
+        (format!("SELECT {} FROM t", nest("CONCAT(", "b", ",'x')", 150)), None),
+        (format!("SELECT {} FROM t", nest("CASE WHEN 1 THEN ", "1", " END", 150)), None),
+        (format!("SELECT 1{}", chain(" UNION SELECT 1", n)), None),
+        (format!("SELECT 1{} FROM t", chain("+1", n)), None),
+        (format!("SELECT a{} FROM t", chain(" IS NULL", n)), None),
+        (format!("SELECT * FROM t WHERE a = 1{}", chain(" OR a = 1", n / 2)), None),
+        (format!("SELECT a{half}, COUNT(*) FROM t GROUP BY a{half} HAVING SUM(a){half} > 0 ORDER BY a{half}"), None),
+        (format!("SELECT SUM(a{half}) OVER (ORDER BY a{half}) FROM t"), None),
+        (format!("UPDATE t SET d = 1{}", chain("+1", n)), None),
+        (format!("INSERT INTO u (a) VALUES (1{})", chain("+1", n)), None),
+        (format!("SELECT * FROM t WHERE a IN (SELECT a FROM u WHERE a = 1{half})"), None),
+        (format!("SELECT * FROM {}t{joins}", "(".repeat(60)), None),
+        (format!("SELECT * FROM {}", nest("(SELECT * FROM ", "t", ") d", 60)), None),
+        (format!("SELECT {} FROM t", nest("(SELECT ", "a", ")", 30)), None),
+        (format!("SELECT * FROM t WHERE a IN {}", nest("(SELECT ", "1", ")", 30)), None),
+        (format!("SELECT 1 + (1 + (1{})) FROM t", chain("+1", n / 3)), None),
+        // MySQL allows 63 levels of subqueries; guocedb 32.
+        (format!("SELECT {} FROM t", nest("(SELECT ", "a", ")", 60)), Some(1436)),
+        // Parentheses past the parser's recursion limit.
+        (format!("SELECT {}", nest("(", "1", ")", 250)), Some(1436)),
+    ];
+    for (sql, want) in &cases {
+        let r = s.execute(sql);
+        assert_eq!(r.len(), 1);
+        let got = r[0].as_ref().err().map(|e| e.code);
+        assert_eq!(got, *want, "{}…: {:?}", &sql[..60.min(sql.len())], r[0].as_ref().err());
+    }
+    // Well past the limit: refused, whatever shape the depth takes.
+    let big = MAX_NESTING * 50;
+    for sql in [
+        format!("SELECT 1{}", chain("+1", big)),
+        format!("SELECT 1{}", chain(" UNION SELECT 1", big)),
+        format!("SELECT a{} FROM t", chain(" IS NULL", big)),
+        format!("SELECT {}", nest("(", "1", ")", big)),
+        format!("SELECT 1 + (1 + (1{half}){half}){half}"),
+    ] {
+        let r = s.execute(&sql);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].as_ref().err().map(|e| e.code), Some(1436), "{}…", &sql[..60]);
+    }
+    // The session is unharmed.
+    let after = s.execute("SELECT COUNT(*) FROM f.t");
+    assert!(after.iter().all(|r| r.is_ok()), "{after:?}");
 }

@@ -476,6 +476,18 @@ impl Drop for Session {
     }
 }
 
+/// Stack a statement may use: the binder and evaluator grow onto heap
+/// segments by themselves (`#[recursive]`), but the smaller walkers over a
+/// statement nested [`crate::sql::depth::MAX_NESTING`] levels deep need
+/// room too. Server threads have 32 MiB; a caller on a smaller stack (a
+/// test thread, an embedding) runs the statement on a fresh segment.
+const STATEMENT_STACK_RED_ZONE: usize = 16 << 20;
+const STATEMENT_STACK: usize = 64 << 20;
+
+fn with_statement_stack<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(STATEMENT_STACK_RED_ZONE, STATEMENT_STACK, f)
+}
+
 impl Session {
     /// Parse statement text under the session's `sql_mode`
     /// (PIPES_AS_CONCAT changes what `||` means and how it binds).
@@ -553,7 +565,7 @@ impl Session {
         if let Some(p) = &process {
             p.begin(self.info.database.as_deref(), sql);
         }
-        let r = self.execute_text(sql);
+        let r = with_statement_stack(|| self.execute_text(sql));
         if let Some(p) = &process {
             p.end(self.info.database.as_deref());
         }
@@ -949,6 +961,10 @@ impl Session {
 
     /// Run one parsed statement with `params` bound to its `?`s.
     pub fn execute_statement(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<QueryResult> {
+        with_statement_stack(|| self.execute_statement_here(stmt, params))
+    }
+
+    fn execute_statement_here(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<QueryResult> {
         let r = self.dispatch(stmt, params);
         match &r {
             Ok(QueryResult::Ok { affected, last_insert_id, .. }) => {
@@ -1668,6 +1684,12 @@ impl Session {
     /// Prepare a statement: parse it once, count its parameters and work
     /// out its result columns.
     pub fn prepare(&mut self, sql: &str) -> Result<(u32, &Prepared)> {
+        let id = with_statement_stack(|| self.prepare_here(sql))?;
+        let p = self.prepared.get(&id).ok_or_else(|| DbError::internal("prepared statement vanished"))?;
+        Ok((id, p))
+    }
+
+    fn prepare_here(&mut self, sql: &str) -> Result<u32> {
         if self.prepared.len() >= MAX_PREPARED_PER_SESSION {
             return Err(DbError::new(1461, "42000", "Can't create more than max_prepared_stmt_count statements"));
         }
@@ -1698,8 +1720,7 @@ impl Session {
         let id = self.next_stmt_id;
         self.next_stmt_id = self.next_stmt_id.wrapping_add(1).max(1);
         self.prepared.insert(id, Prepared { statement: Arc::new(statement), params, columns, sql: text });
-        let p = self.prepared.get(&id).ok_or_else(|| DbError::internal("prepared statement vanished"))?;
-        Ok((id, p))
+        Ok(id)
     }
 
     /// Execute a prepared statement.

@@ -717,6 +717,13 @@ impl Dialect for GuoceDialect {
         self.0.supports_multiline_comment_hints()
     }
     fn parse_infix(&self, parser: &mut Parser, expr: &Expr, precedence: u8) -> Option<Result<Expr, ParserError>> {
+        // The infix loop grows a chain without the parser's recursion
+        // counter seeing it: refuse it here, before it is deeper than
+        // anything after the parser can walk (see `depth`).
+        let cap = super::depth::MAX_NESTING;
+        if super::depth::left_chain_len(expr, cap) >= cap {
+            return Some(Err(ParserError::RecursionLimitExceeded));
+        }
         self.0.parse_infix(parser, expr, precedence)
     }
     fn require_interval_qualifier(&self) -> bool {

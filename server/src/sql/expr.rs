@@ -324,6 +324,7 @@ impl Expr {
         }
     }
 
+    #[recursive::recursive]
     pub fn eval(&self, row: &[Value], ctx: &Ctx) -> Result<Value> {
         match self {
             Expr::Lit(v) => Ok(v.clone()),

@@ -9,6 +9,7 @@ pub mod charset;
 pub mod constraints;
 pub mod conversion;
 pub mod ddl;
+pub mod depth;
 pub mod dialect;
 pub mod dml;
 pub mod exec;
@@ -60,8 +61,12 @@ pub fn parse_in_mode(sql: &str, pipes_as_concat: bool) -> crate::error::Result<V
         .try_with_sql(sql)
         .and_then(|mut p| p.parse_statements())
         .map_err(|e| {
+            if matches!(e, sqlparser::parser::ParserError::RecursionLimitExceeded) {
+                return depth::too_deep();
+            }
             let msg = e.to_string();
             let near = msg.rsplit("found: ").next().unwrap_or(&msg).to_string();
             crate::error::DbError::parse(near)
         })
+        .and_then(depth::check)
 }

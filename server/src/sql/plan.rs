@@ -753,6 +753,7 @@ impl<'a> Binder<'a> {
 
     // ----- queries ---------------------------------------------------------
 
+    #[recursive::recursive]
     pub fn bind_query(&mut self, q: &ast::Query) -> Result<BoundQuery> {
         let saved = self.ctes.len();
         self.level += 1;
@@ -934,7 +935,12 @@ impl<'a> Binder<'a> {
         }
         let mut quals = std::collections::HashSet::new();
         for s in &srcs {
-            if let Some(q) = s.cols.first().and_then(|c| c.table.clone()) {
+            // A parenthesized join brings several tables: each must be new.
+            let mut own: Vec<&String> = s.cols.iter().filter_map(|c| c.table.as_ref()).collect();
+            own.dedup();
+            own.sort_unstable();
+            own.dedup();
+            for q in own {
                 if !quals.insert(q.clone()) {
                     return Err(DbError::new(1066, "42000", format!("Not unique table/alias: '{q}'")));
                 }
@@ -1803,6 +1809,7 @@ impl<'a> Binder<'a> {
     /// Bind an expression against `scope` (and the enclosing scopes). With
     /// `agg` set, aggregate calls and GROUP BY expressions become references
     /// into the aggregate node's output.
+    #[recursive::recursive]
     pub fn bind_expr(
         &mut self,
         e: &ast::Expr,
