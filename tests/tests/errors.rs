@@ -40,6 +40,8 @@ const CASES: &[(&str, u16, &str, &str)] = &[
     ("INSERT INTO t VALUES (4, 'x', 99999999999, NULL, 4)", 1264, "22003", "Out of range value for column 'n' at row 1"),
     ("INSERT INTO t VALUES (4, 'x', 'abc', NULL, 4)", 1366, "HY000", "Incorrect integer value: 'abc' for column 'n' at row 1"),
     ("INSERT INTO t VALUES (4, 'x', 1, 'notadate', 4)", 1292, "22007", "Incorrect date value: 'notadate' for column 'd' at row 1"),
+    ("SELECT DATE '2024-13-45'", 1525, "HY000", "Incorrect DATE value: '2024-13-45'"),
+    ("SELECT TIME 'x'", 1525, "HY000", "Incorrect TIME value: 'x'"),
     ("SELECT nope FROM t", 1054, "42S22", "Unknown column 'nope' in 'field list'"),
     ("SELECT * FROM t WHERE nope = 1", 1054, "42S22", "Unknown column 'nope' in 'where clause'"),
     ("SELECT id FROM t, t AS t2", 1052, "23000", "Column 'id' in field list is ambiguous"),

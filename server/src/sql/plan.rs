@@ -1861,17 +1861,23 @@ impl<'a> Binder<'a> {
             }
             E::Value(v) => self.bind_value(&v.value)?,
             E::TypedString(ts) => {
+                // MySQL's grammar takes only a string after DATE/TIME/TIMESTAMP.
                 let s = match &ts.value.value {
                     ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => s.clone(),
-                    other => other.to_string(),
+                    other => return Err(DbError::parse(other)),
                 };
-                let target = match ts.data_type {
-                    ast::DataType::Date => CastTarget::Date,
-                    ast::DataType::Datetime(_) | ast::DataType::Timestamp(..) => CastTarget::DateTime,
-                    ast::DataType::Time(..) => CastTarget::Time(6),
-                    _ => CastTarget::Char(None),
+                let (target, name) = match ts.data_type {
+                    ast::DataType::Date => (CastTarget::Date, "DATE"),
+                    ast::DataType::Datetime(_) | ast::DataType::Timestamp(..) => (CastTarget::DateTime, "DATETIME"),
+                    ast::DataType::Time(..) => (CastTarget::Time(6), "TIME"),
+                    _ => (CastTarget::Char(None), ""),
                 };
-                Expr::Lit(expr::cast(Value::Str(s), target)?)
+                match expr::cast(Value::Str(s.clone()), target)? {
+                    Value::Null if !name.is_empty() => {
+                        return Err(DbError::new(1525, "HY000", format!("Incorrect {name} value: '{s}'")))
+                    }
+                    v => Expr::Lit(v),
+                }
             }
             E::Nested(x) => rec(self, x)?,
             E::UnaryOp { op, expr } => {

@@ -580,16 +580,19 @@ pub fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
             return Some(dt);
         }
     }
-    parse_date(t).map(|d| d.and_time(NaiveTime::MIN))
+    date_only(t).map(|d| d.and_time(NaiveTime::MIN))
+}
+
+/// A date written without a time part.
+fn date_only(t: &str) -> Option<NaiveDate> {
+    ["%Y-%m-%d", "%Y%m%d", "%Y/%m/%d"].into_iter().find_map(|f| NaiveDate::parse_from_str(t, f).ok())
 }
 
 /// Parse a date string (`YYYY-MM-DD`, `YYYYMMDD`, `YYYY/MM/DD`).
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
     let t = s.trim();
-    for f in ["%Y-%m-%d", "%Y%m%d", "%Y/%m/%d"] {
-        if let Ok(d) = NaiveDate::parse_from_str(t, f) {
-            return Some(d);
-        }
+    if let Some(d) = date_only(t) {
+        return Some(d);
     }
     // A datetime string converted to a date keeps the date part.
     if t.len() > 10 {
@@ -768,6 +771,16 @@ mod tests {
         assert_eq!(parse_number_prefix("12abc"), (12.0, false));
         assert_eq!(parse_number_prefix(" -3.5e2 "), (-350.0, true));
         assert_eq!(parse_number_prefix("abc").0, 0.0);
+    }
+
+    #[test]
+    fn long_strings_that_are_no_date_are_none() {
+        // parse_date and parse_datetime once fell back on each other forever
+        // for a string over 10 characters that was neither.
+        assert_eq!(parse_date("9223372036854775807"), None);
+        assert_eq!(parse_datetime("not a date at all"), None);
+        assert_eq!(parse_date("2024-01-02 03:04:05"), NaiveDate::from_ymd_opt(2024, 1, 2));
+        assert_eq!(parse_datetime("20240102").map(|d| d.date()), NaiveDate::from_ymd_opt(2024, 1, 2));
     }
 
     #[test]
