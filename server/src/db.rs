@@ -26,6 +26,9 @@ pub struct Database {
     pub config: Config,
     next_connection_id: AtomicU32,
     pub globals: RwLock<BTreeMap<String, Value>>,
+    /// Every system variable's default (fixed by the config), built on
+    /// first use: statements read several unset variables each.
+    pub var_defaults: std::sync::OnceLock<std::collections::HashMap<&'static str, Value>>,
     /// Server-wide status counters.
     pub questions: AtomicU64,
     pub connections: AtomicU64,
@@ -56,6 +59,7 @@ impl Database {
             config,
             next_connection_id: AtomicU32::new(1),
             globals: RwLock::new(BTreeMap::new()),
+            var_defaults: std::sync::OnceLock::new(),
             questions: AtomicU64::new(0),
             connections: AtomicU64::new(0),
             started_at: crate::env::instant(),

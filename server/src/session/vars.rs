@@ -85,8 +85,9 @@ pub fn system_variable_defaults(db: &Database) -> Vec<(&'static str, Value)> {
     ]
 }
 
+/// The default of system variable `name` (lower case).
 pub fn default_value(db: &Database, name: &str) -> Option<Value> {
-    system_variable_defaults(db).into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    db.var_defaults.get_or_init(|| system_variable_defaults(db).into_iter().collect()).get(name).cloned()
 }
 
 fn is_true(v: &Value) -> Option<bool> {
