@@ -1073,9 +1073,20 @@ fn round_value(v: &Value, places: i64, truncate: bool) -> Value {
                     r.rescale(places as u32);
                 }
                 r
+            } else if places < -28 {
+                // Past the largest DECIMAL (about 7.9e28) every value rounds to 0.
+                Decimal::ZERO
             } else {
                 let p = Decimal::from_i128_with_scale(10i128.pow((-places) as u32), 0);
-                (d / p).round_dp_with_strategy(0, strategy) * p
+                match (d / p).round_dp_with_strategy(0, strategy).checked_mul(p) {
+                    Some(r) => r,
+                    // Rounded up past the largest DECIMAL: give the double.
+                    None => {
+                        let x = d.to_f64().unwrap_or(0.0);
+                        let m = 10f64.powi(-(places as i32));
+                        return Value::Double(if truncate { (x / m).trunc() * m } else { (x / m).round() * m });
+                    }
+                }
             };
             match v {
                 Value::Int(_) => r.to_i64().map(Value::Int).unwrap_or(Value::Decimal(r)),

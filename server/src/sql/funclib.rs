@@ -365,7 +365,8 @@ pub fn eval(f: Func, vals: &[Value]) -> Result<Value> {
         },
         FromDays => {
             let n = int(v0);
-            match i32::try_from(n - 365).ok().and_then(NaiveDate::from_num_days_from_ce_opt) {
+            match n.checked_sub(365).and_then(|d| i32::try_from(d).ok()).and_then(NaiveDate::from_num_days_from_ce_opt)
+            {
                 Some(d) if n >= 366 && d.year() <= 9999 => Value::Date(d),
                 _ => Value::Null,
             }
@@ -385,13 +386,16 @@ pub fn eval(f: Func, vals: &[Value]) -> Result<Value> {
             }
         }
         PeriodAdd => {
-            let months = period_months(int(v0)) + int(&vals[1]);
             if int(v0) == 0 {
                 return Ok(Value::Int(0));
             }
-            Value::Int(months.div_euclid(12) * 100 + months.rem_euclid(12) + 1)
+            let Some(months) = period_months(int(v0)).checked_add(int(&vals[1])) else { return Ok(Value::Null) };
+            match months.div_euclid(12).checked_mul(100).and_then(|y| y.checked_add(months.rem_euclid(12) + 1)) {
+                Some(p) => Value::Int(p),
+                None => Value::Null,
+            }
         }
-        PeriodDiff => Value::Int(period_months(int(v0)) - period_months(int(&vals[1]))),
+        PeriodDiff => period_months(int(v0)).checked_sub(period_months(int(&vals[1]))).map_or(Value::Null, Value::Int),
         YearWeek => match to_datetime(v0) {
             Some(dt) => {
                 let (y, w) = year_week(dt.date(), vals.get(1).map_or(0, int));
@@ -556,6 +560,7 @@ fn period_months(p: i64) -> i64 {
     } else if y < 100 {
         y += 1900;
     }
+    // |p / 100| ≤ 9.3e16, so y * 12 cannot overflow.
     y * 12 + m - 1
 }
 

@@ -98,7 +98,7 @@ pub fn last_day_of_month(d: NaiveDate) -> Option<NaiveDate> {
 }
 
 fn add_months(dt: NaiveDateTime, months: i64) -> Option<NaiveDateTime> {
-    let total = dt.year() as i64 * 12 + dt.month0() as i64 + months;
+    let total = (dt.year() as i64 * 12 + dt.month0() as i64).checked_add(months)?;
     let (y, m0) = (total.div_euclid(12), total.rem_euclid(12));
     let y = i32::try_from(y).ok()?;
     let first = NaiveDate::from_ymd_opt(y, m0 as u32 + 1, 1)?;
