@@ -412,8 +412,27 @@ pub fn result_type(f: Func, args: &[SqlType]) -> SqlType {
         DebugPanic => SqlType::bigint(),
         BinaryCollate => SqlType { case_sensitive: first.is_string(), ..first },
         CiCollate => SqlType { case_sensitive: false, ..first },
-        Field | OrdCode | Strcmp | FindInSet | Crc32 | BitLength | RegexpLike | RegexpInstr | BitCount | TimeToSec
-        | ToDays | ToSeconds | Microsecond | PeriodAdd | PeriodDiff | YearWeek | InetAton | IsIpv4 | IsIpv6 | Sleep => {
+        // Seconds with the argument's fractional digits, as MariaDB and
+        // MySQL type it: BIGINT for whole seconds, DECIMAL otherwise (a
+        // string or double may carry microseconds: 6).
+        TimeToSec => {
+            let frac = if first.is_integer() {
+                0
+            } else if first.is_temporal() {
+                first.len.min(6) as u8
+            } else if first.kind == TypeKind::Decimal {
+                first.scale.min(6)
+            } else {
+                6
+            };
+            if frac == 0 {
+                SqlType::bigint()
+            } else {
+                SqlType::decimal(17 + u32::from(frac), frac)
+            }
+        }
+        Field | OrdCode | Strcmp | FindInSet | Crc32 | BitLength | RegexpLike | RegexpInstr | BitCount | ToDays
+        | ToSeconds | Microsecond | PeriodAdd | PeriodDiff | YearWeek | InetAton | IsIpv4 | IsIpv6 | Sleep => {
             SqlType::bigint()
         }
         UuidShort => SqlType { unsigned: true, ..SqlType::bigint() },
