@@ -985,7 +985,10 @@ pub fn arith_type(op: BinOp, a: &SqlType, b: &SqlType) -> SqlType {
     // A TIME with fractional seconds counts as a decimal of that scale.
     let time_dec = |t: &SqlType| t.kind == TypeKind::Time && t.len > 0;
     let is_dec = |t: &SqlType| t.kind == TypeKind::Decimal || time_dec(t);
-    let is_dbl = |t: &SqlType| t.is_float() || t.is_string() || t.is_binary() || t.kind == TypeKind::Null;
+    // JSON operands are numbers parsed from text, as strings are: DOUBLE.
+    let is_dbl = |t: &SqlType| {
+        t.is_float() || t.is_string() || t.is_binary() || matches!(t.kind, TypeKind::Null | TypeKind::Json)
+    };
     if op == BinOp::IntDiv {
         return SqlType::bigint();
     }

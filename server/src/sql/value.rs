@@ -49,8 +49,10 @@ pub enum TimeError {
 }
 
 /// Microseconds of `hours:minutes:seconds.micros`, signed.
+/// Saturates instead of overflowing: callers clamp to TIME's range after.
 fn time_micros(neg: bool, h: i64, m: i64, s: i64, us: i64) -> i64 {
-    let t = ((h * 60 + m) * 60 + s) * 1_000_000 + us;
+    let wide = ((i128::from(h) * 60 + i128::from(m)) * 60 + i128::from(s)) * 1_000_000 + i128::from(us);
+    let t = wide.clamp(-i128::from(i64::MAX), i128::from(i64::MAX)) as i64;
     if neg {
         -t
     } else {
@@ -771,6 +773,15 @@ mod tests {
         assert_eq!(parse_number_prefix("12abc"), (12.0, false));
         assert_eq!(parse_number_prefix(" -3.5e2 "), (-350.0, true));
         assert_eq!(parse_number_prefix("abc").0, 0.0);
+    }
+
+    #[test]
+    fn huge_numbers_clamp_to_the_time_range() {
+        let huge = Decimal::from(i64::MAX - 7);
+        assert_eq!(number_to_time(-huge), Err(TimeError::OutOfRange(-TIME_MAX_MICROS)));
+        // Past 10^10 MySQL reads the last six digits as the clock.
+        assert_eq!(number_to_time(huge), Ok((77 * 3600 + 58 * 60) * 1_000_000));
+        assert_eq!(number_to_time(Decimal::from(-9_000_000_000_i64)), Err(TimeError::OutOfRange(-TIME_MAX_MICROS)));
     }
 
     #[test]
