@@ -116,8 +116,6 @@ fn set_chain_len(mut body: &SetExpr) -> usize {
 /// Counts nesting on the way down and stops past the limit.
 struct Depth {
     now: usize,
-    /// Levels each open query added (itself plus its set-operation chain).
-    queries: Vec<usize>,
 }
 
 impl Depth {
@@ -135,13 +133,11 @@ impl Visitor for Depth {
     type Break = ();
 
     fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
-        let levels = 1 + set_chain_len(&q.body);
-        self.queries.push(levels);
-        self.enter(levels)
+        // A query adds itself plus its set-operation chain.
+        self.enter(1 + set_chain_len(&q.body))
     }
-    fn post_visit_query(&mut self, _q: &Query) -> ControlFlow<()> {
-        let levels = self.queries.pop().unwrap_or(0);
-        self.now = self.now.saturating_sub(levels);
+    fn post_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
+        self.now = self.now.saturating_sub(1 + set_chain_len(&q.body));
         ControlFlow::Continue(())
     }
     fn pre_visit_expr(&mut self, _e: &Expr) -> ControlFlow<()> {
@@ -165,7 +161,7 @@ impl Visitor for Depth {
 pub fn check(stmts: Vec<Statement>) -> Result<Vec<Statement>, DbError> {
     let ok = stacker::maybe_grow(CHECK_STACK / 2, CHECK_STACK, || {
         stmts.iter().all(|s| {
-            let mut d = Depth { now: 0, queries: Vec::new() };
+            let mut d = Depth { now: 0 };
             s.visit(&mut d).is_continue()
         })
     });
